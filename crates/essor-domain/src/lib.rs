@@ -1,0 +1,15 @@
+//! essor's domain: the types and rules of the product, with no I/O.
+//!
+//! Values that carry a rule (identifiers, money, plan keys) are newtypes built only through
+//! `parse`; errors name the broken rule in French, since they reach users as they are.
+
+pub mod dates;
+pub mod ids;
+pub mod money;
+pub mod plan;
+pub mod referential;
+pub mod territory;
+
+pub use ids::{CodeCommune, CodeNaf, IdError, NafSection, Rna, Siren, Siret};
+pub use money::Money;
+pub use plan::Plan;

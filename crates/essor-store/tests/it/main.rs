@@ -1,0 +1,9 @@
+//! The contract test suite: every storage behaviour, against SQLite always and against
+//! PostgreSQL when `ESSOR_TEST_DATABASE_URL` is set (each run in a database of its own,
+//! dropped after).
+
+mod harness;
+
+mod migrations;
+mod plans;
+mod territories;

@@ -1,0 +1,61 @@
+//! The web application through `oneshot`: every public page, the error pages, the assets.
+
+mod pages;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use essor_domain::referential::Referential;
+use essor_store::seed::ensure_reference_data;
+use essor_store::{SqliteStore, Store};
+use essor_web::{AppState, router};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+/// The application on a fresh database, as on first start.
+pub async fn app() -> Router {
+    let store = SqliteStore::in_memory().await.unwrap();
+    store.migrate().await.unwrap();
+    ensure_reference_data(&store, Referential::embedded())
+        .await
+        .unwrap();
+    let store: Arc<dyn Store> = Arc::new(store);
+    router(AppState::new(store, Referential::embedded()))
+}
+
+/// An application whose database was never set up.
+pub async fn empty_app() -> Router {
+    let store = SqliteStore::in_memory().await.unwrap();
+    store.migrate().await.unwrap();
+    router(AppState::new(Arc::new(store), Referential::embedded()))
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+pub async fn get(app: &Router, path: &str) -> Page {
+    let response = app
+        .clone()
+        .oneshot(Request::get(path).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    Page {
+        status,
+        content_type,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}

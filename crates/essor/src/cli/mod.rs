@@ -1,0 +1,139 @@
+//! The command line: subcommands resolve their arguments into typed settings before any work.
+
+mod plan;
+mod referential;
+mod territory;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use essor_domain::referential::Referential;
+
+use crate::settings::{Overrides, Settings};
+use crate::{serve, telemetry};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "essor",
+    version,
+    about = "essor : la plateforme de la politique d’économie sociale et solidaire d’une intercommunalité",
+    long_about = None,
+)]
+pub struct Cli {
+    /// Fichier de configuration TOML.
+    #[arg(long, global = true, env = "ESSOR_CONFIG", value_name = "FICHIER")]
+    config: Option<PathBuf>,
+    /// Dossier des données (base SQLite, index de recherche).
+    #[arg(long, global = true, value_name = "DOSSIER")]
+    data_dir: Option<PathBuf>,
+    /// Adresse d’écoute du serveur web, par exemple 127.0.0.1:8080.
+    #[arg(long, global = true, value_name = "ADRESSE")]
+    addr: Option<SocketAddr>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Sert le site web (commande par défaut).
+    Serve,
+    /// Met à jour le schéma de la base de données.
+    Migrate,
+    /// Territoires : afficher les communes d’une intercommunalité, d’un département…
+    #[command(subcommand)]
+    Territory(territory::TerritoryCommand),
+    /// Plan ESS du territoire : afficher, charger un fichier.
+    #[command(subcommand)]
+    Plan(plan::PlanCommand),
+    /// Données de référence : régénérer `data/` depuis les sources publiées.
+    #[command(subcommand)]
+    Referential(referential::ReferentialCommand),
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    let overrides = Overrides {
+        addr: cli.addr,
+        data_dir: cli.data_dir.clone(),
+    };
+    let settings = || Settings::load(cli.config.as_deref(), &overrides);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let settings = settings()?;
+            telemetry::init(&settings);
+            runtime()?.block_on(serve::run(settings))
+        }
+        Command::Migrate => {
+            let settings = settings()?;
+            telemetry::init(&settings);
+            runtime()?.block_on(async {
+                let store = serve::open_store(&settings).await?;
+                let applied = store.applied_migrations().await?;
+                println!(
+                    "Base {} à jour : {} migration(s) appliquée(s).",
+                    store.backend().name(),
+                    applied.len()
+                );
+                store.close().await;
+                Ok(())
+            })
+        }
+        Command::Territory(cmd) => territory::run(cmd),
+        Command::Referential(cmd) => referential::run(cmd),
+        Command::Plan(cmd) => {
+            let settings = settings()?;
+            telemetry::init(&settings);
+            runtime()?.block_on(run_plan(cmd, &settings))
+        }
+    }
+}
+
+async fn run_plan(cmd: plan::PlanCommand, settings: &Settings) -> Result<()> {
+    if let plan::PlanCommand::Show {
+        format,
+        file: Some(file),
+    } = &cmd
+    {
+        print!("{}", plan::render(&plan::read_file(file)?, *format));
+        return Ok(());
+    }
+    let store = serve::prepare(settings).await?;
+    match cmd {
+        plan::PlanCommand::Show { format, file: _ } => {
+            let territory = store
+                .default_territory()
+                .await?
+                .context("aucun territoire par défaut n’est configuré")?;
+            let plan = store
+                .current_plan(&territory.reference)
+                .await?
+                .with_context(|| format!("aucun plan pour le territoire {}", territory.name))?;
+            print!("{}", plan::render(&plan, format));
+        }
+        plan::PlanCommand::Load { file, default } => {
+            let plan = plan::read_file(&file)?;
+            essor_store::seed::configure_territory_of(
+                store.as_ref(),
+                Referential::embedded(),
+                &plan,
+                default,
+            )
+            .await?;
+            store.save_plan(&plan).await?;
+            println!(
+                "Plan « {} » ({}-{}) enregistré pour le territoire {}.",
+                plan.title, plan.period.start, plan.period.end, plan.territory
+            );
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("démarrage du moteur asynchrone impossible")
+}

@@ -1,0 +1,89 @@
+//! `essor serve`: the web application, until Ctrl-C or SIGTERM.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use essor_domain::referential::Referential;
+use essor_store::Store;
+use essor_store::seed::{SeedOutcome, ensure_reference_data};
+use tokio::net::TcpListener;
+
+use crate::settings::Settings;
+
+/// Opens the configured store and brings its schema up to date.
+pub async fn open_store(settings: &Settings) -> Result<Arc<dyn Store>> {
+    let target = settings.database()?;
+    tracing::info!(database = %target.redacted(), "ouverture de la base de données");
+    let store = essor_store::open(&target)
+        .await
+        .with_context(|| format!("base de données {}", target.redacted()))?;
+    let applied = store.migrate().await?;
+    if applied > 0 {
+        tracing::info!(applied, "migrations appliquées");
+    }
+    Ok(store)
+}
+
+/// Opens the store and, on a new database, loads the reference territory and its plan.
+pub async fn prepare(settings: &Settings) -> Result<Arc<dyn Store>> {
+    let store = open_store(settings).await?;
+    match ensure_reference_data(store.as_ref(), Referential::embedded()).await? {
+        SeedOutcome::Loaded { territory, plan } => {
+            tracing::info!(%territory, %plan, "premier démarrage : territoire de référence et plan chargés");
+        }
+        SeedOutcome::AlreadyDone => {}
+    }
+    Ok(store)
+}
+
+pub async fn run(settings: Settings) -> Result<()> {
+    let store = prepare(&settings).await?;
+    let listener = TcpListener::bind(settings.addr).await.with_context(|| {
+        format!(
+            "impossible d’écouter sur {} (adresse déjà utilisée ? essayez --addr 127.0.0.1:8081)",
+            settings.addr
+        )
+    })?;
+    let addr = listener.local_addr()?;
+    let app = essor_web::router(essor_web::AppState::new(
+        Arc::clone(&store),
+        Referential::embedded(),
+    ));
+    tracing::info!(%addr, "essor est prêt");
+    println!("essor est prêt : http://{addr}");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("le serveur web s’est arrêté sur une erreur")?;
+    tracing::info!("arrêt : connexions terminées, fermeture de la base");
+    store.close().await;
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "écoute de Ctrl-C impossible");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "écoute de SIGTERM impossible");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("Ctrl-C reçu"),
+        () = terminate => tracing::info!("SIGTERM reçu"),
+    }
+}

@@ -1,0 +1,191 @@
+//! Settings: built-in defaults, then an optional TOML file, then `ESSOR_*` variables, then
+//! command-line flags. Passed by value to what needs them; never global.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use essor_store::DatabaseTarget;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Address the web server listens on.
+    pub addr: SocketAddr,
+    /// Folder for the embedded database and the search index.
+    pub data_dir: PathBuf,
+    /// `postgres://…` to use PostgreSQL; when absent, SQLite in `data_dir`.
+    pub database_url: Option<String>,
+    /// Log format: `text` or `json`.
+    pub log_format: LogFormat,
+    /// Log filter, as `RUST_LOG` (`info`, `essor=debug,tower_http=info`).
+    pub log: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("essor-data"),
+            database_url: None,
+            log_format: LogFormat::Text,
+            log: "info".to_owned(),
+        }
+    }
+}
+
+/// Values given on the command line; `None` leaves the lower layers' value.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub addr: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl Settings {
+    /// Resolves the settings from every layer. `config` is the file named by `--config` or
+    /// `ESSOR_CONFIG`; it must exist when named.
+    pub fn load(config: Option<&Path>, overrides: &Overrides) -> Result<Self> {
+        let mut figment = Figment::from(Serialized::defaults(Self::default()));
+        if let Some(path) = config {
+            anyhow::ensure!(
+                path.is_file(),
+                "le fichier de configuration « {} » est introuvable",
+                path.display()
+            );
+            figment = figment.merge(Toml::file(path));
+        }
+        // Only the settings' own names: other ESSOR_* variables (ESSOR_CONFIG, test harness
+        // variables) are not settings.
+        let env = Env::prefixed("ESSOR_").only(&[
+            "addr",
+            "data_dir",
+            "database_url",
+            "log_format",
+            "log",
+        ]);
+        figment = figment.merge(env).merge(Serialized::defaults(overrides));
+        let mut settings: Self = figment
+            .extract()
+            .map_err(|e| anyhow::anyhow!(french_figment_error(&e)))?;
+        if let Ok(file) = std::env::var("ESSOR_DATABASE_URL_FILE") {
+            let url = std::fs::read_to_string(&file)
+                .with_context(|| format!("lecture de ESSOR_DATABASE_URL_FILE « {file} »"))?;
+            settings.database_url = Some(url.trim().to_owned());
+        }
+        Ok(settings)
+    }
+
+    /// Where the data lives: PostgreSQL when a URL is set, else SQLite in the data folder.
+    pub fn database(&self) -> Result<DatabaseTarget> {
+        match self
+            .database_url
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+        {
+            Some(url) => Ok(DatabaseTarget::parse(url.trim())?),
+            None => Ok(DatabaseTarget::SqliteFile(
+                self.data_dir.join("essor.sqlite3"),
+            )),
+        }
+    }
+}
+
+fn french_figment_error(error: &figment::Error) -> String {
+    let field = error.path.join(".");
+    let origin = error
+        .metadata
+        .as_ref()
+        .map(|m| m.name.to_string())
+        .unwrap_or_default();
+    if field.is_empty() {
+        format!("configuration invalide ({origin}) : {}", error.kind)
+    } else {
+        format!(
+            "configuration invalide : le réglage « {field} » ({origin}) : {}",
+            error.kind
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    #[test]
+    fn defaults_serve_locally_on_sqlite_in_essor_data() {
+        Jail::expect_with(|_| {
+            let s = Settings::load(None, &Overrides::default()).unwrap();
+            assert_eq!(s.addr.to_string(), "127.0.0.1:8080");
+            assert_eq!(
+                s.database().unwrap(),
+                DatabaseTarget::SqliteFile(PathBuf::from("essor-data/essor.sqlite3"))
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_file_is_overridden_by_variables_and_variables_by_flags() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "essor.toml",
+                "addr = \"0.0.0.0:9000\"\ndata_dir = \"/srv/essor\"\nlog = \"debug\"\n",
+            )?;
+            jail.set_env("ESSOR_DATA_DIR", "/var/lib/essor");
+            jail.set_env("ESSOR_DATABASE_URL", "postgres://u:p@h/db");
+            let overrides = Overrides {
+                addr: Some("127.0.0.1:3000".parse().unwrap()),
+                data_dir: None,
+            };
+            let s = Settings::load(Some(Path::new("essor.toml")), &overrides).unwrap();
+            assert_eq!(s.addr.to_string(), "127.0.0.1:3000");
+            assert_eq!(s.data_dir, PathBuf::from("/var/lib/essor"));
+            assert_eq!(s.log, "debug");
+            assert!(matches!(s.database().unwrap(), DatabaseTarget::Postgres(_)));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_database_url_can_come_from_a_secret_file() {
+        Jail::expect_with(|jail| {
+            jail.create_file("db-url", "postgres://essor:secret@db/essor\n")?;
+            jail.set_env("ESSOR_DATABASE_URL_FILE", "db-url");
+            let s = Settings::load(None, &Overrides::default()).unwrap();
+            assert_eq!(
+                s.database().unwrap().redacted(),
+                "postgres://essor:***@db/essor"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_bad_setting_is_named_in_french() {
+        Jail::expect_with(|jail| {
+            jail.create_file("essor.toml", "addr = \"pas une adresse\"\n")?;
+            let err = Settings::load(Some(Path::new("essor.toml")), &Overrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("« addr »"), "{err}");
+            let missing =
+                Settings::load(Some(Path::new("/nulle/part.toml")), &Overrides::default())
+                    .unwrap_err();
+            assert!(missing.to_string().contains("introuvable"));
+            Ok(())
+        });
+    }
+}

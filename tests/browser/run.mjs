@@ -1,0 +1,545 @@
+// Browser checks of every public page of essor.
+//
+// Starts `essor serve` on a free port and a fresh data folder, crawls the site from `/` and
+// `/plan-du-site`, and checks each page in headless Chromium: status and content type, French
+// language, landmarks and skip link, axe-core (WCAG 2.1 A/AA), rendering without JavaScript,
+// keyboard reach and visible focus in the navigation, console errors, and that no request leaves
+// the server. Prints one line per page and closes with `N passed, M failed`.
+//
+// Environment:
+//   ESSOR_BIN             the essor binary (default: <repo>/target/release/essor, or
+//                         $CARGO_TARGET_DIR/release/essor when that is set)
+//   ESSOR_URL             check an already running server instead of starting one
+//   ESSOR_DATABASE_URL    passed through to the server (PostgreSQL instead of SQLite)
+//   ESSOR_CHROMIUM        the Chromium executable (default: /usr/bin/chromium)
+//   ESSOR_MAX_PAGES       crawl cap (default: 300)
+//   ESSOR_START_TIMEOUT   seconds to wait for /healthz (default: 120)
+
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, '..', '..');
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+const MAX_PAGES = Number(process.env.ESSOR_MAX_PAGES ?? 300);
+const START_TIMEOUT_MS = Number(process.env.ESSOR_START_TIMEOUT ?? 120) * 1000;
+const NAV_TIMEOUT_MS = 20_000;
+const MAX_TABS = 600;
+const CHROMIUM = process.env.ESSOR_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  // Belt and braces: no name resolves except the loopback, so nothing can leave the machine;
+  // the request is still recorded, and reported, before it fails.
+  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost',
+];
+const AXE_OPTIONS = {
+  runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+  resultTypes: ['violations'],
+};
+// Paths that are not pages: assets, the API, and files offered for download.
+const NOT_A_PAGE = /^\/(static|api)(\/|$)|\.(csv|json|geojson|xlsx?|ods|pdf|zip|xml|txt|svg|png|jpe?g|webp|ico)$/i;
+
+function binaryPath() {
+  const fromEnv = process.env.ESSOR_BIN;
+  if (fromEnv) return isAbsolute(fromEnv) ? fromEnv : resolve(process.cwd(), fromEnv);
+  const targetDir = process.env.CARGO_TARGET_DIR
+    ? resolve(repoRoot, process.env.CARGO_TARGET_DIR)
+    : join(repoRoot, 'target');
+  return join(targetDir, 'release', 'essor');
+}
+
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+function tailOf(file, lines = 40) {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no server log)';
+  }
+}
+
+// Starts the server and resolves once /healthz answers; rejects if the process exits first or
+// the deadline passes.
+async function startServer(logFile) {
+  const bin = binaryPath();
+  if (!existsSync(bin)) {
+    throw new Error(`binaire introuvable : ${bin} (construire avec « cargo build --release » ou définir ESSOR_BIN)`);
+  }
+  const port = await freePort();
+  const dataDir = await mkdtemp(join(tmpdir(), 'essor-browser-'));
+  const addr = `127.0.0.1:${port}`;
+  const log = createWriteStream(logFile);
+  const child = spawn(bin, ['serve', '--addr', addr, '--data-dir', dataDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: process.env,
+  });
+  child.stdout.pipe(log, { end: false });
+  child.stderr.pipe(log, { end: false });
+  let exited = null;
+  const exit = new Promise((resolveExit) => {
+    // 'close' rather than 'exit': it comes once the output pipes are drained into the log.
+    child.on('close', (code, signal) => {
+      exited = { code, signal };
+      resolveExit(exited);
+    });
+    child.on('error', (error) => {
+      exited = { error };
+      resolveExit(exited);
+    });
+  });
+  const server = { child, dataDir, baseUrl: `http://${addr}`, exit, log };
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  const started = Date.now();
+  for (;;) {
+    if (exited) {
+      await stopServer(server);
+      throw new Error(
+        `le serveur s'est arrêté avant de répondre (${JSON.stringify(exited)}) ; fin du journal :\n${tailOf(logFile)}`,
+      );
+    }
+    if (Date.now() > deadline) {
+      await stopServer(server);
+      throw new Error(
+        `/healthz n'a pas répondu en ${START_TIMEOUT_MS / 1000} s ; fin du journal :\n${tailOf(logFile)}`,
+      );
+    }
+    try {
+      const response = await fetch(`${server.baseUrl}/healthz`, { signal: AbortSignal.timeout(2000) });
+      if (response.ok) {
+        console.log(`serveur prêt sur ${server.baseUrl} en ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        return server;
+      }
+    } catch {
+      // Not listening yet.
+    }
+    // Wait for the next poll, or for the process to exit, whichever comes first.
+    await Promise.race([exit, new Promise((r) => setTimeout(r, 100))]);
+  }
+}
+
+async function stopServer(server) {
+  if (!server) return;
+  const { child } = server;
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await server.exit;
+    clearTimeout(timer);
+  }
+  await new Promise((done) => server.log.end(done));
+  await rm(server.dataDir, { recursive: true, force: true });
+}
+
+// Hosts that count as "the server": anything on loopback.
+function isLocal(url) {
+  if (/^(data|blob|about):/.test(url)) return true;
+  try {
+    const { hostname } = new URL(url);
+    return hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]';
+  } catch {
+    return false;
+  }
+}
+
+// Records console errors, page errors and non-local requests of one page.
+function watch(page) {
+  const seen = { consoleErrors: [], externalRequests: [] };
+  page.on('console', (message) => {
+    if (message.type() !== 'error') return;
+    const where = message.location()?.url;
+    seen.consoleErrors.push(where ? `${message.text()} (${where})` : message.text());
+  });
+  page.on('pageerror', (error) => seen.consoleErrors.push(`exception : ${error.message}`));
+  page.on('request', (request) => {
+    if (!isLocal(request.url())) seen.externalRequests.push(request.url());
+  });
+  return seen;
+}
+
+const normalise = (text) => (text ?? '').replace(/\s+/g, ' ').trim();
+
+function pageLinks(page, baseUrl) {
+  return page.$$eval('a[href]', (anchors) =>
+    anchors.filter((a) => !a.hasAttribute('download')).map((a) => a.href),
+  ).then((hrefs) => {
+    const origin = new URL(baseUrl).origin;
+    const out = [];
+    for (const href of hrefs) {
+      let url;
+      try {
+        url = new URL(href);
+      } catch {
+        continue;
+      }
+      if (url.origin !== origin || NOT_A_PAGE.test(url.pathname)) continue;
+      url.hash = '';
+      out.push(url.pathname + url.search);
+    }
+    return out;
+  });
+}
+
+async function runAxe(page) {
+  await page.addScriptTag({ content: axeSource });
+  const results = await page.evaluate((options) => window.axe.run(document, options), AXE_OPTIONS);
+  return results.violations;
+}
+
+function describeViolations(violations) {
+  return violations.map((v) => {
+    const targets = v.nodes
+      .slice(0, 3)
+      .map((node) => node.target.join(' '))
+      .join(' | ');
+    const more = v.nodes.length > 3 ? ` (+${v.nodes.length - 3} autres)` : '';
+    return `axe ${v.id} [${v.impact}] ${v.help} — ${targets}${more}`;
+  });
+}
+
+// Runs in the page before the Tab walk: records the unfocused style of every focusable element,
+// to compare with its style once focused, and the navigation's links and buttons to reach.
+function prepareKeyboardProbe() {
+  const selector =
+    'a[href], area[href], button, input, select, textarea, summary, iframe, [tabindex], [contenteditable=""], [contenteditable="true"]';
+  const focusables = [...document.querySelectorAll(selector)].filter(
+    (el) => !el.disabled && el.tabIndex >= 0 && el.checkVisibility({ visibilityProperty: true }),
+  );
+  const styleOf = (el) => {
+    const s = getComputedStyle(el);
+    return {
+      outline: `${s.outlineStyle} ${s.outlineWidth} ${s.outlineColor} ${s.outlineOffset}`,
+      outlineVisible:
+        s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0 && !/rgba\(.*,\s*0\)$|transparent/.test(s.outlineColor),
+      boxShadow: s.boxShadow,
+    };
+  };
+  const baseline = new Map(focusables.map((el) => [el, styleOf(el)]));
+  // Every visible link and button of the navigation, including any wrongly taken out of the
+  // tab order (tabindex="-1"), which the walk then reports as unreached.
+  const nav = [...document.querySelectorAll('nav a[href], nav button, [role=navigation] a[href], [role=navigation] button')].filter(
+    (el) => !el.disabled && el.checkVisibility({ visibilityProperty: true }),
+  );
+  window.__essorProbe = { baseline, nav, reached: new Set(), styleOf };
+  return { focusables: focusables.length, nav: nav.length };
+}
+
+function probeFocus() {
+  const probe = window.__essorProbe;
+  const el = document.activeElement;
+  if (!el || el === document.body || el === document.documentElement) return { none: true };
+  const label =
+    el.tagName.toLowerCase() +
+    (el.id ? `#${el.id}` : '') +
+    (el.getAttribute('href') ? `[href="${el.getAttribute('href')}"]` : '') +
+    ` « ${(el.innerText || el.value || el.getAttribute('aria-label') || '').trim().slice(0, 40)} »`;
+  const before = probe.baseline.get(el);
+  const now = probe.styleOf(el);
+  let indicator = true;
+  if (before) {
+    const outlineChanged = now.outline !== before.outline && now.outlineVisible;
+    const shadowChanged = now.boxShadow !== before.boxShadow && now.boxShadow !== 'none';
+    indicator = outlineChanged || shadowChanged;
+  }
+  const isNav = probe.nav.includes(el);
+  if (isNav) probe.reached.add(el);
+  return {
+    label,
+    indicator,
+    known: Boolean(before),
+    allNavReached: probe.reached.size === probe.nav.length,
+  };
+}
+
+function unreachedNav() {
+  const probe = window.__essorProbe;
+  return probe.nav
+    .filter((el) => !probe.reached.has(el))
+    .map((el) => `${el.tagName.toLowerCase()}[href="${el.getAttribute('href') ?? ''}"] « ${el.innerText.trim().slice(0, 40)} »`);
+}
+
+async function keyboardChecks(page, url, problems) {
+  // 1. Tab walk from a fresh load: the first stop is the skip link; every stop shows focus;
+  //    every link and button of the navigation is reached.
+  await page.goto(url, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+  await page.evaluate(prepareKeyboardProbe);
+  const noIndicator = [];
+  const seen = new Set();
+  let first = null;
+  let allNavReached = await page.evaluate(() => window.__essorProbe.nav.length === 0);
+  for (let i = 0; i < MAX_TABS; i++) {
+    await page.keyboard.press('Tab');
+    const focus = await page.evaluate(probeFocus);
+    if (i === 0) first = focus;
+    if (focus.none) break; // focus left the document: the walk is complete
+    if (seen.has(focus.label) && i > 0 && focus.label === first.label) break; // wrapped around
+    seen.add(focus.label);
+    if (!focus.indicator) noIndicator.push(focus.label);
+    allNavReached = focus.allNavReached;
+    if (allNavReached && i > 40) break; // long pages: nav done and a fair sample of focus styles checked
+  }
+  if (!allNavReached) {
+    const missing = await page.evaluate(unreachedNav);
+    if (missing.length) problems.push(`clavier : éléments de <nav> jamais atteints par Tab : ${missing.slice(0, 5).join(', ')}`);
+  }
+  if (noIndicator.length) {
+    problems.push(
+      `clavier : focus sans indicateur visible (outline ou box-shadow inchangés) sur ${noIndicator.length} élément(s) : ${[...new Set(noIndicator)].slice(0, 5).join(', ')}`,
+    );
+  }
+
+  // 2. Skip link: first focusable element, pointing at <main>, and activating it moves focus
+  //    (or the sequential focus starting point) into the main content.
+  await page.goto(url, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+  await page.keyboard.press('Tab');
+  const skip = await page.evaluate(() => {
+    const el = document.activeElement;
+    const main = document.querySelector('main, [role=main]');
+    const href = el && el.tagName === 'A' ? el.getAttribute('href') : null;
+    return { href, tag: el ? el.tagName.toLowerCase() : null, mainId: main ? main.id : null };
+  });
+  if (!skip.href || !skip.href.startsWith('#')) {
+    problems.push(`lien d'évitement : le premier élément focalisable est <${skip.tag}> ${skip.href ?? ''}, pas un lien vers #contenu`);
+    return;
+  }
+  if (!skip.mainId || skip.href !== `#${skip.mainId}`) {
+    problems.push(`lien d'évitement : ${skip.href} ne pointe pas vers <main id="${skip.mainId ?? ''}">`);
+    return;
+  }
+  await page.keyboard.press('Enter');
+  const inMain = () =>
+    page.evaluate(() => {
+      const main = document.querySelector('main, [role=main]');
+      const el = document.activeElement;
+      return { inside: Boolean(el && main && main.contains(el)), tag: el ? el.tagName.toLowerCase() : null };
+    });
+  let after = await inMain();
+  if (!after.inside) {
+    // Focus may stay on <body> while the sequential focus starting point moves to the target:
+    // the next Tab must then land inside <main>.
+    await page.keyboard.press('Tab');
+    after = await inMain();
+    if (!after.inside) {
+      problems.push(`lien d'évitement : après activation, le focus va sur <${after.tag}> hors de <main> (ajouter tabindex="-1" à <main> ?)`);
+    }
+  }
+}
+
+async function checkPage(ctx, path) {
+  const { jsContext, noJsContext, baseUrl } = ctx;
+  const url = baseUrl + path;
+  const problems = [];
+  let details = [];
+  let links = [];
+  const page = await jsContext.newPage();
+  const seen = watch(page);
+  try {
+    const response = await page.goto(url, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+    const status = response?.status();
+    const type = response?.headers()['content-type'] ?? '';
+    if (status !== 200) problems.push(`statut HTTP ${status}`);
+    if (!type.startsWith('text/html')) {
+      problems.push(`type « ${type} » au lieu de text/html`);
+      return { problems, details, links };
+    }
+    links = await pageLinks(page, baseUrl);
+
+    const facts = await page.evaluate(() => ({
+      lang: document.documentElement.getAttribute('lang'),
+      mains: document.querySelectorAll('main, [role=main]').length,
+      h1: document.querySelector('h1')?.textContent ?? null,
+      title: document.title,
+    }));
+    if (facts.lang !== 'fr' && !/^fr-/.test(facts.lang ?? '')) problems.push(`<html lang="${facts.lang ?? ''}"> au lieu de "fr"`);
+    if (facts.mains !== 1) problems.push(`${facts.mains} repère(s) <main> au lieu d'un seul`);
+    if (!normalise(facts.h1)) problems.push('pas de <h1>');
+    if (!normalise(facts.title)) problems.push('pas de <title>');
+
+    const violations = await runAxe(page);
+    if (violations.length) {
+      problems.push(`${violations.length} violation(s) axe-core : ${violations.map((v) => v.id).join(', ')}`);
+      details = details.concat(describeViolations(violations));
+    }
+
+    await keyboardChecks(page, url, problems);
+
+    // Without JavaScript: same <h1>, main content present.
+    const plain = await noJsContext.newPage();
+    const plainSeen = watch(plain);
+    try {
+      const plainResponse = await plain.goto(url, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+      if (plainResponse?.status() !== 200) problems.push(`sans JavaScript : statut HTTP ${plainResponse?.status()}`);
+      const plainFacts = await plain.evaluate(() => ({
+        h1: document.querySelector('h1')?.textContent ?? '',
+        main: document.querySelector('main, [role=main]')?.innerText ?? '',
+      }));
+      const h1 = normalise(plainFacts.h1);
+      if (h1 !== normalise(facts.h1)) problems.push(`sans JavaScript : <h1> « ${h1} » au lieu de « ${normalise(facts.h1)} »`);
+      const mainText = normalise(plainFacts.main);
+      if (!mainText) problems.push('sans JavaScript : <main> absent ou vide');
+      seen.externalRequests.push(...plainSeen.externalRequests);
+      seen.consoleErrors.push(...plainSeen.consoleErrors.map((e) => `(sans JS) ${e}`));
+    } finally {
+      await plain.close();
+    }
+  } catch (error) {
+    problems.push(`erreur du test : ${error.message.split('\n')[0]}`);
+  } finally {
+    await page.close();
+  }
+  if (seen.consoleErrors.length) {
+    problems.push(`${new Set(seen.consoleErrors).size} erreur(s) de console`);
+    details = details.concat([...new Set(seen.consoleErrors)].slice(0, 5).map((e) => `console : ${e}`));
+  }
+  if (seen.externalRequests.length) {
+    problems.push(`${new Set(seen.externalRequests).size} requête(s) hors du serveur`);
+    details = details.concat([...new Set(seen.externalRequests)].slice(0, 5).map((u) => `requête externe : ${u}`));
+  }
+  return { problems, details, links };
+}
+
+async function checkHealthz(baseUrl) {
+  const response = await fetch(`${baseUrl}/healthz`);
+  const body = (await response.text()).trim();
+  const problems = [];
+  if (response.status !== 200) problems.push(`statut HTTP ${response.status}`);
+  if (body !== 'ok') problems.push(`corps « ${body.slice(0, 60)} » au lieu de « ok »`);
+  return { problems, details: [] };
+}
+
+async function checkNotFound(ctx, path) {
+  const page = await ctx.jsContext.newPage();
+  const seen = watch(page);
+  const problems = [];
+  let details = [];
+  try {
+    const response = await page.goto(ctx.baseUrl + path, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+    const type = response?.headers()['content-type'] ?? '';
+    if (response?.status() !== 404) problems.push(`statut HTTP ${response?.status()} au lieu de 404`);
+    if (!type.startsWith('text/html')) {
+      problems.push(`type « ${type} » au lieu de text/html`);
+      return { problems, details };
+    }
+    const facts = await page.evaluate(() => ({
+      lang: document.documentElement.getAttribute('lang'),
+      mains: document.querySelectorAll('main, [role=main]').length,
+      h1: document.querySelector('h1')?.textContent ?? '',
+    }));
+    if (facts.lang !== 'fr' && !/^fr-/.test(facts.lang ?? '')) problems.push(`<html lang="${facts.lang ?? ''}"> au lieu de "fr"`);
+    if (facts.mains !== 1) problems.push(`${facts.mains} repère(s) <main> au lieu d'un seul`);
+    if (!normalise(facts.h1)) problems.push('pas de <h1>');
+    const violations = await runAxe(page);
+    if (violations.length) {
+      problems.push(`${violations.length} violation(s) axe-core`);
+      details = describeViolations(violations);
+    }
+  } catch (error) {
+    problems.push(`erreur du test : ${error.message.split('\n')[0]}`);
+  } finally {
+    await page.close();
+  }
+  // The browser reports the 404 status itself as a console error: that one is expected.
+  const errors = seen.consoleErrors.filter((e) => !/status of 404/.test(e));
+  if (errors.length) problems.push(`erreurs de console : ${errors.slice(0, 3).join(' | ')}`);
+  if (seen.externalRequests.length) problems.push(`requêtes hors du serveur : ${seen.externalRequests.slice(0, 3).join(', ')}`);
+  return { problems, details };
+}
+
+async function main() {
+  let server = null;
+  let browser = null;
+  let passed = 0;
+  let failed = 0;
+  const report = (name, { problems, details }) => {
+    if (problems.length === 0) {
+      passed++;
+      console.log(`ok ${name}`);
+    } else {
+      failed++;
+      console.log(`ÉCHEC ${name}: ${problems.join(' ; ')}`);
+      for (const line of details) console.log(`    ${line}`);
+    }
+  };
+  const cleanup = async () => {
+    await browser?.close().catch(() => {});
+    await stopServer(server).catch(() => {});
+  };
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, () => cleanup().finally(() => process.exit(130)));
+  }
+
+  try {
+    let baseUrl = process.env.ESSOR_URL?.replace(/\/$/, '');
+    if (!baseUrl) {
+      const resultsDir = join(here, 'results');
+      await mkdir(resultsDir, { recursive: true });
+      const backend = process.env.ESSOR_DATABASE_URL ? 'postgres' : 'sqlite';
+      const logFile = join(resultsDir, `server-${backend}.log`);
+      server = await startServer(logFile);
+      baseUrl = server.baseUrl;
+      console.log(`journal du serveur : ${logFile}`);
+    }
+
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    const jsContext = await browser.newContext({ bypassCSP: true, locale: 'fr-FR' });
+    const noJsContext = await browser.newContext({ javaScriptEnabled: false, locale: 'fr-FR' });
+    const ctx = { jsContext, noJsContext, baseUrl };
+
+    report('/healthz', await checkHealthz(baseUrl));
+    report('404', await checkNotFound(ctx, `/page-qui-n-existe-pas-${randomBytes(4).toString('hex')}`));
+
+    const queue = ['/', '/plan-du-site'];
+    const queued = new Set(queue);
+    let capped = false;
+    while (queue.length) {
+      const path = queue.shift();
+      const result = await checkPage(ctx, path);
+      report(path, result);
+      for (const link of result.links) {
+        if (queued.has(link)) continue;
+        if (queued.size >= MAX_PAGES) {
+          capped = true;
+          continue;
+        }
+        queued.add(link);
+        queue.push(link);
+      }
+    }
+    console.log(`${queued.size} page(s) explorée(s)${capped ? ` (limite de ${MAX_PAGES} atteinte)` : ''}`);
+  } catch (error) {
+    failed++;
+    console.log(`ÉCHEC démarrage : ${error.message}`);
+  } finally {
+    await cleanup();
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exitCode = failed > 0 ? 1 : 0;
+}
+
+await main();
