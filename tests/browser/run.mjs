@@ -14,6 +14,7 @@
 //   ESSOR_CHROMIUM        the Chromium executable (default: /usr/bin/chromium)
 //   ESSOR_MAX_PAGES       crawl cap (default: 300)
 //   ESSOR_START_TIMEOUT   seconds to wait for /healthz (default: 120)
+//   ESSOR_VERBOSE=1       also print what was checked on pages that pass
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -35,6 +36,7 @@ const MAX_PAGES = Number(process.env.ESSOR_MAX_PAGES ?? 300);
 const START_TIMEOUT_MS = Number(process.env.ESSOR_START_TIMEOUT ?? 120) * 1000;
 const NAV_TIMEOUT_MS = 20_000;
 const MAX_TABS = 600;
+const VERBOSE = process.env.ESSOR_VERBOSE === '1';
 const CHROMIUM = process.env.ESSOR_CHROMIUM ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless',
@@ -98,7 +100,7 @@ async function startServer(logFile) {
   const log = createWriteStream(logFile);
   const child = spawn(bin, ['serve', '--addr', addr, '--data-dir', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: process.env,
+    env: { ...process.env, NO_COLOR: '1' },
   });
   child.stdout.pipe(log, { end: false });
   child.stderr.pipe(log, { end: false });
@@ -284,13 +286,15 @@ function unreachedNav() {
     .map((el) => `${el.tagName.toLowerCase()}[href="${el.getAttribute('href') ?? ''}"] « ${el.innerText.trim().slice(0, 40)} »`);
 }
 
-async function keyboardChecks(page, url, problems) {
+async function keyboardChecks(page, url, problems, stats) {
   // 1. Tab walk from a fresh load: the first stop is the skip link; every stop shows focus;
   //    every link and button of the navigation is reached.
   await page.goto(url, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
-  await page.evaluate(prepareKeyboardProbe);
+  const counts = await page.evaluate(prepareKeyboardProbe);
+  stats.push(`${counts.focusables} focalisables, ${counts.nav} dans <nav>`);
   const noIndicator = [];
   const seen = new Set();
+  let stops = 0;
   let first = null;
   let allNavReached = await page.evaluate(() => window.__essorProbe.nav.length === 0);
   for (let i = 0; i < MAX_TABS; i++) {
@@ -300,10 +304,12 @@ async function keyboardChecks(page, url, problems) {
     if (focus.none) break; // focus left the document: the walk is complete
     if (seen.has(focus.label) && i > 0 && focus.label === first.label) break; // wrapped around
     seen.add(focus.label);
+    stops++;
     if (!focus.indicator) noIndicator.push(focus.label);
     allNavReached = focus.allNavReached;
     if (allNavReached && i > 40) break; // long pages: nav done and a fair sample of focus styles checked
   }
+  stats.push(`${stops} arrêts de Tab vérifiés`);
   if (!allNavReached) {
     const missing = await page.evaluate(unreachedNav);
     if (missing.length) problems.push(`clavier : éléments de <nav> jamais atteints par Tab : ${missing.slice(0, 5).join(', ')}`);
@@ -357,6 +363,7 @@ async function checkPage(ctx, path) {
   const problems = [];
   let details = [];
   let links = [];
+  const stats = [];
   const page = await jsContext.newPage();
   const seen = watch(page);
   try {
@@ -366,7 +373,7 @@ async function checkPage(ctx, path) {
     if (status !== 200) problems.push(`statut HTTP ${status}`);
     if (!type.startsWith('text/html')) {
       problems.push(`type « ${type} » au lieu de text/html`);
-      return { problems, details, links };
+      return { problems, details, links, stats };
     }
     links = await pageLinks(page, baseUrl);
 
@@ -387,7 +394,8 @@ async function checkPage(ctx, path) {
       details = details.concat(describeViolations(violations));
     }
 
-    await keyboardChecks(page, url, problems);
+    stats.push(`axe : ${AXE_OPTIONS.runOnly.values.join('/')}`);
+    await keyboardChecks(page, url, problems, stats);
 
     // Without JavaScript: same <h1>, main content present.
     const plain = await noJsContext.newPage();
@@ -421,7 +429,7 @@ async function checkPage(ctx, path) {
     problems.push(`${new Set(seen.externalRequests).size} requête(s) hors du serveur`);
     details = details.concat([...new Set(seen.externalRequests)].slice(0, 5).map((u) => `requête externe : ${u}`));
   }
-  return { problems, details, links };
+  return { problems, details, links, stats };
 }
 
 async function checkHealthz(baseUrl) {
@@ -456,7 +464,7 @@ async function checkNotFound(ctx, path) {
     if (!normalise(facts.h1)) problems.push('pas de <h1>');
     const violations = await runAxe(page);
     if (violations.length) {
-      problems.push(`${violations.length} violation(s) axe-core`);
+      problems.push(`${violations.length} violation(s) axe-core : ${violations.map((v) => v.id).join(', ')}`);
       details = describeViolations(violations);
     }
   } catch (error) {
@@ -476,7 +484,7 @@ async function main() {
   let browser = null;
   let passed = 0;
   let failed = 0;
-  const report = (name, { problems, details }) => {
+  const report = (name, { problems, details, stats = [] }) => {
     if (problems.length === 0) {
       passed++;
       console.log(`ok ${name}`);
@@ -485,6 +493,7 @@ async function main() {
       console.log(`ÉCHEC ${name}: ${problems.join(' ; ')}`);
       for (const line of details) console.log(`    ${line}`);
     }
+    if (VERBOSE && stats.length) console.log(`    (${stats.join(' ; ')})`);
   };
   const cleanup = async () => {
     await browser?.close().catch(() => {});

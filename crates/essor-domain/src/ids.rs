@@ -47,7 +47,7 @@ fn luhn_valid(digits: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 fn check_digits(kind: &'static str, value: &str, expected: usize) -> Result<(), IdError> {
@@ -156,7 +156,7 @@ impl Siret {
         check_digits("SIRET", &value, 14)?;
         let valid = if value.starts_with(SIREN_LA_POSTE) {
             let sum: u32 = value.bytes().map(|b| u32::from(b - b'0')).sum();
-            sum % 5 == 0 || luhn_valid(&value)
+            sum.is_multiple_of(5) || luhn_valid(&value)
         } else {
             luhn_valid(&value)
         };

@@ -77,6 +77,7 @@ impl IntoResponse for AppError {
     }
 }
 
+#[allow(clippy::needless_pass_by_value)] // the signature CatchPanicLayer requires
 pub(crate) fn panic_response(err: Box<dyn Any + Send + 'static>) -> Response<Body> {
     let detail = err
         .downcast_ref::<String>()

@@ -7,6 +7,7 @@ mod assets;
 mod error;
 mod layout;
 mod pages;
+mod site;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,12 +31,23 @@ pub use error::AppError;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub referential: &'static Referential,
+    site: Arc<site::SiteCache>,
 }
 
 impl AppState {
     #[must_use]
     pub fn new(store: Arc<dyn Store>, referential: &'static Referential) -> Self {
-        Self { store, referential }
+        Self {
+            store,
+            referential,
+            site: Arc::default(),
+        }
+    }
+
+    /// To call after a change of the default territory or its plan: public pages are rendered
+    /// again on their next request.
+    pub fn site_changed(&self) {
+        self.site.invalidate();
     }
 }
 

@@ -1,6 +1,7 @@
 //! The public pages: home, plan, committees, partners, territory, and the site's own pages.
 
 use askama::Template;
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -11,58 +12,44 @@ use essor_domain::territory::{Territory, TerritoryRef};
 use crate::AppState;
 use crate::error::{AppError, error_page};
 use crate::layout::Layout;
+use crate::site::SiteContext;
 
-type PageResult = Result<Html<String>, AppError>;
+type Page = Result<Html<Bytes>, AppError>;
 
-/// The default territory, resolved against the referential, and its current plan.
-struct Context {
-    territory: Territory,
-    plan: Plan,
+/// Serves the page at `path` from the site's cache, rendering it on first request.
+async fn cached(
+    state: &AppState,
+    path: &'static str,
+    render: impl FnOnce(&SiteContext) -> Result<String, AppError>,
+) -> Page {
+    let context = state
+        .site
+        .context(state.store.as_ref(), state.referential)
+        .await?;
+    Ok(Html(context.page(path, render)?))
 }
 
-impl Context {
-    async fn load(state: &AppState) -> Result<Self, AppError> {
-        let configured = state
-            .store
-            .default_territory()
-            .await?
-            .ok_or(AppError::NotConfigured("aucun territoire par défaut"))?;
-        let reference: TerritoryRef = configured
-            .reference
-            .parse()
-            .map_err(|_| AppError::NotConfigured("territoire par défaut illisible"))?;
-        let territory = reference
-            .resolve(state.referential)
-            .map_err(|_| AppError::NotConfigured("territoire par défaut inconnu"))?;
-        let plan = state
-            .store
-            .current_plan(&configured.reference)
-            .await?
-            .ok_or(AppError::NotConfigured("aucun plan pour le territoire"))?;
-        Ok(Self { territory, plan })
-    }
-
-    fn layout(&self, path: &str) -> Layout {
-        Layout::new(&self.territory.name, path)
-    }
-
-    fn territory_view(&self) -> TerritoryView {
-        TerritoryView::of(&self.territory)
-    }
+fn layout(ctx: &SiteContext, path: &str) -> Layout {
+    Layout::new(&ctx.territory.name, path)
 }
 
 pub(crate) struct TerritoryView {
     pub name: String,
-    pub code: String,
     pub kind_label: &'static str,
+    /// What the code is: `SIREN 200040715`, `département 38`.
+    pub code_label: String,
 }
 
 impl TerritoryView {
     fn of(territory: &Territory) -> Self {
         Self {
             name: territory.name.clone(),
-            code: territory.code.clone(),
             kind_label: territory.kind_label,
+            code_label: match territory.reference {
+                TerritoryRef::Epci(_) => format!("SIREN {}", territory.code),
+                TerritoryRef::Departement(_) => format!("département {}", territory.code),
+                TerritoryRef::Communes(_) => format!("communes {}", territory.code),
+            },
         }
     }
 }
@@ -126,62 +113,68 @@ fn action_groups(plan: &Plan) -> Vec<ActionGroup> {
 
 #[derive(Template)]
 #[template(path = "home.html")]
-struct HomePage {
+struct HomePage<'a> {
     layout: Layout,
     territory: TerritoryView,
     communes_count: usize,
     population: String,
-    budget: Option<BudgetEnvelope>,
-    plan: Plan,
+    budget: Option<&'a BudgetEnvelope>,
+    plan: &'a Plan,
     action_groups: Vec<ActionGroup>,
 }
 
-pub(crate) async fn home(State(state): State<AppState>) -> PageResult {
-    let ctx = Context::load(&state).await?;
-    let page = HomePage {
-        layout: ctx.layout("/"),
-        territory: ctx.territory_view(),
-        communes_count: ctx.territory.communes.len(),
-        population: group_thousands(ctx.territory.population),
-        budget: ctx.plan.latest_budget().cloned(),
-        action_groups: action_groups(&ctx.plan),
-        plan: ctx.plan,
-    };
-    Ok(Html(page.render()?))
+pub(crate) async fn home(State(state): State<AppState>) -> Page {
+    cached(&state, "/", |ctx| {
+        let page = HomePage {
+            layout: layout(ctx, "/"),
+            territory: TerritoryView::of(&ctx.territory),
+            communes_count: ctx.territory.communes.len(),
+            population: group_thousands(ctx.territory.population),
+            budget: ctx.plan.latest_budget(),
+            plan: &ctx.plan,
+            action_groups: action_groups(&ctx.plan),
+        };
+        Ok(page.render()?)
+    })
+    .await
 }
 
 #[derive(Template)]
 #[template(path = "plan.html")]
-struct PlanPage {
+struct PlanPage<'a> {
     layout: Layout,
-    plan: Plan,
+    plan: &'a Plan,
     action_groups: Vec<ActionGroup>,
 }
 
-pub(crate) async fn plan(State(state): State<AppState>) -> PageResult {
-    let ctx = Context::load(&state).await?;
-    let page = PlanPage {
-        layout: ctx.layout("/plan"),
-        action_groups: action_groups(&ctx.plan),
-        plan: ctx.plan,
-    };
-    Ok(Html(page.render()?))
+pub(crate) async fn plan(State(state): State<AppState>) -> Page {
+    cached(&state, "/plan", |ctx| {
+        let page = PlanPage {
+            layout: layout(ctx, "/plan"),
+            plan: &ctx.plan,
+            action_groups: action_groups(&ctx.plan),
+        };
+        Ok(page.render()?)
+    })
+    .await
 }
 
 #[derive(Template)]
 #[template(path = "instances.html")]
-struct CommitteesPage {
+struct CommitteesPage<'a> {
     layout: Layout,
-    plan: Plan,
+    plan: &'a Plan,
 }
 
-pub(crate) async fn committees(State(state): State<AppState>) -> PageResult {
-    let ctx = Context::load(&state).await?;
-    let page = CommitteesPage {
-        layout: ctx.layout("/instances"),
-        plan: ctx.plan,
-    };
-    Ok(Html(page.render()?))
+pub(crate) async fn committees(State(state): State<AppState>) -> Page {
+    cached(&state, "/instances", |ctx| {
+        let page = CommitteesPage {
+            layout: layout(ctx, "/instances"),
+            plan: &ctx.plan,
+        };
+        Ok(page.render()?)
+    })
+    .await
 }
 
 pub(crate) struct PartnerView {
@@ -201,29 +194,31 @@ struct PartnersPage {
     partners: Vec<PartnerView>,
 }
 
-pub(crate) async fn partners(State(state): State<AppState>) -> PageResult {
-    let ctx = Context::load(&state).await?;
-    let plan = &ctx.plan;
-    let partners = plan
-        .partners
-        .iter()
-        .map(|p| PartnerView {
-            key: p.key.to_string(),
-            name: p.name.clone(),
-            kind: p.kind.clone(),
-            description: p.description.clone(),
-            actions: plan
-                .actions_with_partner(&p.key)
-                .map(|a| (a.key.to_string(), a.title.clone()))
-                .collect(),
-        })
-        .collect();
-    let page = PartnersPage {
-        layout: ctx.layout("/partenaires"),
-        short_title: plan.short_title.clone(),
-        partners,
-    };
-    Ok(Html(page.render()?))
+pub(crate) async fn partners(State(state): State<AppState>) -> Page {
+    cached(&state, "/partenaires", |ctx| {
+        let plan = &ctx.plan;
+        let partners = plan
+            .partners
+            .iter()
+            .map(|p| PartnerView {
+                key: p.key.to_string(),
+                name: p.name.clone(),
+                kind: p.kind.clone(),
+                description: p.description.clone(),
+                actions: plan
+                    .actions_with_partner(&p.key)
+                    .map(|a| (a.key.to_string(), a.title.clone()))
+                    .collect(),
+            })
+            .collect();
+        let page = PartnersPage {
+            layout: layout(ctx, "/partenaires"),
+            short_title: plan.short_title.clone(),
+            partners,
+        };
+        Ok(page.render()?)
+    })
+    .await
 }
 
 pub(crate) struct CommuneRow {
@@ -241,25 +236,27 @@ struct TerritoryPage {
     communes: Vec<CommuneRow>,
 }
 
-pub(crate) async fn territory(State(state): State<AppState>) -> PageResult {
-    let ctx = Context::load(&state).await?;
-    let communes = ctx
-        .territory
-        .communes
-        .iter()
-        .map(|c| CommuneRow {
-            name: c.name.clone(),
-            code: c.code.to_string(),
-            population: group_thousands(c.population),
-        })
-        .collect();
-    let page = TerritoryPage {
-        layout: ctx.layout("/territoire"),
-        territory: ctx.territory_view(),
-        population: group_thousands(ctx.territory.population),
-        communes,
-    };
-    Ok(Html(page.render()?))
+pub(crate) async fn territory(State(state): State<AppState>) -> Page {
+    cached(&state, "/territoire", |ctx| {
+        let communes = ctx
+            .territory
+            .communes
+            .iter()
+            .map(|c| CommuneRow {
+                name: c.name.clone(),
+                code: c.code.to_string(),
+                population: group_thousands(c.population),
+            })
+            .collect();
+        let page = TerritoryPage {
+            layout: layout(ctx, "/territoire"),
+            territory: TerritoryView::of(&ctx.territory),
+            population: group_thousands(ctx.territory.population),
+            communes,
+        };
+        Ok(page.render()?)
+    })
+    .await
 }
 
 #[derive(Template)]
@@ -268,14 +265,14 @@ struct SitemapPage {
     layout: Layout,
 }
 
-pub(crate) async fn sitemap(State(state): State<AppState>) -> PageResult {
-    let ctx = Context::load(&state).await?;
-    Ok(Html(
-        SitemapPage {
-            layout: ctx.layout("/plan-du-site"),
+pub(crate) async fn sitemap(State(state): State<AppState>) -> Page {
+    cached(&state, "/plan-du-site", |ctx| {
+        Ok(SitemapPage {
+            layout: layout(ctx, "/plan-du-site"),
         }
-        .render()?,
-    ))
+        .render()?)
+    })
+    .await
 }
 
 #[derive(Template)]
@@ -284,34 +281,37 @@ struct AccessibilityPage {
     layout: Layout,
 }
 
-pub(crate) async fn accessibility(State(state): State<AppState>) -> PageResult {
-    let ctx = Context::load(&state).await?;
-    Ok(Html(
-        AccessibilityPage {
-            layout: ctx.layout("/accessibilite"),
+pub(crate) async fn accessibility(State(state): State<AppState>) -> Page {
+    cached(&state, "/accessibilite", |ctx| {
+        Ok(AccessibilityPage {
+            layout: layout(ctx, "/accessibilite"),
         }
-        .render()?,
-    ))
+        .render()?)
+    })
+    .await
 }
 
 #[derive(Template)]
 #[template(path = "sources.html")]
-struct SourcesPage {
+struct SourcesPage<'a> {
     layout: Layout,
-    plan_source: String,
+    plan_source: &'a str,
 }
 
-pub(crate) async fn sources(State(state): State<AppState>) -> PageResult {
-    let ctx = Context::load(&state).await?;
-    let page = SourcesPage {
-        layout: ctx.layout("/sources"),
-        plan_source: if ctx.plan.source.is_empty() {
-            ctx.plan.title.clone()
-        } else {
-            ctx.plan.source.clone()
-        },
-    };
-    Ok(Html(page.render()?))
+pub(crate) async fn sources(State(state): State<AppState>) -> Page {
+    cached(&state, "/sources", |ctx| {
+        let plan = &ctx.plan;
+        let page = SourcesPage {
+            layout: layout(ctx, "/sources"),
+            plan_source: if plan.source.is_empty() {
+                &plan.title
+            } else {
+                &plan.source
+            },
+        };
+        Ok(page.render()?)
+    })
+    .await
 }
 
 pub(crate) async fn not_found() -> Response {

@@ -16,13 +16,18 @@ use tower::ServiceExt;
 
 /// The application on a fresh database, as on first start.
 pub async fn app() -> Router {
+    router(seeded_state().await)
+}
+
+/// The state of an application on a fresh database, as on first start.
+pub async fn seeded_state() -> AppState {
     let store = SqliteStore::in_memory().await.unwrap();
     store.migrate().await.unwrap();
     ensure_reference_data(&store, Referential::embedded())
         .await
         .unwrap();
     let store: Arc<dyn Store> = Arc::new(store);
-    router(AppState::new(store, Referential::embedded()))
+    AppState::new(store, Referential::embedded())
 }
 
 /// An application whose database was never set up.

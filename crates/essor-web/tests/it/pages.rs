@@ -1,6 +1,8 @@
 use axum::http::{StatusCode, header};
 
-use crate::{app, empty_app, get};
+use essor_web::router;
+
+use crate::{app, empty_app, get, seeded_state};
 
 const SEED_ORIENTATIONS: [&str; 3] = [
     "Renforcer la création et la consolidation d’activités et d’emplois en ESS",
@@ -197,4 +199,24 @@ async fn pages_carry_security_headers() {
         page.headers.get(header::X_CONTENT_TYPE_OPTIONS).unwrap(),
         "nosniff"
     );
+}
+
+#[tokio::test]
+async fn a_changed_plan_shows_on_the_pages_once_the_site_is_told() {
+    let state = seeded_state().await;
+    let app = router(state.clone());
+    assert!(get(&app, "/").await.body.contains("350 000 €"));
+    let territory = state.store.default_territory().await.unwrap().unwrap();
+    let mut plan = state
+        .store
+        .current_plan(&territory.reference)
+        .await
+        .unwrap()
+        .unwrap();
+    plan.budgets[0].amount = essor_domain::Money::from_euros(420_000);
+    state.store.save_plan(&plan).await.unwrap();
+    state.site_changed();
+    let body = get(&app, "/").await.body;
+    assert!(body.contains("420 000 €"), "the new budget is shown");
+    assert!(!body.contains("350 000 €"));
 }

@@ -2,6 +2,7 @@
 //! sources (see `data/SOURCES.md`). The derivation itself is pure and lives in
 //! `essor_domain::referential::build`; this module reads the sources and writes the files.
 
+use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -93,17 +94,15 @@ fn write_atomically(path: &Path, contents: &str) -> Result<()> {
 fn report(out: &Path, files: &[DerivedFile]) -> String {
     let mut text = String::new();
     for file in files {
-        let path = out.join(file.path);
-        let what = if file.path.ends_with(".csv") {
-            format!("{} lignes", group_thousands(file.records as u64))
-        } else if file.path.ends_with(".geojson") {
-            format!("{} contours", group_thousands(file.records as u64))
-        } else {
-            "copié".to_owned()
+        let records = group_thousands(file.records as u64);
+        let what = match Path::new(file.path).extension().and_then(|e| e.to_str()) {
+            Some("csv") => format!("{records} lignes"),
+            Some("geojson") => format!("{records} contours"),
+            _ => "copié".to_owned(),
         };
-        text.push_str(&format!("{} : {what}\n", path.display()));
+        let _ = writeln!(text, "{} : {what}", out.join(file.path).display());
     }
-    text.push_str(&format!("{} fichiers écrits.\n", files.len()));
+    let _ = writeln!(text, "{} fichiers écrits.", files.len());
     text
 }
 

@@ -53,23 +53,23 @@ pub enum TerritoryCommand {
 }
 
 pub fn run(cmd: TerritoryCommand) -> Result<()> {
-    print!("{}", render_command(&cmd, Referential::embedded())?);
+    print!("{}", render_command(cmd, Referential::embedded())?);
     Ok(())
 }
 
 /// The output of a command, as it is printed.
-fn render_command(cmd: &TerritoryCommand, referential: &Referential) -> Result<String> {
+fn render_command(cmd: TerritoryCommand, referential: &Referential) -> Result<String> {
     match cmd {
         TerritoryCommand::Show { territory, format } => {
             let reference: TerritoryRef = territory.parse()?;
             let territory = reference.resolve(referential)?;
-            render_show(&territory, *format)
+            render_show(&territory, format)
         }
         TerritoryCommand::List {
             kind,
             departement,
             format,
-        } => render_list(referential, *kind, departement.as_deref(), *format),
+        } => render_list(referential, kind, departement.as_deref(), format),
     }
 }
 
@@ -262,10 +262,10 @@ fn render_list(
     format: Format,
 ) -> Result<String> {
     let departement = departement.map(|code| code.trim().to_ascii_uppercase());
-    if let Some(code) = &departement {
-        if referential.departement(code).is_none() {
-            return Err(TerritoryError::UnknownDepartement(code.clone()).into());
-        }
+    if let Some(code) = &departement
+        && referential.departement(code).is_none()
+    {
+        return Err(TerritoryError::UnknownDepartement(code.clone()).into());
     }
     let rows = match kind {
         ListKind::Epci => epci_rows(referential, departement.as_deref()),
@@ -346,7 +346,7 @@ mod tests {
 
     fn show(territory: &str, format: Format) -> Result<String> {
         render_command(
-            &TerritoryCommand::Show {
+            TerritoryCommand::Show {
                 territory: territory.to_owned(),
                 format,
             },

@@ -1,0 +1,106 @@
+//! The public site's context (the default territory and its current plan) and the pages rendered
+//! from it, kept in memory.
+//!
+//! Public pages change only when the plan or the territory does, so each is rendered once per
+//! context and served from memory. The context is read again from the store when it is older than
+//! [`REFRESH_AFTER`], so that a change made by another essor process (sharing a PostgreSQL
+//! database) or by the CLI shows within seconds; a change made through this process calls
+//! [`SiteCache::invalidate`] and shows at once.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use essor_domain::Plan;
+use essor_domain::referential::Referential;
+use essor_domain::territory::{Territory, TerritoryRef};
+use essor_store::Store;
+
+use crate::error::AppError;
+
+/// How long a context is trusted before it is read again from the store.
+pub const REFRESH_AFTER: Duration = Duration::from_secs(5);
+
+/// The default territory, resolved against the referential, and its current plan.
+pub struct SiteContext {
+    pub territory: Territory,
+    pub plan: Plan,
+    pages: Mutex<HashMap<&'static str, Bytes>>,
+}
+
+impl SiteContext {
+    async fn load(store: &dyn Store, referential: &Referential) -> Result<Self, AppError> {
+        let configured = store
+            .default_territory()
+            .await?
+            .ok_or(AppError::NotConfigured("aucun territoire par défaut"))?;
+        let reference: TerritoryRef = configured
+            .reference
+            .parse()
+            .map_err(|_| AppError::NotConfigured("territoire par défaut illisible"))?;
+        let territory = reference
+            .resolve(referential)
+            .map_err(|_| AppError::NotConfigured("territoire par défaut inconnu"))?;
+        let plan = store
+            .current_plan(&configured.reference)
+            .await?
+            .ok_or(AppError::NotConfigured("aucun plan pour le territoire"))?;
+        Ok(Self {
+            territory,
+            plan,
+            pages: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The page at `path`, rendered by `render` the first time it is asked for.
+    pub fn page(
+        &self,
+        path: &'static str,
+        render: impl FnOnce(&Self) -> Result<String, AppError>,
+    ) -> Result<Bytes, AppError> {
+        if let Some(page) = self.lock_pages().get(path) {
+            return Ok(page.clone());
+        }
+        let page = Bytes::from(render(self)?);
+        self.lock_pages().insert(path, page.clone());
+        Ok(page)
+    }
+
+    fn lock_pages(&self) -> std::sync::MutexGuard<'_, HashMap<&'static str, Bytes>> {
+        self.pages.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[derive(Default)]
+pub struct SiteCache {
+    current: RwLock<Option<(Instant, Arc<SiteContext>)>>,
+}
+
+impl SiteCache {
+    /// The current context, read from the store when missing or older than [`REFRESH_AFTER`].
+    pub async fn context(
+        &self,
+        store: &dyn Store,
+        referential: &Referential,
+    ) -> Result<Arc<SiteContext>, AppError> {
+        if let Some((loaded_at, context)) = self
+            .current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            && loaded_at.elapsed() < REFRESH_AFTER
+        {
+            return Ok(Arc::clone(context));
+        }
+        let context = Arc::new(SiteContext::load(store, referential).await?);
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) =
+            Some((Instant::now(), Arc::clone(&context)));
+        Ok(context)
+    }
+
+    /// Forgets the context: the next request reads the store again.
+    pub fn invalidate(&self) {
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+}
