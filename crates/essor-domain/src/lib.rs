@@ -6,6 +6,7 @@
 pub mod dates;
 pub mod ids;
 pub mod money;
+pub mod panorama;
 pub mod plan;
 pub mod referential;
 pub mod territory;

@@ -10,7 +10,9 @@ use chrono::{DateTime, Utc};
 use essor_domain::Plan;
 use essor_domain::plan::Key;
 
-use crate::{ConfiguredTerritory, PlanSummary, StoreError};
+use essor_domain::panorama::{Dimension, FactRow, Figures};
+
+use crate::{ConfiguredTerritory, EstablishmentRow, PlanSummary, SnapshotSummary, StoreError};
 
 pub(crate) type TerritoryRow = (String, String, String, String, bool, DateTime<Utc>);
 pub(crate) type PlanSummaryRow = (String, String, String, i32, i32, DateTime<Utc>);
@@ -54,6 +56,72 @@ pub(crate) fn plan_from_document(document: &str) -> Result<Plan, StoreError> {
         what: "plan",
         detail: e.to_string(),
     })
+}
+
+pub(crate) type SnapshotRow = (i64, DateTime<Utc>, String, String, String, bool, String);
+pub(crate) type FactDbRow = (String, String, String, i64, i64, i64, i64, i64, i64);
+pub(crate) type EstablishmentDbRow = (String, String, String, bool, String);
+
+pub(crate) const SNAPSHOT_COLUMNS: &str =
+    "id, imported_at, establishments_file, units_file, perimeter, synthetic, report";
+
+/// Rows per multi-row INSERT: 10 parameters each stays under both databases' limits.
+pub(crate) const INSERT_BATCH: usize = 500;
+
+pub(crate) fn snapshot_from_row(row: SnapshotRow) -> Result<SnapshotSummary, StoreError> {
+    let (id, imported_at, establishments_file, units_file, perimeter, synthetic, report) = row;
+    Ok(SnapshotSummary {
+        id,
+        imported_at,
+        establishments_file,
+        units_file,
+        perimeter,
+        synthetic,
+        report: serde_json::from_str(&report).map_err(|e| StoreError::Corrupt {
+            what: "rapport d’import",
+            detail: e.to_string(),
+        })?,
+    })
+}
+
+fn count(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
+pub(crate) fn to_db(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+pub(crate) fn fact_from_row(row: FactDbRow) -> Result<FactRow, StoreError> {
+    let (commune, dimension, key, active, employer, jobs_x2, ess_active, ess_employer, ess_jobs_x2) =
+        row;
+    Ok(FactRow {
+        commune,
+        dimension: Dimension::parse(&dimension).ok_or_else(|| StoreError::Corrupt {
+            what: "dimension d’agrégat",
+            detail: dimension.clone(),
+        })?,
+        key,
+        figures: Figures {
+            active: count(active),
+            employer: count(employer),
+            jobs_x2: count(jobs_x2),
+            ess_active: count(ess_active),
+            ess_employer: count(ess_employer),
+            ess_jobs_x2: count(ess_jobs_x2),
+        },
+    })
+}
+
+pub(crate) fn establishment_from_row(row: EstablishmentDbRow) -> EstablishmentRow {
+    let (siret, siren, commune, active, record) = row;
+    EstablishmentRow {
+        siret,
+        siren,
+        commune,
+        active,
+        record,
+    }
 }
 
 const TERRITORY_COLUMNS: &str = "reference, kind, code, name, is_default, created_at";
@@ -308,6 +376,166 @@ macro_rules! impl_store {
                     .as_deref()
                     .map($crate::common::plan_from_document)
                     .transpose()
+            }
+
+            #[tracing::instrument(skip(self, snapshot), fields(facts = snapshot.facts.len(), establishments = snapshot.establishments.len()))]
+            async fn save_snapshot(
+                &self,
+                snapshot: &$crate::NewSnapshot<'_>,
+            ) -> $crate::Result<$crate::SnapshotSummary> {
+                let mut tx = self.pool.begin().await?;
+                let row: $crate::common::SnapshotRow = sqlx::query_as(&format!(
+                    "INSERT INTO sirene_snapshots (imported_at, establishments_file, units_file, \
+                     perimeter, synthetic, report) VALUES ($1, $2, $3, $4, $5, $6) RETURNING {}",
+                    $crate::common::SNAPSHOT_COLUMNS
+                ))
+                .bind(chrono::Utc::now())
+                .bind(snapshot.establishments_file)
+                .bind(snapshot.units_file)
+                .bind(essor_domain::panorama::PERIMETER)
+                .bind(snapshot.synthetic)
+                .bind(snapshot.report.to_string())
+                .fetch_one(&mut *tx)
+                .await?;
+                let id = row.0;
+                for chunk in snapshot.facts.chunks($crate::common::INSERT_BATCH) {
+                    let mut insert = sqlx::QueryBuilder::new(
+                        "INSERT INTO sirene_facts (snapshot_id, commune, dimension, key, active, \
+                         employer, jobs_x2, ess_active, ess_employer, ess_jobs_x2) ",
+                    );
+                    insert.push_values(chunk, |mut b, fact| {
+                        let f = &fact.figures;
+                        b.push_bind(id)
+                            .push_bind(fact.commune.as_str())
+                            .push_bind(fact.dimension.as_str())
+                            .push_bind(fact.key.as_str())
+                            .push_bind($crate::common::to_db(f.active))
+                            .push_bind($crate::common::to_db(f.employer))
+                            .push_bind($crate::common::to_db(f.jobs_x2))
+                            .push_bind($crate::common::to_db(f.ess_active))
+                            .push_bind($crate::common::to_db(f.ess_employer))
+                            .push_bind($crate::common::to_db(f.ess_jobs_x2));
+                    });
+                    insert.build().execute(&mut *tx).await?;
+                }
+                for chunk in snapshot.establishments.chunks($crate::common::INSERT_BATCH) {
+                    let mut insert = sqlx::QueryBuilder::new(
+                        "INSERT INTO ess_establishments (snapshot_id, siret, siren, commune, \
+                         active, record) ",
+                    );
+                    insert.push_values(chunk, |mut b, e| {
+                        b.push_bind(id)
+                            .push_bind(e.siret.as_str())
+                            .push_bind(e.siren.as_str())
+                            .push_bind(e.commune.as_str())
+                            .push_bind(e.active)
+                            .push_bind(e.record.as_str());
+                    });
+                    insert.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                $crate::common::snapshot_from_row(row)
+            }
+
+            async fn snapshots(&self) -> $crate::Result<Vec<$crate::SnapshotSummary>> {
+                let rows: Vec<$crate::common::SnapshotRow> = sqlx::query_as(&format!(
+                    "SELECT {} FROM sirene_snapshots ORDER BY id DESC",
+                    $crate::common::SNAPSHOT_COLUMNS
+                ))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map($crate::common::snapshot_from_row)
+                    .collect()
+            }
+
+            async fn snapshot(&self, id: i64) -> $crate::Result<Option<$crate::SnapshotSummary>> {
+                let row: Option<$crate::common::SnapshotRow> = sqlx::query_as(&format!(
+                    "SELECT {} FROM sirene_snapshots WHERE id = $1",
+                    $crate::common::SNAPSHOT_COLUMNS
+                ))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map($crate::common::snapshot_from_row).transpose()
+            }
+
+            async fn latest_snapshot(&self) -> $crate::Result<Option<$crate::SnapshotSummary>> {
+                let row: Option<$crate::common::SnapshotRow> = sqlx::query_as(&format!(
+                    "SELECT {} FROM sirene_snapshots ORDER BY id DESC LIMIT 1",
+                    $crate::common::SNAPSHOT_COLUMNS
+                ))
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map($crate::common::snapshot_from_row).transpose()
+            }
+
+            async fn snapshot_facts(
+                &self,
+                id: i64,
+                communes: &[String],
+            ) -> $crate::Result<Vec<essor_domain::panorama::FactRow>> {
+                let mut facts = Vec::new();
+                for chunk in communes.chunks($crate::common::INSERT_BATCH) {
+                    let mut select = sqlx::QueryBuilder::new(
+                        "SELECT commune, dimension, key, active, employer, jobs_x2, ess_active, \
+                         ess_employer, ess_jobs_x2 FROM sirene_facts WHERE snapshot_id = ",
+                    );
+                    select.push_bind(id).push(" AND commune IN (");
+                    let mut separated = select.separated(", ");
+                    for code in chunk {
+                        separated.push_bind(code.as_str());
+                    }
+                    select.push(")");
+                    let rows: Vec<$crate::common::FactDbRow> =
+                        select.build_query_as().fetch_all(&self.pool).await?;
+                    for row in rows {
+                        facts.push($crate::common::fact_from_row(row)?);
+                    }
+                }
+                Ok(facts)
+            }
+
+            async fn snapshot_establishments(
+                &self,
+                id: i64,
+                communes: &[String],
+            ) -> $crate::Result<Vec<$crate::EstablishmentRow>> {
+                let mut found = Vec::new();
+                for chunk in communes.chunks($crate::common::INSERT_BATCH) {
+                    let mut select = sqlx::QueryBuilder::new(
+                        "SELECT siret, siren, commune, active, record FROM ess_establishments \
+                         WHERE snapshot_id = ",
+                    );
+                    select.push_bind(id).push(" AND commune IN (");
+                    let mut separated = select.separated(", ");
+                    for code in chunk {
+                        separated.push_bind(code.as_str());
+                    }
+                    select.push(") ORDER BY siret");
+                    let rows: Vec<$crate::common::EstablishmentDbRow> =
+                        select.build_query_as().fetch_all(&self.pool).await?;
+                    found.extend(rows.into_iter().map($crate::common::establishment_from_row));
+                }
+                Ok(found)
+            }
+
+            async fn delete_snapshot(&self, id: i64) -> $crate::Result<bool> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("DELETE FROM sirene_facts WHERE snapshot_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM ess_establishments WHERE snapshot_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                let done = sqlx::query("DELETE FROM sirene_snapshots WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(done.rows_affected() > 0)
             }
 
             async fn close(&self) {

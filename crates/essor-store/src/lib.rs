@@ -17,6 +17,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use essor_domain::Plan;
+use essor_domain::panorama::{FactRow, Source};
 use essor_domain::plan::Key;
 
 pub use postgres::PostgresStore;
@@ -164,6 +165,55 @@ pub struct PlanSummary {
     pub updated_at: DateTime<Utc>,
 }
 
+/// One imported SIRENE stock, as listed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnapshotSummary {
+    pub id: i64,
+    pub imported_at: DateTime<Utc>,
+    pub establishments_file: String,
+    pub units_file: String,
+    pub perimeter: String,
+    pub synthetic: bool,
+    /// The import report, as JSON.
+    pub report: serde_json::Value,
+}
+
+impl SnapshotSummary {
+    /// The panorama's `source` for this snapshot.
+    #[must_use]
+    pub fn source(&self) -> Source {
+        Source {
+            establishments_file: self.establishments_file.clone(),
+            units_file: self.units_file.clone(),
+            imported_at: self
+                .imported_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            synthetic: self.synthetic,
+        }
+    }
+}
+
+/// An ESS establishment kept by an import: its keys, and its record as JSON (the directory
+/// reads it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EstablishmentRow {
+    pub siret: String,
+    pub siren: String,
+    pub commune: String,
+    pub active: bool,
+    pub record: String,
+}
+
+/// What an import hands to the store, written whole or not at all.
+pub struct NewSnapshot<'a> {
+    pub establishments_file: &'a str,
+    pub units_file: &'a str,
+    pub synthetic: bool,
+    pub report: &'a serde_json::Value,
+    pub facts: &'a [FactRow],
+    pub establishments: &'a [EstablishmentRow],
+}
+
 /// A migration as recorded by both backends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationInfo {
@@ -204,6 +254,24 @@ pub trait Store: Send + Sync + 'static {
     async fn plans(&self, territory: &str) -> Result<Vec<PlanSummary>>;
     /// The plan of a territory whose period ends last.
     async fn current_plan(&self, territory: &str) -> Result<Option<Plan>>;
+
+    /// Stores an import in one transaction: until it commits, readers see the previous
+    /// snapshot, and a crash or kill leaves it untouched.
+    async fn save_snapshot(&self, snapshot: &NewSnapshot<'_>) -> Result<SnapshotSummary>;
+    /// Every snapshot, most recent first.
+    async fn snapshots(&self) -> Result<Vec<SnapshotSummary>>;
+    async fn snapshot(&self, id: i64) -> Result<Option<SnapshotSummary>>;
+    async fn latest_snapshot(&self) -> Result<Option<SnapshotSummary>>;
+    /// The aggregates of a snapshot for the given commune (or arrondissement) codes.
+    async fn snapshot_facts(&self, id: i64, communes: &[String]) -> Result<Vec<FactRow>>;
+    /// The ESS establishments a snapshot kept, for the given commune codes.
+    async fn snapshot_establishments(
+        &self,
+        id: i64,
+        communes: &[String],
+    ) -> Result<Vec<EstablishmentRow>>;
+    /// Removes a snapshot and everything it holds.
+    async fn delete_snapshot(&self, id: i64) -> Result<bool>;
 
     /// Closes the connections, waiting for running queries.
     async fn close(&self);

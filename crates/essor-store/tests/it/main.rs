@@ -6,4 +6,5 @@ mod harness;
 
 mod migrations;
 mod plans;
+mod snapshots;
 mod territories;
