@@ -235,3 +235,45 @@ mod tests {
         }
     }
 }
+
+/// A figure as French text: thousands grouped, comma decimal, at most `decimals` decimals and
+/// none when the value is whole (`20 134`, `20 134,5`, `10,2`).
+#[must_use]
+pub fn format_number(value: f64, decimals: usize) -> String {
+    let text = format!("{:.*}", decimals, value.abs());
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    let fraction = fraction.trim_end_matches('0');
+    let sign = if value < 0.0 && text.bytes().any(|b| matches!(b, b'1'..=b'9')) {
+        "-"
+    } else {
+        ""
+    };
+    let grouped = group_thousands(whole.parse().unwrap_or(0));
+    if fraction.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped},{fraction}")
+    }
+}
+
+/// A share as French text: `10,2 %`, or `–` when it cannot be computed.
+#[must_use]
+pub fn format_pct(value: Option<f64>) -> String {
+    value.map_or_else(|| "–".to_owned(), |v| format!("{} %", format_number(v, 1)))
+}
+
+#[cfg(test)]
+mod number_tests {
+    use super::*;
+
+    #[test]
+    fn figures_are_written_the_french_way() {
+        assert_eq!(format_number(20_134.0, 1), "20 134");
+        assert_eq!(format_number(20_134.5, 1), "20 134,5");
+        assert_eq!(format_number(0.25, 2), "0,25");
+        assert_eq!(format_number(-1234.5, 1), "-1 234,5");
+        assert_eq!(format_pct(Some(10.0)), "10 %");
+        assert_eq!(format_pct(Some(9.8)), "9,8 %");
+        assert_eq!(format_pct(None), "–");
+    }
+}

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::money::{format_number, format_pct, group_thousands};
 use crate::territory::Territory;
 
 /// The version of the rules every figure follows. A later version may change a rule; figures
@@ -133,6 +134,10 @@ pub fn share_pct(numerator: u64, denominator: u64) -> Option<f64> {
     Some(tenths as f64 / 10.0)
 }
 
+fn opt(value: Option<f64>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
 fn jobs(x2: u64) -> f64 {
     x2 as f64 / 2.0
 }
@@ -190,6 +195,59 @@ pub struct YearFigures {
     pub year: i32,
     pub ess: u64,
     pub all: u64,
+}
+
+/// French label of a group key of an ESS breakdown.
+#[must_use]
+pub fn group_label(dimension: Dimension, key: &str) -> String {
+    let label = match (dimension, key) {
+        (Dimension::Family, "association") => "Associations",
+        (Dimension::Family, "fondation") => "Fondations",
+        (Dimension::Family, "mutuelle") => "Mutuelles",
+        (Dimension::Family, "cooperative") => "Coopératives",
+        (Dimension::Family, "societe_commerciale_ess") => "Sociétés commerciales de l’ESS",
+        (Dimension::Section, "non_classee") => "Activité non classée (ancienne nomenclature)",
+        (Dimension::Section, letter) => {
+            return letter
+                .chars()
+                .next()
+                .and_then(|c| crate::ids::NAF_SECTIONS.iter().find(|(l, _)| *l == c))
+                .map_or_else(|| letter.to_owned(), |(l, label)| format!("{l} – {label}"));
+        }
+        (Dimension::Theme, "transition_energetique") => "Transition énergétique / Environnement",
+        (Dimension::Theme, "dechets") => "Déchets",
+        (Dimension::Theme, "circuits_courts") => "Circuits courts / Alimentation",
+        (Dimension::Theme, "mobilites") => "Mobilités",
+        (Dimension::Theme, "habitat") => "Habitat",
+        (Dimension::Band, band) => return band_label(band).to_owned(),
+        (_, other) => other,
+    };
+    label.to_owned()
+}
+
+/// French label of a size band code (`DATA.md` §1).
+#[must_use]
+pub fn band_label(band: &str) -> &str {
+    match band {
+        "NN" => "Aucun salarié",
+        "00" => "0 salarié en fin d’année",
+        "01" => "1 ou 2 salariés",
+        "02" => "3 à 5 salariés",
+        "03" => "6 à 9 salariés",
+        "11" => "10 à 19 salariés",
+        "12" => "20 à 49 salariés",
+        "21" => "50 à 99 salariés",
+        "22" => "100 à 199 salariés",
+        "31" => "200 à 249 salariés",
+        "32" => "250 à 499 salariés",
+        "41" => "500 à 999 salariés",
+        "42" => "1 000 à 1 999 salariés",
+        "51" => "2 000 à 4 999 salariés",
+        "52" => "5 000 à 9 999 salariés",
+        "53" => "10 000 salariés et plus",
+        "vide" => "Effectif inconnu",
+        other => other,
+    }
 }
 
 /// One row per member commune, zeros included, sorted by code.
@@ -328,6 +386,108 @@ impl Panorama {
             creations_by_year: years(Dimension::Creation),
             closures_by_year: years(Dimension::Closure),
         }
+    }
+
+    /// The headline, in the words of the seed's sentence (employer establishments and jobs).
+    #[must_use]
+    pub fn headline(&self) -> String {
+        format!(
+            "{} établissements employeurs de l’ESS, soit {} des établissements employeurs du territoire, et {} emplois estimés, soit {} des emplois.",
+            group_thousands(self.establishments.ess_employer),
+            format_pct(self.establishments.ess_employer_share_pct),
+            format_number(self.jobs.ess_estimated, 1),
+            format_pct(self.jobs.ess_share_pct),
+        )
+    }
+
+    /// Every value, one per line: `tableau,cle,libelle,indicateur,valeur`.
+    #[must_use]
+    pub fn to_csv(&self) -> String {
+        let p = self;
+        let mut rows: Vec<[String; 5]> = Vec::new();
+        let mut push = |table: &str, key: &str, label: &str, indicator: &str, value: String| {
+            rows.push([
+                table.to_owned(),
+                key.to_owned(),
+                label.to_owned(),
+                indicator.to_owned(),
+                value,
+            ]);
+        };
+        let e = &p.establishments;
+        for (indicator, value) in [
+            ("active", e.active.to_string()),
+            ("employer", e.employer.to_string()),
+            ("ess_active", e.ess_active.to_string()),
+            ("ess_employer", e.ess_employer.to_string()),
+            ("ess_active_share_pct", opt(e.ess_active_share_pct)),
+            ("ess_employer_share_pct", opt(e.ess_employer_share_pct)),
+            ("all_estimated_jobs", p.jobs.all_estimated.to_string()),
+            ("ess_estimated_jobs", p.jobs.ess_estimated.to_string()),
+            ("ess_jobs_share_pct", opt(p.jobs.ess_share_pct)),
+            ("ess_band_unknown", p.jobs.ess_band_unknown.to_string()),
+        ] {
+            push(
+                "territoire",
+                &p.territory.code,
+                &p.territory.name,
+                indicator,
+                value,
+            );
+        }
+        for c in &p.by_commune {
+            for (indicator, value) in [
+                ("active", c.active.to_string()),
+                ("employer", c.employer.to_string()),
+                ("jobs", c.jobs.to_string()),
+                ("ess_active", c.ess_active.to_string()),
+                ("ess_employer", c.ess_employer.to_string()),
+                ("ess_jobs", c.ess_jobs.to_string()),
+            ] {
+                push("commune", &c.code, &c.name, indicator, value);
+            }
+        }
+        for (table, dimension, groups) in [
+            ("famille", Dimension::Family, &p.by_family),
+            ("section_naf", Dimension::Section, &p.by_naf_section),
+            ("thematique", Dimension::Theme, &p.by_theme),
+            ("tranche_effectif", Dimension::Band, &p.by_band),
+        ] {
+            for g in groups {
+                let label = group_label(dimension, &g.key);
+                push(
+                    table,
+                    &g.key,
+                    &label,
+                    "ess_active",
+                    g.ess_active.to_string(),
+                );
+                push(
+                    table,
+                    &g.key,
+                    &label,
+                    "ess_employer",
+                    g.ess_employer.to_string(),
+                );
+                push(table, &g.key, &label, "ess_jobs", g.ess_jobs.to_string());
+            }
+        }
+        for (table, years) in [
+            ("creations", &p.creations_by_year),
+            ("fermetures", &p.closures_by_year),
+        ] {
+            for y in years {
+                let year = y.year.to_string();
+                push(table, &year, &year, "ess", y.ess.to_string());
+                push(table, &year, &year, "all", y.all.to_string());
+            }
+        }
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let _ = writer.write_record(["tableau", "cle", "libelle", "indicateur", "valeur"]);
+        for row in &rows {
+            let _ = writer.write_record(row);
+        }
+        String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
     }
 
     /// The JSON of `DATA.md` §2.

@@ -7,6 +7,7 @@
 //! `migrations/postgres`, with identical versions.
 
 mod common;
+pub mod observatory;
 mod postgres;
 pub mod seed;
 mod sqlite;

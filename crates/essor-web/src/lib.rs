@@ -4,8 +4,10 @@
 //! rendered on the server from askama templates (auto-escaped) and work without JavaScript.
 
 mod assets;
+mod charts;
 mod error;
 mod layout;
+mod observatory;
 mod pages;
 mod site;
 
@@ -87,6 +89,13 @@ pub fn router(state: AppState) -> Router {
         .route("/plan-du-site", get(pages::sitemap))
         .route("/accessibilite", get(pages::accessibility))
         .route("/sources", get(pages::sources))
+        .route("/observatoire", get(observatory::page))
+        .route(
+            "/observatoire/panorama.json",
+            get(observatory::json_download),
+        )
+        .route("/observatoire/panorama.csv", get(observatory::csv_download))
+        .route("/api/v1/panorama", get(observatory::api))
         .route("/healthz", get(healthz))
         .route("/static/{name}", get(assets::serve))
         .fallback(pages::not_found)

@@ -1,5 +1,6 @@
 //! The web application through `oneshot`: every public page, the error pages, the assets.
 
+mod observatory;
 mod pages;
 
 use std::sync::Arc;

@@ -1,5 +1,6 @@
 //! The command line: subcommands resolve their arguments into typed settings before any work.
 
+mod panorama;
 mod plan;
 mod referential;
 mod territory;
@@ -47,6 +48,8 @@ enum Command {
     /// Plan ESS du territoire : afficher, charger un fichier.
     #[command(subcommand)]
     Plan(plan::PlanCommand),
+    /// Panorama de l’ESS d’un territoire, d’après le dernier import SIRENE.
+    Panorama(panorama::PanoramaArgs),
     /// Données de référence : régénérer `data/` depuis les sources publiées.
     #[command(subcommand)]
     Referential(referential::ReferentialCommand),
@@ -77,6 +80,16 @@ pub fn run(cli: Cli) -> Result<()> {
                 );
                 store.close().await;
                 Ok(())
+            })
+        }
+        Command::Panorama(args) => {
+            let settings = settings()?;
+            telemetry::init(&settings);
+            runtime()?.block_on(async {
+                let store = serve::open_store(&settings).await?;
+                let result = panorama::run(args, store.as_ref()).await;
+                store.close().await;
+                result
             })
         }
         Command::Territory(cmd) => territory::run(cmd),

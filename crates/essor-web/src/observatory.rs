@@ -1,0 +1,383 @@
+//! The observatory: the ESS panorama of the territory (or any other) from the last SIRENE import,
+//! as a page, as downloads and through the API.
+
+use askama::Template;
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use essor_domain::dates::format_date;
+use essor_domain::money::{format_number, format_pct, group_thousands};
+use essor_domain::panorama::{Dimension, GroupFigures, PERIMETER, Panorama, group_label};
+use essor_domain::territory::TerritoryRef;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::charts::{self, Bar};
+use crate::error::AppError;
+use crate::layout::Layout;
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct PageQuery {
+    territoire: Option<String>,
+    import: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ApiQuery {
+    territory: Option<String>,
+    snapshot: Option<i64>,
+}
+
+/// Why no panorama can be shown.
+enum Unavailable {
+    /// The territory typed is not valid: the message says why, in French.
+    BadTerritory(String),
+    NoImport,
+    Failed(AppError),
+}
+
+impl From<AppError> for Unavailable {
+    fn from(e: AppError) -> Self {
+        Self::Failed(e)
+    }
+}
+
+impl From<essor_store::StoreError> for Unavailable {
+    fn from(e: essor_store::StoreError) -> Self {
+        Self::Failed(e.into())
+    }
+}
+
+/// The panorama of the territory typed (or the default one) in the snapshot asked (or the last).
+async fn load(
+    state: &AppState,
+    territory: Option<&str>,
+    snapshot: Option<i64>,
+) -> Result<Panorama, Unavailable> {
+    let reference: TerritoryRef = match territory.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(text) => text
+            .parse()
+            .map_err(|e: essor_domain::territory::TerritoryError| {
+                Unavailable::BadTerritory(e.to_string())
+            })?,
+        None => state
+            .store
+            .default_territory()
+            .await?
+            .ok_or(AppError::NotConfigured("aucun territoire par défaut"))?
+            .reference
+            .parse()
+            .map_err(|_| AppError::NotConfigured("territoire par défaut illisible"))?,
+    };
+    let territory = reference
+        .resolve(state.referential)
+        .map_err(|e| Unavailable::BadTerritory(e.to_string()))?;
+    let snapshot = match snapshot {
+        Some(id) => state.store.snapshot(id).await?,
+        None => state.store.latest_snapshot().await?,
+    }
+    .ok_or(Unavailable::NoImport)?;
+    Ok(essor_store::observatory::panorama(state.store.as_ref(), &territory, &snapshot).await?)
+}
+
+pub(crate) struct BreakdownRow {
+    label: String,
+    active: String,
+    employer: String,
+    jobs: String,
+}
+
+pub(crate) struct Breakdown {
+    id: &'static str,
+    title: &'static str,
+    key_header: &'static str,
+    caption: String,
+    svg: String,
+    rows: Vec<BreakdownRow>,
+}
+
+pub(crate) struct YearSeries {
+    id: &'static str,
+    title: &'static str,
+    caption: String,
+    svg: String,
+    rows: Vec<(i32, String, String)>,
+}
+
+pub(crate) struct CommuneRow {
+    code: String,
+    name: String,
+    active: String,
+    employer: String,
+    ess_active: String,
+    ess_employer: String,
+    ess_jobs: String,
+}
+
+pub(crate) struct View {
+    panorama: Panorama,
+    query: String,
+    headline: String,
+    ess_employer: String,
+    ess_employer_share: String,
+    ess_active: String,
+    ess_active_share: String,
+    ess_jobs: String,
+    ess_jobs_share: String,
+    imported_on: String,
+    breakdowns: Vec<Breakdown>,
+    years: Vec<YearSeries>,
+    communes: Vec<CommuneRow>,
+}
+
+fn breakdown(
+    id: &'static str,
+    title: &'static str,
+    key_header: &'static str,
+    dimension: Dimension,
+    groups: &[GroupFigures],
+) -> Breakdown {
+    let mut groups: Vec<&GroupFigures> = groups.iter().collect();
+    if dimension != Dimension::Band {
+        groups.sort_by(|a, b| b.ess_active.cmp(&a.ess_active).then(a.key.cmp(&b.key)));
+    }
+    let bars: Vec<Bar> = groups
+        .iter()
+        .map(|g| Bar {
+            label: group_label(dimension, &g.key),
+            value: g.ess_active as f64,
+            shown: group_thousands(g.ess_active),
+        })
+        .collect();
+    Breakdown {
+        id,
+        title,
+        key_header,
+        caption: format!(
+            "{title} : établissements actifs de l’ESS (le tableau suivant donne aussi les employeurs et les emplois estimés)."
+        ),
+        svg: charts::horizontal_bars(&bars, &format!("legende-{id}")),
+        rows: groups
+            .iter()
+            .map(|g| BreakdownRow {
+                label: group_label(dimension, &g.key),
+                active: group_thousands(g.ess_active),
+                employer: group_thousands(g.ess_employer),
+                jobs: format_number(g.ess_jobs, 1),
+            })
+            .collect(),
+    }
+}
+
+fn years(
+    id: &'static str,
+    title: &'static str,
+    rows: &[essor_domain::panorama::YearFigures],
+) -> YearSeries {
+    // The last 30 years: older ones are in the downloads.
+    let recent: Vec<_> = rows.iter().rev().take(30).rev().collect();
+    let points: Vec<(i32, u64, u64)> = recent.iter().map(|y| (y.year, y.ess, y.all)).collect();
+    YearSeries {
+        id,
+        title,
+        caption: format!(
+            "{title} : établissements de l’ESS par année, sur les 30 dernières années."
+        ),
+        svg: charts::yearly_columns(&points, &format!("legende-{id}")),
+        rows: recent
+            .iter()
+            .map(|y| (y.year, group_thousands(y.ess), group_thousands(y.all)))
+            .collect(),
+    }
+}
+
+impl View {
+    fn of(panorama: Panorama) -> Self {
+        let e = &panorama.establishments;
+        let breakdowns = vec![
+            breakdown(
+                "familles",
+                "Par famille de l’ESS",
+                "Famille",
+                Dimension::Family,
+                &panorama.by_family,
+            ),
+            breakdown(
+                "thematiques",
+                "Par thématique du plan",
+                "Thématique",
+                Dimension::Theme,
+                &panorama.by_theme,
+            ),
+            breakdown(
+                "sections",
+                "Par secteur d’activité (section NAF)",
+                "Section",
+                Dimension::Section,
+                &panorama.by_naf_section,
+            ),
+            breakdown(
+                "tranches",
+                "Par tranche d’effectif salarié",
+                "Tranche",
+                Dimension::Band,
+                &panorama.by_band,
+            ),
+        ];
+        let years = vec![
+            years(
+                "creations",
+                "Créations d’établissements",
+                &panorama.creations_by_year,
+            ),
+            years(
+                "fermetures",
+                "Fermetures d’établissements",
+                &panorama.closures_by_year,
+            ),
+        ];
+        let communes = panorama
+            .by_commune
+            .iter()
+            .map(|c| CommuneRow {
+                code: c.code.clone(),
+                name: c.name.clone(),
+                active: group_thousands(c.active),
+                employer: group_thousands(c.employer),
+                ess_active: group_thousands(c.ess_active),
+                ess_employer: group_thousands(c.ess_employer),
+                ess_jobs: format_number(c.ess_jobs, 1),
+            })
+            .collect();
+        let imported_on = chrono::DateTime::parse_from_rfc3339(&panorama.source.imported_at)
+            .map_or_else(
+                |_| panorama.source.imported_at.clone(),
+                |d| format_date(d.date_naive()),
+            );
+        Self {
+            query: format!("{}:{}", panorama.territory.kind, panorama.territory.code),
+            headline: panorama.headline(),
+            ess_employer: group_thousands(e.ess_employer),
+            ess_employer_share: format_pct(e.ess_employer_share_pct),
+            ess_active: group_thousands(e.ess_active),
+            ess_active_share: format_pct(e.ess_active_share_pct),
+            ess_jobs: format_number(panorama.jobs.ess_estimated, 1),
+            ess_jobs_share: format_pct(panorama.jobs.ess_share_pct),
+            imported_on,
+            breakdowns,
+            years,
+            communes,
+            panorama,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "observatory.html")]
+struct ObservatoryPage {
+    layout: Layout,
+    territory_input: String,
+    error: Option<String>,
+    view: Option<View>,
+    perimeter: &'static str,
+}
+
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    Query(query): Query<PageQuery>,
+) -> Result<Response, AppError> {
+    let site = state
+        .site
+        .context(state.store.as_ref(), state.referential)
+        .await?;
+    let layout = Layout::new(&site.territory.name, "/observatoire");
+    let (status, view, error) = match load(&state, query.territoire.as_deref(), query.import).await
+    {
+        Ok(p) => (StatusCode::OK, Some(View::of(p)), None),
+        Err(Unavailable::BadTerritory(message)) => (StatusCode::BAD_REQUEST, None, Some(message)),
+        Err(Unavailable::NoImport) => (StatusCode::OK, None, None),
+        Err(Unavailable::Failed(e)) => return Err(e),
+    };
+    let territory_input = query
+        .territoire
+        .clone()
+        .unwrap_or_else(|| view.as_ref().map(|v| v.query.clone()).unwrap_or_default());
+    let page = ObservatoryPage {
+        layout,
+        territory_input,
+        error,
+        view,
+        perimeter: PERIMETER,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+fn download_name(panorama: &Panorama, extension: &str) -> String {
+    let code: String = panorama
+        .territory
+        .code
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .take(60)
+        .collect();
+    format!(
+        "attachment; filename=\"panorama-ess-{}-{code}.{extension}\"",
+        panorama.territory.kind
+    )
+}
+
+fn unavailable_json(reason: Unavailable) -> Response {
+    match reason {
+        Unavailable::BadTerritory(message) => (
+            StatusCode::BAD_REQUEST,
+            Json(serde_json::json!({ "erreur": message })),
+        )
+            .into_response(),
+        Unavailable::NoImport => (
+            StatusCode::NOT_FOUND,
+            Json(serde_json::json!({ "erreur": "aucun import SIRENE n’est disponible" })),
+        )
+            .into_response(),
+        Unavailable::Failed(e) => e.into_response(),
+    }
+}
+
+pub(crate) async fn json_download(
+    State(state): State<AppState>,
+    Query(query): Query<PageQuery>,
+) -> Response {
+    match load(&state, query.territoire.as_deref(), query.import).await {
+        Ok(p) => (
+            [(header::CONTENT_DISPOSITION, download_name(&p, "json"))],
+            Json(p.to_json()),
+        )
+            .into_response(),
+        Err(reason) => unavailable_json(reason),
+    }
+}
+
+pub(crate) async fn csv_download(
+    State(state): State<AppState>,
+    Query(query): Query<PageQuery>,
+) -> Response {
+    match load(&state, query.territoire.as_deref(), query.import).await {
+        Ok(p) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (header::CONTENT_DISPOSITION, download_name(&p, "csv")),
+            ],
+            p.to_csv(),
+        )
+            .into_response(),
+        Err(reason) => unavailable_json(reason),
+    }
+}
+
+/// `GET /api/v1/panorama?territory=epci:200040715`: the JSON of `DATA.md` §2.
+pub(crate) async fn api(State(state): State<AppState>, Query(query): Query<ApiQuery>) -> Response {
+    match load(&state, query.territory.as_deref(), query.snapshot).await {
+        Ok(p) => Json(p.to_json()).into_response(),
+        Err(reason) => unavailable_json(reason),
+    }
+}
