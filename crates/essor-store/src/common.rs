@@ -114,10 +114,10 @@ pub(crate) fn fact_from_row(row: FactDbRow) -> Result<FactRow, StoreError> {
 }
 
 pub(crate) fn establishment_from_row(row: EstablishmentDbRow) -> EstablishmentRow {
-    let (siret, siren, commune, active, record) = row;
+    let (siret, unit, commune, active, record) = row;
     EstablishmentRow {
         siret,
-        siren,
+        siren: unit,
         commune,
         active,
         record,

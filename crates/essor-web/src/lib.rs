@@ -7,6 +7,7 @@ mod assets;
 mod charts;
 mod error;
 mod layout;
+mod map;
 mod observatory;
 mod pages;
 mod site;

@@ -129,6 +129,8 @@ pub(crate) struct View {
     breakdowns: Vec<Breakdown>,
     years: Vec<YearSeries>,
     communes: Vec<CommuneRow>,
+    /// The choropleth of ESS employer establishments, when contours exist for every commune.
+    map: Option<String>,
 }
 
 fn breakdown(
@@ -250,6 +252,21 @@ impl View {
                 ess_jobs: format_number(c.ess_jobs, 1),
             })
             .collect();
+        let areas: Vec<crate::map::Area> = panorama
+            .by_commune
+            .iter()
+            .map(|c| crate::map::Area {
+                code: c.code.clone(),
+                name: c.name.clone(),
+                value: c.ess_employer,
+                shown: group_thousands(c.ess_employer),
+            })
+            .collect();
+        let map = crate::map::choropleth(
+            &areas,
+            "legende-carte",
+            "établissements employeurs de l’ESS",
+        );
         let imported_on = chrono::DateTime::parse_from_rfc3339(&panorama.source.imported_at)
             .map_or_else(
                 |_| panorama.source.imported_at.clone(),
@@ -268,6 +285,7 @@ impl View {
             breakdowns,
             years,
             communes,
+            map,
             panorama,
         }
     }
