@@ -21,6 +21,8 @@ use crate::layout::Layout;
 pub(crate) struct PageQuery {
     territoire: Option<String>,
     import: Option<i64>,
+    /// An earlier import to compare with.
+    comparer: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -291,6 +293,111 @@ impl View {
     }
 }
 
+/// An import as offered in the snapshot choices.
+pub(crate) struct SnapshotChoice {
+    id: i64,
+    label: String,
+    current: bool,
+    compared: bool,
+}
+
+/// One indicator in two imports.
+pub(crate) struct ComparisonRow {
+    label: String,
+    before: String,
+    after: String,
+    change: String,
+}
+
+pub(crate) struct Comparison {
+    before_label: String,
+    after_label: String,
+    rows: Vec<ComparisonRow>,
+}
+
+fn signed(value: f64, decimals: usize) -> String {
+    if value > 0.0 {
+        format!("+{}", format_number(value, decimals))
+    } else {
+        format_number(value, decimals)
+    }
+}
+
+fn compare(before: &Panorama, after: &Panorama, labels: (String, String)) -> Comparison {
+    let count = |label: &str, b: u64, a: u64| ComparisonRow {
+        label: label.to_owned(),
+        before: group_thousands(b),
+        after: group_thousands(a),
+        change: signed(a as f64 - b as f64, 1),
+    };
+    let mut rows = vec![
+        count(
+            "Établissements actifs de l’ESS",
+            before.establishments.ess_active,
+            after.establishments.ess_active,
+        ),
+        count(
+            "Établissements employeurs de l’ESS",
+            before.establishments.ess_employer,
+            after.establishments.ess_employer,
+        ),
+        ComparisonRow {
+            label: "Emplois estimés dans l’ESS".to_owned(),
+            before: format_number(before.jobs.ess_estimated, 1),
+            after: format_number(after.jobs.ess_estimated, 1),
+            change: signed(after.jobs.ess_estimated - before.jobs.ess_estimated, 1),
+        },
+        ComparisonRow {
+            label: "Part de l’ESS dans les établissements employeurs".to_owned(),
+            before: format_pct(before.establishments.ess_employer_share_pct),
+            after: format_pct(after.establishments.ess_employer_share_pct),
+            change: match (
+                before.establishments.ess_employer_share_pct,
+                after.establishments.ess_employer_share_pct,
+            ) {
+                (Some(b), Some(a)) => format!("{} point(s)", signed(a - b, 1)),
+                _ => "–".to_owned(),
+            },
+        },
+    ];
+    let families: std::collections::BTreeSet<&str> = before
+        .by_family
+        .iter()
+        .chain(&after.by_family)
+        .map(|g| g.key.as_str())
+        .collect();
+    let active_of = |p: &Panorama, key: &str| {
+        p.by_family
+            .iter()
+            .find(|g| g.key == key)
+            .map_or(0, |g| g.ess_active)
+    };
+    for key in families {
+        rows.push(count(
+            &format!(
+                "{} (établissements actifs)",
+                group_label(Dimension::Family, key)
+            ),
+            active_of(before, key),
+            active_of(after, key),
+        ));
+    }
+    Comparison {
+        before_label: labels.0,
+        after_label: labels.1,
+        rows,
+    }
+}
+
+fn snapshot_label(s: &essor_store::SnapshotSummary) -> String {
+    format!(
+        "n° {} du {}{}",
+        s.id,
+        format_date(s.imported_at.date_naive()),
+        if s.synthetic { " (synthétique)" } else { "" }
+    )
+}
+
 #[derive(Template)]
 #[template(path = "observatory.html")]
 struct ObservatoryPage {
@@ -299,6 +406,8 @@ struct ObservatoryPage {
     error: Option<String>,
     view: Option<View>,
     perimeter: &'static str,
+    snapshots: Vec<SnapshotChoice>,
+    comparison: Option<Comparison>,
 }
 
 pub(crate) async fn page(
@@ -321,12 +430,47 @@ pub(crate) async fn page(
         .territoire
         .clone()
         .unwrap_or_else(|| view.as_ref().map(|v| v.query.clone()).unwrap_or_default());
+    let all = state.store.snapshots().await?;
+    let current_id = query.import.or_else(|| all.first().map(|s| s.id));
+    let comparison = match (&view, query.comparer) {
+        (Some(v), Some(earlier)) if Some(earlier) != current_id => {
+            match load(&state, Some(&v.query), Some(earlier)).await {
+                Ok(before) => {
+                    let label_of = |id: Option<i64>| {
+                        all.iter()
+                            .find(|s| Some(s.id) == id)
+                            .map(snapshot_label)
+                            .unwrap_or_default()
+                    };
+                    Some(compare(
+                        &before,
+                        &v.panorama,
+                        (label_of(Some(earlier)), label_of(current_id)),
+                    ))
+                }
+                Err(Unavailable::Failed(e)) => return Err(e),
+                Err(_) => None,
+            }
+        }
+        _ => None,
+    };
+    let snapshots = all
+        .iter()
+        .map(|s| SnapshotChoice {
+            id: s.id,
+            label: snapshot_label(s),
+            current: Some(s.id) == current_id,
+            compared: Some(s.id) == query.comparer,
+        })
+        .collect();
     let page = ObservatoryPage {
         layout,
         territory_input,
         error,
         view,
         perimeter: PERIMETER,
+        snapshots,
+        comparison,
     };
     Ok((status, Html(page.render()?)).into_response())
 }

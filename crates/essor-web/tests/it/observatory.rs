@@ -165,3 +165,54 @@ async fn before_any_import_the_observatory_says_so() {
     let api = get(&app, "/api/v1/panorama").await;
     assert_eq!(api.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn two_imports_can_be_compared() {
+    let state = seeded_state().await;
+    let mut ids = Vec::new();
+    for ess_employer in [20, 25] {
+        let figures = Figures {
+            active: 1000,
+            employer: 200,
+            jobs_x2: 8000,
+            ess_active: 120,
+            ess_employer,
+            ess_jobs_x2: 801,
+        };
+        let saved = state
+            .store
+            .save_snapshot(&NewSnapshot {
+                establishments_file: "e.csv",
+                units_file: "u.csv",
+                synthetic: false,
+                report: &serde_json::json!({}),
+                facts: &[fact("38185", Dimension::Total, "", figures)],
+                establishments: &[],
+            })
+            .await
+            .unwrap();
+        ids.push(saved.id);
+    }
+    let app = router(state);
+    let single = get(&app, "/observatoire").await.body;
+    assert!(
+        single.contains("<select id=\"comparer\""),
+        "two imports offer a comparison"
+    );
+    let page = get(
+        &app,
+        &format!(
+            "/observatoire?territoire=epci:200040715&import={}&comparer={}",
+            ids[1], ids[0]
+        ),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Évolution entre l’import n° "));
+    assert!(
+        page.body.contains("<td class=\"nombre\">+5</td>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("+2,5 point(s)"));
+}
