@@ -3,6 +3,7 @@
 
 use askama::Template;
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -418,6 +419,12 @@ pub(crate) async fn page(
         .site
         .context(state.store.as_ref(), state.referential)
         .await?;
+    // The default view (the territory's last import) is the same for everyone: kept rendered.
+    let default_view =
+        query.territoire.is_none() && query.import.is_none() && query.comparer.is_none();
+    if default_view && let Some(page) = site.cached("/observatoire") {
+        return Ok(Html(page).into_response());
+    }
     let layout = Layout::new(&site.territory.name, "/observatoire");
     let (status, view, error) = match load(&state, query.territoire.as_deref(), query.import).await
     {
@@ -472,7 +479,11 @@ pub(crate) async fn page(
         snapshots,
         comparison,
     };
-    Ok((status, Html(page.render()?)).into_response())
+    let html = page.render()?;
+    if default_view && status == StatusCode::OK && current_id == site.latest_snapshot {
+        site.keep("/observatoire", Bytes::from(html.clone()));
+    }
+    Ok((status, Html(html)).into_response())
 }
 
 fn download_name(panorama: &Panorama, extension: &str) -> String {

@@ -26,6 +26,8 @@ pub const REFRESH_AFTER: Duration = Duration::from_secs(5);
 pub struct SiteContext {
     pub territory: Territory,
     pub plan: Plan,
+    /// The last SIRENE import when the context was read: pages built from it are cached too.
+    pub latest_snapshot: Option<i64>,
     pages: Mutex<HashMap<&'static str, Bytes>>,
 }
 
@@ -46,9 +48,11 @@ impl SiteContext {
             .current_plan(&configured.reference)
             .await?
             .ok_or(AppError::NotConfigured("aucun plan pour le territoire"))?;
+        let latest_snapshot = store.latest_snapshot().await?.map(|s| s.id);
         Ok(Self {
             territory,
             plan,
+            latest_snapshot,
             pages: Mutex::new(HashMap::new()),
         })
     }
@@ -65,6 +69,16 @@ impl SiteContext {
         let page = Bytes::from(render(self)?);
         self.lock_pages().insert(path, page.clone());
         Ok(page)
+    }
+
+    /// The page at `path` if it was rendered already.
+    pub fn cached(&self, path: &'static str) -> Option<Bytes> {
+        self.lock_pages().get(path).cloned()
+    }
+
+    /// Keeps a page rendered elsewhere (asynchronously) for later requests.
+    pub fn keep(&self, path: &'static str, page: Bytes) {
+        self.lock_pages().insert(path, page);
     }
 
     fn lock_pages(&self) -> std::sync::MutexGuard<'_, HashMap<&'static str, Bytes>> {
