@@ -40,7 +40,7 @@ pub fn horizontal_bars(bars: &[Bar], labelled_by: &str) -> String {
         let group = Group::new()
             .add(Title::new(format!("{} : {}", bar.label, bar.shown)))
             .add(
-                Text::new(shorten(&bar.label, 48))
+                Text::new(shorten(&bar.label, 42))
                     .set("x", label_width - 8.0)
                     .set("y", y + 17.0)
                     .set("text-anchor", "end")

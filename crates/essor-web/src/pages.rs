@@ -121,6 +121,8 @@ struct HomePage<'a> {
     budget: Option<&'a BudgetEnvelope>,
     plan: &'a Plan,
     action_groups: Vec<ActionGroup>,
+    /// The observatory's headline and whether its data is synthetic.
+    observed: Option<(String, bool)>,
 }
 
 pub(crate) async fn home(State(state): State<AppState>) -> Page {
@@ -133,6 +135,10 @@ pub(crate) async fn home(State(state): State<AppState>) -> Page {
             budget: ctx.plan.latest_budget(),
             plan: &ctx.plan,
             action_groups: action_groups(&ctx.plan),
+            observed: ctx
+                .panorama
+                .as_ref()
+                .map(|p| (p.headline(), p.source.synthetic)),
         };
         Ok(page.render()?)
     })

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use essor_domain::Plan;
+use essor_domain::panorama::Panorama;
 use essor_domain::referential::Referential;
 use essor_domain::territory::{Territory, TerritoryRef};
 use essor_store::Store;
@@ -28,6 +29,8 @@ pub struct SiteContext {
     pub plan: Plan,
     /// The last SIRENE import when the context was read: pages built from it are cached too.
     pub latest_snapshot: Option<i64>,
+    /// The territory's panorama in that import, for the home page.
+    pub panorama: Option<Panorama>,
     pages: Mutex<HashMap<&'static str, Bytes>>,
 }
 
@@ -48,11 +51,17 @@ impl SiteContext {
             .current_plan(&configured.reference)
             .await?
             .ok_or(AppError::NotConfigured("aucun plan pour le territoire"))?;
-        let latest_snapshot = store.latest_snapshot().await?.map(|s| s.id);
+        let snapshot = store.latest_snapshot().await?;
+        let panorama = match &snapshot {
+            Some(s) => Some(essor_store::observatory::panorama(store, &territory, s).await?),
+            None => None,
+        };
+        let latest_snapshot = snapshot.map(|s| s.id);
         Ok(Self {
             territory,
             plan,
             latest_snapshot,
+            panorama,
             pages: Mutex::new(HashMap::new()),
         })
     }

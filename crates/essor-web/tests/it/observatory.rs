@@ -94,6 +94,12 @@ async fn synthetic_data_is_labelled_as_such() {
     let body = get(&app, "/observatoire").await.body;
     assert!(body.contains("Données de démonstration"));
     assert!(body.contains("synthétique"));
+    let home = get(&app, "/").await.body;
+    assert!(
+        home.contains("données de démonstration synthétiques"),
+        "the home page says it too"
+    );
+    assert!(home.contains("21 établissements employeurs de l’ESS"));
 }
 
 #[tokio::test]
