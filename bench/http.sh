@@ -67,7 +67,7 @@ cleanup() {
         kill "$SERVER_PID"
         wait "$SERVER_PID" 2>/dev/null || true
     fi
-    rm -rf "$DATA_DIR" "$LOG"
+    rm -rf "$DATA_DIR" "$LOG" "$DATA_DIR.wrk" "$DATA_DIR.time"
 }
 trap cleanup EXIT
 
@@ -95,6 +95,14 @@ done
 STARTUP=$(echo "$(date +%s.%N) - $start" | bc -l | xargs printf '%.2f')
 say "essor ready on $BASE after ${STARTUP}s"
 
+# Other work on the machine skews the figures. During each measurement the CPU time of the whole
+# machine (/proc/stat), of essor (/proc/PID/stat) and of wrk (bash's `time`) is read; what is left
+# is the share of the cores that other processes took, reported per route.
+HZ=$(getconf CLK_TCK)
+machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
+essor_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$SERVER_PID/stat"; }
+BUSY_ROUTES=()
+
 # run_wrk NAME PATH [HEADER]: measures one route; sets RPS_<NAME>, P99_<NAME> (ms), ERR_<NAME>.
 run_wrk() {
     local name=$1 path=$2 header=${3:-}
@@ -103,8 +111,20 @@ run_wrk() {
     say "warm-up $path ${header:+($header) }for $WARMUP"
     wrk "${args[@]}" -d "$WARMUP" "$BASE$path" >/dev/null
     say "measuring $path ${header:+($header) }for $DURATION"
-    local out
-    out=$(wrk "${args[@]}" -d "$DURATION" "$BASE$path")
+    local out busy0 total0 essor0 busy1 total1 essor1 wrk_s other
+    read -r busy0 total0 < <(machine_ticks)
+    essor0=$(essor_ticks)
+    local timing=$DATA_DIR.time
+    { TIMEFORMAT='%U %S'; time wrk "${args[@]}" -d "$DURATION" "$BASE$path" >"$DATA_DIR.wrk"; } 2>"$timing"
+    out=$(<"$DATA_DIR.wrk")
+    read -r busy1 total1 < <(machine_ticks)
+    essor1=$(essor_ticks)
+    wrk_s=$(awk '{ print $1 + $2 }' "$timing")
+    other=$(echo "100 * (($busy1 - $busy0) - ($essor1 - $essor0) - $wrk_s * $HZ) / ($total1 - $total0)" | bc -l |
+        xargs printf '%.0f')
+    ((other >= 0)) || other=0
+    say "    other processes took ${other}% of the machine's CPU during this measurement"
+    ((other < 10)) || BUSY_ROUTES+=("$path${header:+ ($header)} (${other}%)")
     echo "$out" | sed 's/^/    /' >&2
     local rps p99 errors
     rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<<"$out")
@@ -155,6 +175,13 @@ verdict() { # NAME -> "ok" or the broken target
 }
 RATIO_VERDICT=$( (($(echo "$RATIO >= 0.5" | bc -l))) && echo ok || echo "MISSED: < 0.5")
 
+BUSY_NOTE=""
+if ((${#BUSY_ROUTES[@]})); then
+    printf -v BUSY_NOTE '%s, ' "${BUSY_ROUTES[@]}"
+    BUSY_NOTE="WARNING: other processes took 10 % or more of the CPU while measuring ${BUSY_NOTE%, }: those figures are low"
+    say "$BUSY_NOTE"
+fi
+
 case $FORMAT in
 json)
     {
@@ -170,7 +197,8 @@ json)
                 "$sep" "$n" "${PATHS[$idx]}" "${!rps}" "${!p99}" "${!err}"
             sep=","
         done
-        printf '],"home_to_trivial_ratio":%s}\n' "$RATIO"
+        printf '],"home_to_trivial_ratio":%s,"busy_during":%s}\n' "$RATIO" \
+            "$(printf '%s\n' "${BUSY_ROUTES[@]}" | jq -R . | jq -sc 'map(select(. != ""))')"
     } | jq .
     ;;
 markdown)
@@ -184,6 +212,8 @@ markdown)
     echo
     echo "Home page / trivial route: **$RATIO** (target ≥ 0.5: $RATIO_VERDICT)."
     echo
+    [[ -z $BUSY_NOTE ]] || echo "$BUSY_NOTE."
+    echo
     echo "Machine: $(nproc) × $CPU, $MEMORY, $OS, $RUSTC; commit $COMMIT; $(date -u +%Y-%m-%d)."
     ;;
 *)
@@ -196,6 +226,7 @@ markdown)
     done
     echo "home / trivial ratio: $RATIO ($RATIO_VERDICT; target >= 0.5)"
     echo "($THREADS wrk threads, $CONNECTIONS connections, $DURATION per route, client and server on the same $(nproc) cores)"
+    [[ -z $BUSY_NOTE ]] || echo "$BUSY_NOTE"
     echo "machine: $(nproc) × $CPU, $MEMORY, $OS, $RUSTC; commit $COMMIT; $(date -u +%Y-%m-%dT%H:%MZ); first start ${STARTUP}s"
     ;;
 esac

@@ -4,6 +4,8 @@
 //! `parse`; errors name the broken rule in French, since they reach users as they are.
 
 pub mod dates;
+pub mod ess;
+pub mod establishment;
 pub mod ids;
 pub mod money;
 pub mod panorama;

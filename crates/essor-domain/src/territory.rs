@@ -181,7 +181,7 @@ pub struct Territory {
     /// The SIREN of an EPCI, the code of a département, or the commune codes joined by commas
     /// as given.
     pub code: String,
-    /// `Grenoble-Alpes-Métropole`, `Isère (département)`, `Grenoble, Échirolles` or
+    /// `Grenoble-Alpes-Métropole`, `Isère`, `Grenoble, Échirolles` or
     /// `5 communes`.
     pub name: String,
     /// Member communes (never arrondissements), sorted by name, ignoring case and accents.
@@ -309,7 +309,7 @@ fn resolve_departement(code: &str, referential: &Referential) -> Result<Resolved
     Ok(Resolved {
         kind_label: "Département",
         code: departement.code.clone(),
-        name: format!("{} (département)", departement.name),
+        name: departement.name.clone(),
         communes: referential.communes_of_departement(code).cloned().collect(),
         population: None,
     })
@@ -436,7 +436,7 @@ mod tests {
     #[test]
     fn isere_has_its_512_current_communes_and_the_sum_of_their_population() {
         let isere = resolve("departement:38").unwrap();
-        assert_eq!(isere.name, "Isère (département)");
+        assert_eq!(isere.name, "Isère");
         assert_eq!(isere.kind_label, "Département");
         assert_eq!(isere.code, "38");
         assert_eq!(isere.communes.len(), 512);

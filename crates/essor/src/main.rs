@@ -2,6 +2,7 @@
 //! store, the referential and the web application, and runs the asked command.
 
 mod cli;
+mod observatory;
 mod serve;
 mod settings;
 mod telemetry;

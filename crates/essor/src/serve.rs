@@ -38,6 +38,9 @@ pub async fn prepare(settings: &Settings) -> Result<Arc<dyn Store>> {
 
 pub async fn run(settings: Settings) -> Result<()> {
     let store = prepare(&settings).await?;
+    if settings.demo {
+        crate::observatory::ensure_demo(store.as_ref(), &settings.data_dir).await?;
+    }
     let listener = TcpListener::bind(settings.addr).await.with_context(|| {
         format!(
             "impossible d’écouter sur {} (adresse déjà utilisée ? essayez --addr 127.0.0.1:8081)",

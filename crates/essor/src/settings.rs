@@ -23,6 +23,9 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Log filter, as `RUST_LOG` (`info`, `essor=debug,tower_http=info`).
     pub log: String,
+    /// On a new database, load a synthetic SIRENE stock so that the observatory has figures
+    /// (clearly labelled as such). Turn off for a production deployment.
+    pub demo: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -40,6 +43,7 @@ impl Default for Settings {
             database_url: None,
             log_format: LogFormat::Text,
             log: "info".to_owned(),
+            demo: true,
         }
     }
 }
@@ -74,6 +78,7 @@ impl Settings {
             "database_url",
             "log_format",
             "log",
+            "demo",
         ]);
         figment = figment.merge(env).merge(Serialized::defaults(overrides));
         let mut settings: Self = figment

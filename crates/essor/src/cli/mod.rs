@@ -1,5 +1,7 @@
 //! The command line: subcommands resolve their arguments into typed settings before any work.
 
+mod generate;
+mod import;
 mod panorama;
 mod plan;
 mod referential;
@@ -7,6 +9,7 @@ mod territory;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -48,6 +51,12 @@ enum Command {
     /// Plan ESS du territoire : afficher, charger un fichier.
     #[command(subcommand)]
     Plan(plan::PlanCommand),
+    /// Génère des données de démonstration : un stock SIRENE synthétique au format de l’INSEE.
+    #[command(subcommand)]
+    Generate(generate::GenerateCommand),
+    /// Importe des données : le stock SIRENE de l’INSEE.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
     /// Panorama de l’ESS d’un territoire, d’après le dernier import SIRENE.
     Panorama(panorama::PanoramaArgs),
     /// Données de référence : régénérer `data/` depuis les sources publiées.
@@ -82,6 +91,16 @@ pub fn run(cli: Cli) -> Result<()> {
                 Ok(())
             })
         }
+        Command::Import(cmd) => {
+            let settings = settings()?;
+            telemetry::init(&settings);
+            runtime()?.block_on(async {
+                let store = serve::prepare(&settings).await?;
+                let result = import::run(cmd, Arc::clone(&store)).await;
+                store.close().await;
+                result
+            })
+        }
         Command::Panorama(args) => {
             let settings = settings()?;
             telemetry::init(&settings);
@@ -92,6 +111,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 result
             })
         }
+        Command::Generate(cmd) => generate::run(cmd),
         Command::Territory(cmd) => territory::run(cmd),
         Command::Referential(cmd) => referential::run(cmd),
         Command::Plan(cmd) => {

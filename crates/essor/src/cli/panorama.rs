@@ -48,9 +48,10 @@ pub async fn run(args: PanoramaArgs, store: &dyn Store) -> Result<()> {
             .snapshot(id)
             .await?
             .with_context(|| format!("aucun import SIRENE n° {id}"))?,
-        None => store.latest_snapshot().await?.context(
-            "aucun import SIRENE n’a encore été fait : lancez « essor import sirene »",
-        )?,
+        None => store
+            .latest_snapshot()
+            .await?
+            .context("aucun import SIRENE n’a encore été fait : lancez « essor import sirene »")?,
     };
     let panorama = essor_store::observatory::panorama(store, &territory, &snapshot).await?;
     let output = match args.format {
@@ -74,7 +75,10 @@ fn to_text(p: &Panorama) -> String {
         "Source : {} et {}, importés le {}{} ; périmètre {}.\n",
         p.source.establishments_file,
         p.source.units_file,
-        p.source.imported_at.get(..10).unwrap_or(&p.source.imported_at),
+        p.source
+            .imported_at
+            .get(..10)
+            .unwrap_or(&p.source.imported_at),
         if p.source.synthetic {
             " (DONNÉES SYNTHÉTIQUES, non réelles)"
         } else {
@@ -108,10 +112,17 @@ fn to_text(p: &Panorama) -> String {
     for (title, dimension, rows) in [
         ("Par famille", Dimension::Family, &p.by_family),
         ("Par thématique du plan", Dimension::Theme, &p.by_theme),
-        ("Par section d’activité (NAF)", Dimension::Section, &p.by_naf_section),
+        (
+            "Par section d’activité (NAF)",
+            Dimension::Section,
+            &p.by_naf_section,
+        ),
         ("Par tranche d’effectif", Dimension::Band, &p.by_band),
     ] {
-        let _ = writeln!(out, "\n{title} (établissements actifs / employeurs / emplois estimés)");
+        let _ = writeln!(
+            out,
+            "\n{title} (établissements actifs / employeurs / emplois estimés)"
+        );
         write_groups(&mut out, dimension, rows);
     }
     out
@@ -139,4 +150,3 @@ fn truncate(text: &str, width: usize) -> String {
         cut
     }
 }
-

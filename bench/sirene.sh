@@ -1,0 +1,274 @@
+#!/usr/bin/env bash
+# SIRENE import benchmark: essor against DuckDB computing the same panorama, and against the
+# physical floor (reading the files), on this machine, page cache warm, in one run.
+#
+# Generates synthetic stock files in INSEE's format with `essor generate sirene` at the stated
+# scale (kept in BENCH_DIR and reused by later runs of the same scale and seed), then measures:
+#   (a) floor: `cat` of the two CSV files to /dev/null;
+#   (b) essor: `essor import sirene` of the CSV files into a fresh data folder (wall time and
+#       max RSS), then `essor panorama --territory epci:200040715 --format json` (the whole
+#       command, process start included; median of BENCH_PANORAMA_RUNS runs);
+#   (c) DuckDB: tests/crosscheck/duckdb_panorama.py on the same CSV files, DUCKDB_THREADS
+#       threads (the same panorama of Grenoble-Alpes-Métropole, written independently from
+#       DATA.md; Python start and `import duckdb` included, about 0.3 s);
+#   (d) Parquet: the CSV files converted once with DuckDB (every column VARCHAR, DuckDB's
+#       default compression; not timed), then DuckDB on Parquet, and essor on Parquet when
+#       `essor import sirene` accepts .parquet files;
+#   (e) zip, as INSEE publishes the files: `unzip -p` of both archives to /dev/null (floor),
+#       essor importing the .zip files, and DuckDB on them (duckdb_panorama.py streams each
+#       archive to a temporary CSV first, since DuckDB cannot read inside a zip).
+# Prints a Markdown table: step, wall seconds, max RSS MiB, ratio essor/DuckDB (below 0.5 meets
+# the target "at least twice as fast"), ratio essor/floor; then the verdicts against PRODUCT.md
+# (import at least twice as fast as DuckDB on CSV, no slower on Parquet, RSS under 1 GiB;
+# panorama under 50 ms).
+#
+# Usage: bench/sirene.sh [--no-build] [--results FILE]
+#   --no-build       use the existing target/release/essor (default: cargo build --release)
+#   --results FILE   also write a Markdown report (command, scale, machine, table) to FILE
+# Environment: SCALE (establishments; default 4390000 = 10 % of the country; 43900000 = the
+#   whole country), BENCH_SEED (7), BENCH_DIR (default target/bench-sirene; needs about
+#   2.4 GB per million establishments for CSV + zip + Parquet + essor's data), DUCKDB_THREADS (2),
+#   BENCH_PANORAMA_RUNS (5), ESSOR_BIN (default target/release/essor), PYTHON (python3).
+# Exit status: 0 when measured (whatever the verdict), non-zero when the run itself failed.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+
+BUILD=1
+RESULTS=
+while (($#)); do
+    case $1 in
+    --no-build) BUILD=0 ;;
+    --results)
+        RESULTS=$2
+        shift
+        ;;
+    -h | --help)
+        sed -n '2,37p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+        exit 0
+        ;;
+    *)
+        echo "unknown argument: $1" >&2
+        exit 2
+        ;;
+    esac
+    shift
+done
+
+SCALE=${SCALE:-4390000}
+SEED=${BENCH_SEED:-7}
+DIR=${BENCH_DIR:-$ROOT/target/bench-sirene}
+THREADS=${DUCKDB_THREADS:-2}
+RUNS=${BENCH_PANORAMA_RUNS:-5}
+ESSOR=${ESSOR_BIN:-$ROOT/target/release/essor}
+PY=${PYTHON:-python3}
+TERRITORY=epci:200040715
+
+if ((BUILD)); then
+    cargo build --release --quiet
+fi
+[[ -x $ESSOR ]] || { echo "essor binary not found: $ESSOR" >&2; exit 2; }
+[[ -x /usr/bin/time ]] || { echo "/usr/bin/time is needed (apt-get install time)" >&2; exit 2; }
+if ! "$PY" -c 'import duckdb' 2>/dev/null; then
+    "$PY" -m pip install --quiet --disable-pip-version-check duckdb
+fi
+DUCKDB_VERSION=$("$PY" -c 'import duckdb; print(duckdb.__version__)')
+
+mkdir -p "$DIR"
+DIR=$(cd "$DIR" && pwd)
+CSV=$DIR/files-$SCALE-$SEED
+PARQUET=$DIR/parquet-$SCALE-$SEED
+LOGS=$DIR/logs
+mkdir -p "$LOGS"
+
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+
+stock_file() { # DIR PREFIX EXT
+    local f
+    for f in "$1/$2"*."$3"; do
+        [[ -f $f ]] && { echo "$f"; return 0; }
+    done
+    echo "no $2*.$3 in $1" >&2
+    return 1
+}
+
+# --- Files (not timed) -------------------------------------------------------------------------
+if [[ ! -f $CSV/.complete ]]; then
+    log "generating $SCALE establishments (seed $SEED), CSV and zip, into $CSV"
+    rm -rf "$CSV"
+    "$ESSOR" generate sirene --out "$CSV" --establishments "$SCALE" --seed "$SEED" --zip >"$LOGS/generate.log" 2>&1
+    touch "$CSV/.complete"
+fi
+EST=$(stock_file "$CSV" StockEtablissement csv)
+UNITS=$(stock_file "$CSV" StockUniteLegale csv)
+EST_ZIP=$(stock_file "$CSV" StockEtablissement zip)
+UNITS_ZIP=$(stock_file "$CSV" StockUniteLegale zip)
+if [[ ! -f $PARQUET/.complete ]]; then
+    log "converting the CSV files to Parquet with DuckDB into $PARQUET"
+    rm -rf "$PARQUET"
+    mkdir -p "$PARQUET"
+    "$PY" - "$EST" "$UNITS" "$PARQUET" "$THREADS" <<'EOF'
+import sys, duckdb
+est, units, out, threads = sys.argv[1:]
+con = duckdb.connect()
+con.execute(f"SET threads = {int(threads)}")
+for src, name in ((est, "StockEtablissement_utf8.parquet"), (units, "StockUniteLegale_utf8.parquet")):
+    con.execute(
+        f"COPY (SELECT * FROM read_csv('{src}', header=true, all_varchar=true, delim=',', "
+        f"quote='\"', escape='\"')) TO '{out}/{name}' (FORMAT parquet)")
+EOF
+    touch "$PARQUET/.complete"
+fi
+EST_PQ=$PARQUET/StockEtablissement_utf8.parquet
+UNITS_PQ=$PARQUET/StockUniteLegale_utf8.parquet
+
+mib() { echo $(( $(stat -c %s "$1") / 1048576 )); }
+EST_ROWS=$(($(wc -l <"$EST") - 1))
+UNIT_ROWS=$(($(wc -l <"$UNITS") - 1))
+log "files: $EST ($(mib "$EST") MiB, $EST_ROWS lines), $UNITS ($(mib "$UNITS") MiB, $UNIT_ROWS lines)"
+
+# --- Measuring ---------------------------------------------------------------------------------
+declare -A WALL RSS STATUS
+# measure KEY CMD...: wall seconds (ns clock) and max RSS (from /usr/bin/time -v) of CMD.
+measure() {
+    local key=$1
+    shift
+    local out=$LOGS/$key.out err=$LOGS/$key.time start end rc=0
+    start=$(date +%s%N)
+    /usr/bin/time -v -o "$err" "$@" >"$out" 2>"$LOGS/$key.err" || rc=$?
+    end=$(date +%s%N)
+    WALL[$key]=$(awk -v ns=$((end - start)) 'BEGIN { printf "%.3f", ns / 1e9 }')
+    RSS[$key]=$(awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$err")
+    STATUS[$key]=$rc
+    log "$key: ${WALL[$key]} s, ${RSS[$key]} MiB, exit $rc"
+    return $rc
+}
+
+log "warming the page cache"
+cat "$EST" "$UNITS" "$EST_ZIP" "$UNITS_ZIP" "$EST_PQ" "$UNITS_PQ" >/dev/null
+
+# (a) floor
+measure floor_csv cat "$EST" "$UNITS" || true
+
+# (b) essor on CSV
+rm -rf "$DIR/data-csv"
+measure essor_csv "$ESSOR" --data-dir "$DIR/data-csv" import sirene --establishments "$EST" --units "$UNITS" || true
+declare -a PANO
+for ((i = 0; i < RUNS; i++)); do
+    measure "essor_panorama_$i" "$ESSOR" --data-dir "$DIR/data-csv" panorama --territory "$TERRITORY" --format json || true
+    PANO+=("${WALL[essor_panorama_$i]}")
+done
+WALL[essor_panorama]=$(printf '%s\n' "${PANO[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+RSS[essor_panorama]=${RSS[essor_panorama_0]}
+cp "$LOGS/essor_panorama_0.out" "$DIR/panorama-essor.json"
+
+# (c) DuckDB on CSV
+measure duckdb_csv "$PY" tests/crosscheck/duckdb_panorama.py --threads "$THREADS" \
+    --establishments "$EST" --units "$UNITS" --territory "$TERRITORY" --out "$DIR/panorama-duckdb-csv.json" || true
+
+# (d) Parquet
+measure duckdb_parquet "$PY" tests/crosscheck/duckdb_panorama.py --threads "$THREADS" \
+    --establishments "$EST_PQ" --units "$UNITS_PQ" --territory "$TERRITORY" --out "$DIR/panorama-duckdb-parquet.json" || true
+rm -rf "$DIR/data-parquet"
+PARQUET_SUPPORTED=1
+if ! measure essor_parquet "$ESSOR" --data-dir "$DIR/data-parquet" import sirene --establishments "$EST_PQ" --units "$UNITS_PQ"; then
+    PARQUET_SUPPORTED=0
+    echo "essor Parquet : non pris en charge ($(tail -n 1 "$LOGS/essor_parquet.err"))" >&2
+fi
+rm -rf "$DIR/data-parquet"
+
+# (e) zip
+measure floor_zip sh -c 'unzip -p "$1" >/dev/null && unzip -p "$2" >/dev/null' sh "$EST_ZIP" "$UNITS_ZIP" || true
+rm -rf "$DIR/data-zip"
+measure essor_zip "$ESSOR" --data-dir "$DIR/data-zip" import sirene --establishments "$EST_ZIP" --units "$UNITS_ZIP" || true
+rm -rf "$DIR/data-zip"
+measure duckdb_zip "$PY" tests/crosscheck/duckdb_panorama.py --threads "$THREADS" --tmp-dir "$DIR" \
+    --establishments "$EST_ZIP" --units "$UNITS_ZIP" --territory "$TERRITORY" --out "$DIR/panorama-duckdb-zip.json" || true
+
+# Same figures? (a benchmark of a wrong answer is worthless)
+SAME=$("$PY" tests/crosscheck/compare.py "$DIR/panorama-essor.json" "$DIR/panorama-duckdb-csv.json" >"$LOGS/compare.txt" 2>&1 && echo oui || echo "NON (voir $LOGS/compare.txt)")
+
+# --- Report ------------------------------------------------------------------------------------
+ratio() { # A B -> A/B with 2 decimals, or — when B is missing or 0
+    awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "—"; else printf "%.2f", a / b }'
+}
+row() { # LABEL KEY DUCKDB_KEY FLOOR_KEY
+    local label=$1 key=$2 dk=${3:-} fk=${4:-}
+    local r1="—" r2="—"
+    [[ -n $dk ]] && r1=$(ratio "${WALL[$key]}" "${WALL[$dk]}")
+    [[ -n $fk ]] && r2=$(ratio "${WALL[$key]}" "${WALL[$fk]}")
+    local status=
+    [[ ${STATUS[$key]:-0} != 0 ]] && status=" (échec, code ${STATUS[$key]})"
+    printf '| %s%s | %s | %s | %s | %s |\n' "$label" "$status" "${WALL[$key]}" "${RSS[$key]}" "$r1" "$r2"
+}
+
+table() {
+    echo "| étape | secondes (mur) | RSS max (Mio) | essor / DuckDB | essor / plancher |"
+    echo "|---|---:|---:|---:|---:|"
+    row "(a) plancher : cat des 2 CSV" floor_csv
+    row "(b) essor import sirene, CSV" essor_csv duckdb_csv floor_csv
+    row "(b) essor panorama $TERRITORY (médiane de $RUNS, commande entière)" essor_panorama
+    row "(c) DuckDB panorama, CSV, $THREADS threads" duckdb_csv
+    row "(d) DuckDB panorama, Parquet, $THREADS threads" duckdb_parquet
+    if ((PARQUET_SUPPORTED)); then
+        row "(d) essor import sirene, Parquet" essor_parquet duckdb_parquet floor_csv
+    else
+        echo "| (d) essor Parquet : non pris en charge | — | — | — | — |"
+    fi
+    row "(e) plancher : unzip -p des 2 zip" floor_zip
+    row "(e) essor import sirene, zip" essor_zip duckdb_zip floor_zip
+    row "(e) DuckDB panorama, zip (décompressé en fichier temporaire)" duckdb_zip
+}
+
+verdicts() {
+    local r
+    r=$(ratio "${WALL[essor_csv]}" "${WALL[duckdb_csv]}")
+    echo "- import CSV au moins 2 × plus rapide que DuckDB (ratio ≤ 0,50) : ratio $r → $(awk -v r="$r" 'BEGIN { print (r != "—" && r <= 0.5) ? "atteint" : "non atteint" }')"
+    if ((PARQUET_SUPPORTED)); then
+        r=$(ratio "${WALL[essor_parquet]}" "${WALL[duckdb_parquet]}")
+        echo "- import Parquet pas plus lent que DuckDB (ratio ≤ 1) : ratio $r → $(awk -v r="$r" 'BEGIN { print (r != "—" && r <= 1) ? "atteint" : "non atteint" }')"
+    else
+        echo "- import Parquet pas plus lent que DuckDB : non mesurable (essor Parquet : non pris en charge)"
+    fi
+    local max=0 k
+    for k in essor_csv essor_zip essor_parquet; do
+        [[ -n ${RSS[$k]:-} && ${STATUS[$k]:-1} == 0 ]] && ((RSS[$k] > max)) && max=${RSS[$k]}
+    done
+    echo "- mémoire de l’import sous 1 Gio : RSS max $max Mio → $( ((max < 1024)) && echo atteint || echo "non atteint")"
+    local ms
+    ms=$(awk -v s="${WALL[essor_panorama]}" 'BEGIN { printf "%.0f", s * 1000 }')
+    echo "- panorama sous 50 ms : ${ms} ms, commande entière (démarrage du processus et ouverture de la base compris) → $( ((ms < 50)) && echo atteint || echo "non atteint")"
+    echo "- mêmes chiffres essor et DuckDB (compare.py, $TERRITORY) : $SAME"
+}
+
+machine() {
+    echo "- machine : $(nproc) cœurs ($(lscpu | sed -n 's/^Model name: *//p' | head -n 1)), $(free -g | awk '/^Mem:/ { print $2 }') Gio de mémoire"
+    echo "- $(rustc --version 2>/dev/null || echo 'rustc ?'), $("$ESSOR" --version 2>/dev/null || echo 'essor ?'), DuckDB $DUCKDB_VERSION (Python $("$PY" -c 'import platform; print(platform.python_version())'))"
+    echo "- commit : $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet 2>/dev/null || echo ' (arbre modifié)')"
+    echo "- date : $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "- échelle : SCALE=$SCALE établissements ($(awk -v s="$SCALE" 'BEGIN { printf "%.1f", 100 * s / 43900000 }') % du pays), $UNIT_ROWS unités légales, graine $SEED (fichiers synthétiques d’essor generate sirene)"
+    echo "- fichiers : établissements $(mib "$EST") Mio CSV / $(mib "$EST_ZIP") Mio zip / $(mib "$EST_PQ") Mio Parquet ; unités $(mib "$UNITS") Mio CSV / $(mib "$UNITS_ZIP") Mio zip / $(mib "$UNITS_PQ") Mio Parquet"
+}
+
+TABLE=$(table)
+VERDICTS=$(verdicts)
+echo
+echo "$TABLE"
+echo
+echo "$VERDICTS"
+if [[ -n $RESULTS ]]; then
+    {
+        echo "## SIRENE import, SCALE=$SCALE"
+        echo
+        echo "Commande : \`SCALE=$SCALE bench/sirene.sh --no-build --results $RESULTS\` (cache de pages chaud, une seule exécution)."
+        echo
+        machine
+        echo
+        echo "$TABLE"
+        echo
+        echo "$VERDICTS"
+        echo
+    } >>"$RESULTS"
+    log "report appended to $RESULTS"
+fi

@@ -1,0 +1,394 @@
+//! The first pass: legal units (`StockUniteLegale`).
+//!
+//! Every unit only needs to be known to exist (a bit per possible SIREN: 125 MB whatever the
+//! file, zeroed lazily by the system). Units that can belong to the ESS (flagged `O`, or whose
+//! category has a family) keep what classification and the directory need, in a compact entry
+//! sorted by SIREN with their texts in one arena: about 2 to 3 million of the 30 million units.
+
+use std::path::Path;
+
+use essor_domain::ess::{Family, family_of_category_bytes};
+use essor_domain::establishment::UnitIdentity;
+
+use crate::ImportError;
+use crate::pipeline::{ChunkWorker, Rejections, Streamed, accept, optional_text, stream, text};
+use crate::records::{Projection, Record, Records};
+use crate::source::SourceInfo;
+
+/// Columns the panorama needs.
+pub(crate) const REQUIRED: [&str; 3] = [
+    "siren",
+    "categorieJuridiqueUniteLegale",
+    "economieSocialeSolidaireUniteLegale",
+];
+
+/// Columns the directory needs.
+const DIRECTORY: [&str; 7] = [
+    "statutDiffusionUniteLegale",
+    "denominationUniteLegale",
+    "sigleUniteLegale",
+    "nomUniteLegale",
+    "nomUsageUniteLegale",
+    "prenom1UniteLegale",
+    "prenomUsuelUniteLegale",
+];
+
+const SIREN_LIMIT: usize = 1_000_000_000;
+
+/// Column positions in the units file.
+#[derive(Clone)]
+pub(crate) struct Columns {
+    len: usize,
+    required: [usize; 3],
+    directory: [Option<usize>; 7],
+    /// Directory columns the file lacks.
+    pub(crate) missing: Vec<&'static str>,
+    projection: Projection,
+}
+
+impl Columns {
+    pub(crate) fn new(header: &[String], info: &SourceInfo) -> Result<Self, ImportError> {
+        let find = |name: &str| header.iter().position(|column| column == name);
+        let mut required = [0; 3];
+        for (slot, name) in required.iter_mut().zip(REQUIRED) {
+            *slot = find(name).ok_or_else(|| ImportError::MissingColumn {
+                file: info.file.clone(),
+                column: name.to_owned(),
+                expected: "StockUniteLegale",
+            })?;
+        }
+        let directory = DIRECTORY.map(find);
+        let missing = DIRECTORY
+            .iter()
+            .zip(&directory)
+            .filter(|(_, found)| found.is_none())
+            .map(|(name, _)| *name)
+            .collect();
+        Ok(Self {
+            len: header.len(),
+            projection: Projection::new(&required),
+            required,
+            directory,
+            missing,
+        })
+    }
+}
+
+const FLAG_O: u8 = 1;
+const PARTIAL: u8 = 2;
+const HAS_NAME: u8 = 4;
+const HAS_ACRONYM: u8 = 8;
+
+/// What is kept of a unit that can belong to the ESS.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct UnitEntry {
+    siren: u32,
+    /// Start of the name then the acronym in the arena.
+    text: u32,
+    name_len: u16,
+    acronym_len: u16,
+    category: [u8; 4],
+    family: Option<Family>,
+    flags: u8,
+}
+
+impl UnitEntry {
+    pub(crate) fn family(&self) -> Option<Family> {
+        self.family
+    }
+
+    pub(crate) fn flag_o(&self) -> bool {
+        self.flags & FLAG_O != 0
+    }
+
+    pub(crate) fn partial(&self) -> bool {
+        self.flags & PARTIAL != 0
+    }
+
+    /// The legal category, 4 digits (empty if the file's was not).
+    pub(crate) fn category(&self) -> &str {
+        if self.category == [0; 4] {
+            ""
+        } else {
+            std::str::from_utf8(&self.category).unwrap_or("")
+        }
+    }
+}
+
+/// The units known after the first pass.
+pub(crate) struct UnitsIndex {
+    exists: Vec<u64>,
+    entries: Vec<UnitEntry>,
+    text: String,
+    /// Distinct units.
+    pub(crate) count: u64,
+    pub(crate) duplicates: u64,
+}
+
+impl UnitsIndex {
+    #[inline]
+    pub(crate) fn exists(&self, siren: u32) -> bool {
+        let siren = siren as usize;
+        self.exists[siren / 64] & (1 << (siren % 64)) != 0
+    }
+
+    pub(crate) fn candidates(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The entry of a unit that can belong to the ESS. `hint` is where the previous search
+    /// ended: establishments come sorted by SIREN, so the search usually moves a step forward.
+    #[inline]
+    pub(crate) fn candidate(&self, siren: u32, hint: &mut usize) -> Option<&UnitEntry> {
+        let entries = &self.entries;
+        let len = entries.len();
+        let start = (*hint).min(len);
+        let pos = if start == 0 || entries[start - 1].siren < siren {
+            // Gallop forward from `start`: every entry before `low` is below `siren`.
+            let mut low = start;
+            let mut high = start;
+            let mut step = 1;
+            while high < len && entries[high].siren < siren {
+                low = high + 1;
+                high = (low + step).min(len);
+                step *= 2;
+            }
+            low + entries[low..high.max(low)].partition_point(|e| e.siren < siren)
+        } else {
+            entries.partition_point(|e| e.siren < siren)
+        };
+        *hint = pos;
+        entries.get(pos).filter(|e| e.siren == siren)
+    }
+
+    pub(crate) fn name(&self, entry: &UnitEntry) -> Option<&str> {
+        (entry.flags & HAS_NAME != 0).then(|| {
+            let start = entry.text as usize;
+            &self.text[start..start + usize::from(entry.name_len)]
+        })
+    }
+
+    pub(crate) fn acronym(&self, entry: &UnitEntry) -> Option<&str> {
+        (entry.flags & HAS_ACRONYM != 0).then(|| {
+            let start = entry.text as usize + usize::from(entry.name_len);
+            &self.text[start..start + usize::from(entry.acronym_len)]
+        })
+    }
+}
+
+/// A worker of the units pass.
+pub(crate) struct UnitsWorker {
+    columns: Columns,
+    entries: Vec<UnitEntry>,
+    text: String,
+    /// Texts that did not fit the arena's 4 GB (never with INSEE's files).
+    pub(crate) texts_dropped: u64,
+    pub(crate) rows: u64,
+    pub(crate) rejections: Rejections,
+}
+
+impl UnitsWorker {
+    fn new(columns: &Columns) -> Self {
+        Self {
+            columns: columns.clone(),
+            entries: Vec::new(),
+            text: String::new(),
+            texts_dropped: 0,
+            rows: 0,
+            rejections: Rejections::default(),
+        }
+    }
+
+    /// Reads one row; the SIREN if accepted.
+    fn row(&mut self, record: &Record<'_>, seq: u64) -> Option<u32> {
+        let columns = &self.columns;
+        let ([_, category, flag], siren) = accept(
+            record,
+            columns.len,
+            &columns.required,
+            seq,
+            &mut self.rejections,
+        )?;
+        let family = family_of_category_bytes(category);
+        let flag_o = flag == b"O";
+        if family.is_none() && !flag_o {
+            return Some(siren);
+        }
+        let [
+            diffusion,
+            denomination,
+            sigle,
+            nom,
+            nom_usage,
+            prenom1,
+            prenom_usuel,
+        ] = columns
+            .directory
+            .map(|column| optional_text(record, column));
+        let category = text(category);
+        let identity = UnitIdentity {
+            category,
+            partial: diffusion == "P",
+            denomination,
+            sigle,
+            nom,
+            nom_usage,
+            prenom1,
+            prenom_usuel,
+        };
+        let mut flags = 0;
+        if flag_o {
+            flags |= FLAG_O;
+        }
+        if identity.partial {
+            flags |= PARTIAL;
+        }
+        let start = self.text.len();
+        let mut push = |value: Option<String>, flag: u8| -> u16 {
+            let Some(value) = value else { return 0 };
+            let len = floor_char_boundary(&value, usize::from(u16::MAX));
+            self.text.push_str(&value[..len]);
+            flags |= flag;
+            u16::try_from(len).unwrap_or(u16::MAX)
+        };
+        let name_len = push(identity.name(), HAS_NAME);
+        let acronym_len = push(identity.acronym(), HAS_ACRONYM);
+        let text = u32::try_from(start).unwrap_or_else(|_| {
+            flags &= !(HAS_NAME | HAS_ACRONYM);
+            self.texts_dropped += 1;
+            0
+        });
+        let category = match category.as_bytes() {
+            &[a, b, c, d] => [a, b, c, d],
+            _ => [0; 4],
+        };
+        self.entries.push(UnitEntry {
+            siren,
+            text,
+            name_len,
+            acronym_len,
+            category,
+            family,
+            flags,
+        });
+        Some(siren)
+    }
+}
+
+fn floor_char_boundary(text: &str, max: usize) -> usize {
+    if text.len() <= max {
+        return text.len();
+    }
+    (0..=max)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0)
+}
+
+impl ChunkWorker for UnitsWorker {
+    type Piece = Vec<u32>;
+
+    fn projection(&self) -> &Projection {
+        &self.columns.projection
+    }
+
+    fn process(&mut self, seq: u64, records: &mut Records<'_>) -> Option<Vec<u32>> {
+        let mut sirens = Vec::with_capacity(32 * 1024);
+        while let Some(record) = records.next_record() {
+            self.rows += 1;
+            if let Some(siren) = self.row(&record, seq) {
+                sirens.push(siren);
+            }
+        }
+        Some(sirens)
+    }
+}
+
+/// The outcome of the units pass.
+pub(crate) struct UnitsPass {
+    pub(crate) index: UnitsIndex,
+    pub(crate) streamed: Streamed<()>,
+    pub(crate) rows: u64,
+    pub(crate) rejections: Rejections,
+    pub(crate) missing_columns: Vec<&'static str>,
+    pub(crate) texts_dropped: u64,
+}
+
+/// Reads the units file.
+pub(crate) fn read(
+    path: &Path,
+    threads: usize,
+    on_bytes: &(dyn Fn(u64, &SourceInfo) + Sync),
+) -> Result<UnitsPass, ImportError> {
+    let mut exists = vec![0u64; SIREN_LIMIT / 64];
+    let mut duplicates = 0u64;
+    let mut distinct = 0u64;
+    let collect = |sirens: Vec<u32>| {
+        for siren in sirens {
+            let siren = siren as usize;
+            let (word, bit) = (siren / 64, 1u64 << (siren % 64));
+            if exists[word] & bit == 0 {
+                exists[word] |= bit;
+                distinct += 1;
+            } else {
+                duplicates += 1;
+            }
+        }
+    };
+    let (columns, streamed, _) = stream(
+        path,
+        threads,
+        on_bytes,
+        Columns::new,
+        UnitsWorker::new,
+        collect,
+    )?;
+    let Streamed {
+        info,
+        header,
+        workers,
+        lines,
+    } = streamed;
+    let mut rows = 0;
+    let mut rejections = Rejections::default();
+    let mut texts_dropped = 0;
+    let mut entries = Vec::with_capacity(workers.iter().map(|w| w.entries.len()).sum());
+    let mut text = String::with_capacity(workers.iter().map(|w| w.text.len()).sum());
+    for worker in workers {
+        rows += worker.rows;
+        texts_dropped += worker.texts_dropped;
+        rejections.merge(worker.rejections);
+        let base = text.len();
+        text.push_str(&worker.text);
+        for mut entry in worker.entries {
+            if let Ok(start) = u32::try_from(base + entry.text as usize) {
+                entry.text = start;
+            } else {
+                entry.flags &= !(HAS_NAME | HAS_ACRONYM);
+                texts_dropped += 1;
+            }
+            entries.push(entry);
+        }
+    }
+    entries.sort_by_key(|entry| entry.siren);
+    entries.dedup_by_key(|entry| entry.siren);
+    Ok(UnitsPass {
+        index: UnitsIndex {
+            exists,
+            entries,
+            text,
+            count: distinct,
+            duplicates,
+        },
+        streamed: Streamed {
+            info,
+            header,
+            workers: Vec::new(),
+            lines,
+        },
+        rows,
+        rejections,
+        missing_columns: columns.missing,
+        texts_dropped,
+    })
+}
