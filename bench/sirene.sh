@@ -17,7 +17,7 @@
 #   (e) zip, as INSEE publishes the files: `unzip -p` of both archives to /dev/null (floor),
 #       essor importing the .zip files, and DuckDB on them (duckdb_panorama.py streams each
 #       archive to a temporary CSV first, since DuckDB cannot read inside a zip).
-# Prints a Markdown table: step, wall seconds, max RSS MiB, ratio essor/DuckDB (below 0.5 meets
+# Prints a Markdown table: step, wall seconds, CPU seconds, max RSS MiB, ratio essor/DuckDB (below 0.5 meets
 # the target "at least twice as fast"), ratio essor/floor; then the verdicts against PRODUCT.md
 # (import at least twice as fast as DuckDB on CSV, no slower on Parquet, RSS under 1 GiB;
 # panorama under 50 ms).
@@ -129,7 +129,7 @@ UNIT_ROWS=$(($(wc -l <"$UNITS") - 1))
 log "files: $EST ($(mib "$EST") MiB, $EST_ROWS lines), $UNITS ($(mib "$UNITS") MiB, $UNIT_ROWS lines)"
 
 # --- Measuring ---------------------------------------------------------------------------------
-declare -A WALL RSS STATUS
+declare -A WALL RSS CPU STATUS
 # measure KEY CMD...: wall seconds (ns clock) and max RSS (from /usr/bin/time -v) of CMD.
 measure() {
     local key=$1
@@ -140,11 +140,14 @@ measure() {
     end=$(date +%s%N)
     WALL[$key]=$(awk -v ns=$((end - start)) 'BEGIN { printf "%.3f", ns / 1e9 }')
     RSS[$key]=$(awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$err")
+    CPU[$key]=$(awk -F': ' '/User time|System time/ { t += $2 } END { printf "%.2f", t }' "$err")
     STATUS[$key]=$rc
-    log "$key: ${WALL[$key]} s, ${RSS[$key]} MiB, exit $rc"
+    log "$key: ${WALL[$key]} s, CPU ${CPU[$key]} s, ${RSS[$key]} MiB, exit $rc"
     return $rc
 }
 
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+log "load average before measuring: $LOAD_BEFORE"
 log "warming the page cache"
 cat "$EST" "$UNITS" "$EST_ZIP" "$UNITS_ZIP" "$EST_PQ" "$UNITS_PQ" >/dev/null
 
@@ -161,6 +164,7 @@ for ((i = 0; i < RUNS; i++)); do
 done
 WALL[essor_panorama]=$(printf '%s\n' "${PANO[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
 RSS[essor_panorama]=${RSS[essor_panorama_0]}
+CPU[essor_panorama]=$(for ((i = 0; i < RUNS; i++)); do echo "${CPU[essor_panorama_$i]}"; done | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
 cp "$LOGS/essor_panorama_0.out" "$DIR/panorama-essor.json"
 
 # (c) DuckDB on CSV
@@ -200,12 +204,12 @@ row() { # LABEL KEY DUCKDB_KEY FLOOR_KEY
     [[ -n $fk ]] && r2=$(ratio "${WALL[$key]}" "${WALL[$fk]}")
     local status=
     [[ ${STATUS[$key]:-0} != 0 ]] && status=" (échec, code ${STATUS[$key]})"
-    printf '| %s%s | %s | %s | %s | %s |\n' "$label" "$status" "${WALL[$key]}" "${RSS[$key]}" "$r1" "$r2"
+    printf '| %s%s | %s | %s | %s | %s | %s |\n' "$label" "$status" "${WALL[$key]}" "${CPU[$key]}" "${RSS[$key]}" "$r1" "$r2"
 }
 
 table() {
-    echo "| étape | secondes (mur) | RSS max (Mio) | essor / DuckDB | essor / plancher |"
-    echo "|---|---:|---:|---:|---:|"
+    echo "| étape | secondes (mur) | CPU s (user+sys) | RSS max (Mio) | essor / DuckDB (mur) | essor / plancher (mur) |"
+    echo "|---|---:|---:|---:|---:|---:|"
     row "(a) plancher : cat des 2 CSV" floor_csv
     row "(b) essor import sirene, CSV" essor_csv duckdb_csv floor_csv
     row "(b) essor panorama $TERRITORY (médiane de $RUNS, commande entière)" essor_panorama
@@ -214,7 +218,7 @@ table() {
     if ((PARQUET_SUPPORTED)); then
         row "(d) essor import sirene, Parquet" essor_parquet duckdb_parquet floor_csv
     else
-        echo "| (d) essor Parquet : non pris en charge | — | — | — | — |"
+        echo "| (d) essor Parquet : non pris en charge | — | — | — | — | — |"
     fi
     row "(e) plancher : unzip -p des 2 zip" floor_zip
     row "(e) essor import sirene, zip" essor_zip duckdb_zip floor_zip
@@ -246,7 +250,7 @@ machine() {
     echo "- machine : $(nproc) cœurs ($(lscpu | sed -n 's/^Model name: *//p' | head -n 1)), $(free -g | awk '/^Mem:/ { print $2 }') Gio de mémoire"
     echo "- $(rustc --version 2>/dev/null || echo 'rustc ?'), $("$ESSOR" --version 2>/dev/null || echo 'essor ?'), DuckDB $DUCKDB_VERSION (Python $("$PY" -c 'import platform; print(platform.python_version())'))"
     echo "- commit : $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet 2>/dev/null || echo ' (arbre modifié)')"
-    echo "- date : $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "- date : $(date -u +%Y-%m-%dT%H:%M:%SZ) ; charge moyenne avant la mesure : $LOAD_BEFORE, après : $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "- échelle : SCALE=$SCALE établissements ($(awk -v s="$SCALE" 'BEGIN { printf "%.1f", 100 * s / 43900000 }') % du pays), $UNIT_ROWS unités légales, graine $SEED (fichiers synthétiques d’essor generate sirene)"
     echo "- fichiers : établissements $(mib "$EST") Mio CSV / $(mib "$EST_ZIP") Mio zip / $(mib "$EST_PQ") Mio Parquet ; unités $(mib "$UNITS") Mio CSV / $(mib "$UNITS_ZIP") Mio zip / $(mib "$UNITS_PQ") Mio Parquet"
 }

@@ -17,7 +17,15 @@
 //! up per commune code of the referential into [`FactRow`]s, the ESS establishments of the kept
 //! communes becoming [`EstablishmentRecord`]s. Columns are found by their header name; rows that
 //! cannot be read are counted and sampled in the [`ImportReport`], never a reason to stop.
-//! Memory stays under 1 GiB whatever the size of the files.
+//!
+//! Speed is a requirement (at least twice as fast as `DuckDB` computing the same panorama), so the
+//! hot path does not parse every byte: a line without quotes, which is nearly every line of
+//! INSEE's files, is split on its commas eight bytes at a time and only the fields read on
+//! every row are located (`records.rs`); a line with a quote is parsed by `csv_core`, the
+//! engine of the `csv` crate, with the same dialect; property tests check that both give the
+//! `csv` crate's fields. Per-commune counters are updated in batches, so that the processor
+//! overlaps their cache misses (`aggregate.rs`). Memory stays under 1 GiB whatever the size of
+//! the files (770 MB for the whole country, most of it the fact rows).
 
 mod aggregate;
 mod communes;
@@ -122,11 +130,12 @@ impl Importer {
         self
     }
 
-    /// Parsing threads (the reading thread comes on top); by default the available cores, at
-    /// most 4. Each holds its own aggregates (about 100 MB for the whole country).
+    /// Parsing threads (the reading thread comes on top); by default the available cores. At
+    /// most 4: each holds its own aggregates (about 100 MB for the whole country), and memory
+    /// must stay under 1 GiB.
     #[must_use]
     pub fn threads(mut self, threads: usize) -> Self {
-        self.threads = threads.clamp(1, 16);
+        self.threads = threads.clamp(1, 4);
         self
     }
 

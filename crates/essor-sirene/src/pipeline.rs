@@ -1,14 +1,13 @@
 //! The streaming pipeline shared by both passes.
 //!
-//! The calling thread reads the file (inflating a zip) and cuts it into chunks of whole records:
-//! it only looks for quotes (`memchr`) to know which newlines end a record, the quoting rules
-//! being those of the `csv` crate (RFC 4180 with doubled quotes, no escape character, a quote
-//! opening a quoted field only at the start of a field). Worker threads split the chunks into
-//! records ([`Records`]: lines without quotes split in place, others parsed by `csv_core`) and
-//! fold the rows into their own state; a collector
-//! thread receives what workers hand on per chunk (the units pass: the SIRENs read). Chunk buffers
-//! go back to the reader to be reused, and channels are bounded, so memory stays flat whatever
-//! the file's size.
+//! The calling thread reads the file (inflating a zip) into reused buffers and cuts it into
+//! chunks of whole records. It only looks for quotes (`memchr`) to know which newlines end a
+//! record, the quoting rules being those of the `csv` crate: RFC 4180 with doubled quotes, no
+//! escape character, a quote opening a quoted field only at the start of a field. Worker
+//! threads split the chunks into records ([`Records`]) and fold the rows into their own state; a
+//! collector thread receives what workers hand on per chunk (in the units pass, the SIRENs
+//! read). Buffers go back to the reader, and channels are bounded, so memory stays flat
+//! whatever the size of the file.
 
 use std::io::Read;
 use std::path::Path;

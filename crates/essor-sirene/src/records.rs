@@ -217,7 +217,7 @@ impl<'d> Records<'d> {
             let special = self
                 .specials
                 .get(self.special)
-                .map(|&at| at as usize - self.pos)
+                .and_then(|&at| (at as usize).checked_sub(self.pos))
                 .filter(|&at| at < end);
             if let Some(at) = special {
                 if at + 1 == end && line[at] == b'\r' {

@@ -16,7 +16,7 @@ pub struct ImportReport {
     pub units: u64,
     /// Units that can belong to the ESS (flagged `O`, or a category with a family).
     pub units_ess_candidates: u64,
-    /// Rows of a SIREN already read (the first is kept).
+    /// Rows of a SIREN already read (one of them is kept).
     pub duplicate_units: u64,
     /// Establishment rows read and accepted.
     pub establishments: u64,
@@ -161,7 +161,7 @@ impl ImportReport {
                 if self.duplicate_units > 0 {
                     writeln!(
                         f,
-                        "  {} d’un SIREN déjà lu (la première gardée)",
+                        "  {} d’un SIREN déjà lu (une seule gardée)",
                         count(self.duplicate_units, "ligne", "lignes")
                     )?;
                 }

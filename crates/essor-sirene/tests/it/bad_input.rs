@@ -292,3 +292,25 @@ fn reading_the_reference_twice_gives_the_same_output() {
     assert_eq!(first.facts, second.facts);
     assert_eq!(first.establishments, second.establishments);
 }
+
+#[test]
+fn a_unit_listed_twice_is_counted_once_and_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut units = fixture::units();
+    let first = units.rows[0].clone();
+    units.rows.push(first);
+    let output = import_csv(
+        dir.path(),
+        &fixture::establishments().to_csv(),
+        &units.to_csv(),
+    );
+    assert_eq!(output.report.units, 11);
+    assert_eq!(output.report.duplicate_units, 1);
+    assert_eq!(output.facts, expected_facts());
+    assert!(
+        output
+            .report
+            .to_text()
+            .contains("1 ligne d’un SIREN déjà lu (une seule gardée)")
+    );
+}
