@@ -1,0 +1,3 @@
+//! The `essor` binary as operators use it.
+
+mod killed_import;
