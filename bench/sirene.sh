@@ -148,14 +148,17 @@ measure() {
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 log "load average before measuring: $LOAD_BEFORE"
-log "warming the page cache"
-cat "$EST" "$UNITS" "$EST_ZIP" "$UNITS_ZIP" "$EST_PQ" "$UNITS_PQ" >/dev/null
+# Page cache warm: the files of each step are read once, untimed, right before it (at the whole
+# country's size all the files together do not fit in memory).
+warm() { cat "$@" >/dev/null; }
 
 # (a) floor
+warm "$EST" "$UNITS"
 measure floor_csv cat "$EST" "$UNITS" || true
 
 # (b) essor on CSV
 rm -rf "$DIR/data-csv"
+warm "$EST" "$UNITS"
 measure essor_csv "$ESSOR" --data-dir "$DIR/data-csv" import sirene --establishments "$EST" --units "$UNITS" || true
 declare -a PANO
 for ((i = 0; i < RUNS; i++)); do
@@ -168,14 +171,17 @@ CPU[essor_panorama]=$(for ((i = 0; i < RUNS; i++)); do echo "${CPU[essor_panoram
 cp "$LOGS/essor_panorama_0.out" "$DIR/panorama-essor.json"
 
 # (c) DuckDB on CSV
+warm "$EST" "$UNITS"
 measure duckdb_csv "$PY" tests/crosscheck/duckdb_panorama.py --threads "$THREADS" \
     --establishments "$EST" --units "$UNITS" --territory "$TERRITORY" --out "$DIR/panorama-duckdb-csv.json" || true
 
 # (d) Parquet
+warm "$EST_PQ" "$UNITS_PQ"
 measure duckdb_parquet "$PY" tests/crosscheck/duckdb_panorama.py --threads "$THREADS" \
     --establishments "$EST_PQ" --units "$UNITS_PQ" --territory "$TERRITORY" --out "$DIR/panorama-duckdb-parquet.json" || true
 rm -rf "$DIR/data-parquet"
 PARQUET_SUPPORTED=1
+warm "$EST_PQ" "$UNITS_PQ"
 if ! measure essor_parquet "$ESSOR" --data-dir "$DIR/data-parquet" import sirene --establishments "$EST_PQ" --units "$UNITS_PQ"; then
     PARQUET_SUPPORTED=0
     echo "essor Parquet : non pris en charge ($(tail -n 1 "$LOGS/essor_parquet.err"))" >&2
@@ -183,10 +189,13 @@ fi
 rm -rf "$DIR/data-parquet"
 
 # (e) zip
+warm "$EST_ZIP" "$UNITS_ZIP"
 measure floor_zip sh -c 'unzip -p "$1" >/dev/null && unzip -p "$2" >/dev/null' sh "$EST_ZIP" "$UNITS_ZIP" || true
 rm -rf "$DIR/data-zip"
+warm "$EST_ZIP" "$UNITS_ZIP"
 measure essor_zip "$ESSOR" --data-dir "$DIR/data-zip" import sirene --establishments "$EST_ZIP" --units "$UNITS_ZIP" || true
 rm -rf "$DIR/data-zip"
+warm "$EST_ZIP" "$UNITS_ZIP"
 measure duckdb_zip "$PY" tests/crosscheck/duckdb_panorama.py --threads "$THREADS" --tmp-dir "$DIR" \
     --establishments "$EST_ZIP" --units "$UNITS_ZIP" --territory "$TERRITORY" --out "$DIR/panorama-duckdb-zip.json" || true
 
