@@ -120,9 +120,9 @@ run_wrk() {
     read -r busy1 total1 < <(machine_ticks)
     essor1=$(essor_ticks)
     wrk_s=$(awk '{ print $1 + $2 }' "$timing")
-    other=$(echo "100 * (($busy1 - $busy0) - ($essor1 - $essor0) - $wrk_s * $HZ) / ($total1 - $total0)" | bc -l |
-        xargs printf '%.0f')
-    ((other >= 0)) || other=0
+    other=$(echo "100 * (($busy1 - $busy0) - ($essor1 - $essor0) - $wrk_s * $HZ) / ($total1 - $total0)" | bc -l)
+    other=$(printf '%.0f' "$other")
+    [[ $other != -* ]] || other=0 # accounting noise around zero
     say "    other processes took ${other}% of the machine's CPU during this measurement"
     ((other < 10)) || BUSY_ROUTES+=("$path${header:+ ($header)} (${other}%)")
     echo "$out" | sed 's/^/    /' >&2

@@ -23,8 +23,40 @@ use crate::error::AppError;
 /// How long a context is trusted before it is read again from the store.
 pub const REFRESH_AFTER: Duration = Duration::from_secs(5);
 
+/// What a context was built from: when none of it changed, the context (and the pages rendered
+/// from it) stays, so a refresh costs three light queries and no rendering.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Version {
+    territory: String,
+    plan: Option<(String, chrono::DateTime<chrono::Utc>)>,
+    snapshot: Option<i64>,
+}
+
+impl Version {
+    async fn read(store: &dyn Store) -> Result<Self, AppError> {
+        let territory = store
+            .default_territory()
+            .await?
+            .ok_or(AppError::NotConfigured("aucun territoire par défaut"))?
+            .reference;
+        let plan = store
+            .plans(&territory)
+            .await?
+            .into_iter()
+            .next()
+            .map(|p| (p.key.to_string(), p.updated_at));
+        let snapshot = store.latest_snapshot().await?.map(|s| s.id);
+        Ok(Self {
+            territory,
+            plan,
+            snapshot,
+        })
+    }
+}
+
 /// The default territory, resolved against the referential, and its current plan.
 pub struct SiteContext {
+    version: Version,
     pub territory: Territory,
     pub plan: Plan,
     /// The last SIRENE import when the context was read: pages built from it are cached too.
@@ -35,7 +67,11 @@ pub struct SiteContext {
 }
 
 impl SiteContext {
-    async fn load(store: &dyn Store, referential: &Referential) -> Result<Self, AppError> {
+    async fn load(
+        store: &dyn Store,
+        referential: &Referential,
+        version: Version,
+    ) -> Result<Self, AppError> {
         let configured = store
             .default_territory()
             .await?
@@ -58,6 +94,7 @@ impl SiteContext {
         };
         let latest_snapshot = snapshot.map(|s| s.id);
         Ok(Self {
+            version,
             territory,
             plan,
             latest_snapshot,
@@ -98,25 +135,57 @@ impl SiteContext {
 #[derive(Default)]
 pub struct SiteCache {
     current: RwLock<Option<(Instant, Arc<SiteContext>)>>,
+    /// Held by the one request that refreshes; the others keep serving the current context.
+    refreshing: tokio::sync::Mutex<()>,
 }
 
 impl SiteCache {
-    /// The current context, read from the store when missing or older than [`REFRESH_AFTER`].
+    fn current(&self) -> Option<(Instant, Arc<SiteContext>)> {
+        self.current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The current context. When it is older than [`REFRESH_AFTER`], one request checks
+    /// whether the territory, its plan or the last import changed (and rebuilds the context
+    /// only then) while concurrent requests are served the current one.
     pub async fn context(
         &self,
         store: &dyn Store,
         referential: &Referential,
     ) -> Result<Arc<SiteContext>, AppError> {
-        if let Some((loaded_at, context)) = self
-            .current
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_ref()
+        let stale = match self.current() {
+            Some((loaded_at, context)) if loaded_at.elapsed() < REFRESH_AFTER => {
+                return Ok(context);
+            }
+            other => other.map(|(_, context)| context),
+        };
+        let _refreshing = match &stale {
+            Some(context) => match self.refreshing.try_lock() {
+                Ok(guard) => guard,
+                Err(_) => return Ok(Arc::clone(context)),
+            },
+            None => self.refreshing.lock().await,
+        };
+        // Another request may have refreshed while this one waited.
+        if let Some((loaded_at, context)) = self.current()
             && loaded_at.elapsed() < REFRESH_AFTER
         {
-            return Ok(Arc::clone(context));
+            return Ok(context);
         }
-        let context = Arc::new(SiteContext::load(store, referential).await?);
+        let version = match (Version::read(store).await, &stale) {
+            (Ok(version), _) => version,
+            (Err(e), Some(context)) => {
+                tracing::warn!(error = %e, "site context not refreshed; serving the current one");
+                return Ok(Arc::clone(context));
+            }
+            (Err(e), None) => return Err(e),
+        };
+        let context = match stale {
+            Some(context) if context.version == version => context,
+            _ => Arc::new(SiteContext::load(store, referential, version).await?),
+        };
         *self.current.write().unwrap_or_else(PoisonError::into_inner) =
             Some((Instant::now(), Arc::clone(&context)));
         Ok(context)
