@@ -16,18 +16,20 @@
 #       `essor import sirene` accepts .parquet files;
 #   (e) zip, as INSEE publishes the files: `unzip -p` of both archives to /dev/null (floor),
 #       essor importing the .zip files, and DuckDB on them (duckdb_panorama.py streams each
-#       archive to a temporary CSV first, since DuckDB cannot read inside a zip).
-# Prints a Markdown table: step, wall seconds, CPU seconds, max RSS MiB, ratio essor/DuckDB (below 0.5 meets
-# the target "at least twice as fast"), ratio essor/floor; then the verdicts against PRODUCT.md
-# (import at least twice as fast as DuckDB on CSV, no slower on Parquet, RSS under 1 GiB;
-# panorama under 50 ms).
+#       archive to a temporary CSV in BENCH_DIR first, since DuckDB cannot read inside a zip;
+#       skipped, and said so, when the disk lacks room for the unzipped files).
+# Prints a Markdown table: step, wall seconds, CPU seconds, max RSS MiB, ratio essor/DuckDB
+# (at most 0.5 meets the target "at least twice as fast"), ratio essor/floor; then the verdicts
+# against PRODUCT.md (import at least twice as fast as DuckDB on CSV, no slower on Parquet, RSS
+# under 1 GiB; panorama under 50 ms) and whether essor and DuckDB gave the same figures.
 #
 # Usage: bench/sirene.sh [--no-build] [--results FILE]
 #   --no-build       use the existing target/release/essor (default: cargo build --release)
-#   --results FILE   also write a Markdown report (command, scale, machine, table) to FILE
+#   --results FILE   also append a Markdown report (command, scale, machine, table) to FILE
 # Environment: SCALE (establishments; default 4390000 = 10 % of the country; 43900000 = the
 #   whole country), BENCH_SEED (7), BENCH_DIR (default target/bench-sirene; needs about
-#   2.4 GB per million establishments for CSV + zip + Parquet + essor's data), DUCKDB_THREADS (2),
+#   0.5 GB per million establishments for CSV + zip + Parquet + essor's data, plus 0.3 GB per
+#   million while DuckDB reads the zip files), DUCKDB_THREADS (2),
 #   BENCH_PANORAMA_RUNS (5), ESSOR_BIN (default target/release/essor), PYTHON (python3).
 # Exit status: 0 when measured (whatever the verdict), non-zero when the run itself failed.
 set -euo pipefail
@@ -45,7 +47,7 @@ while (($#)); do
         shift
         ;;
     -h | --help)
-        sed -n '2,37p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+        awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"
         exit 0
         ;;
     *)
@@ -195,12 +197,21 @@ rm -rf "$DIR/data-zip"
 warm "$EST_ZIP" "$UNITS_ZIP"
 measure essor_zip "$ESSOR" --data-dir "$DIR/data-zip" import sirene --establishments "$EST_ZIP" --units "$UNITS_ZIP" || true
 rm -rf "$DIR/data-zip"
-warm "$EST_ZIP" "$UNITS_ZIP"
-measure duckdb_zip "$PY" tests/crosscheck/duckdb_panorama.py --threads "$THREADS" --tmp-dir "$DIR" \
-    --establishments "$EST_ZIP" --units "$UNITS_ZIP" --territory "$TERRITORY" --out "$DIR/panorama-duckdb-zip.json" || true
+# DuckDB needs the unzipped CSV on disk: skip when it would not fit with 2 GiB to spare.
+UNZIPPED=$(( $(unzip -l "$EST_ZIP" | awk 'END { print $1 }') + $(unzip -l "$UNITS_ZIP" | awk 'END { print $1 }') ))
+AVAIL=$(df --output=avail -B1 "$DIR" | tail -n 1)
+DUCKDB_ZIP_SKIPPED=
+if ((AVAIL < UNZIPPED + 2 * 1024 * 1024 * 1024)); then
+    DUCKDB_ZIP_SKIPPED="not measured: $((UNZIPPED / 1073741824)) GiB to unzip, $((AVAIL / 1073741824)) GiB free"
+    log "duckdb_zip skipped ($DUCKDB_ZIP_SKIPPED)"
+else
+    warm "$EST_ZIP" "$UNITS_ZIP"
+    measure duckdb_zip "$PY" tests/crosscheck/duckdb_panorama.py --threads "$THREADS" --tmp-dir "$DIR" \
+        --establishments "$EST_ZIP" --units "$UNITS_ZIP" --territory "$TERRITORY" --out "$DIR/panorama-duckdb-zip.json" || true
+fi
 
 # Same figures? (a benchmark of a wrong answer is worthless)
-SAME=$("$PY" tests/crosscheck/compare.py "$DIR/panorama-essor.json" "$DIR/panorama-duckdb-csv.json" >"$LOGS/compare.txt" 2>&1 && echo oui || echo "NON (voir $LOGS/compare.txt)")
+SAME=$("$PY" tests/crosscheck/compare.py "$DIR/panorama-essor.json" "$DIR/panorama-duckdb-csv.json" >"$LOGS/compare.txt" 2>&1 && echo yes || echo "NO (see $LOGS/compare.txt)")
 
 # --- Report ------------------------------------------------------------------------------------
 ratio() { # A B -> A/B with 2 decimals, or — when B is missing or 0
@@ -209,19 +220,20 @@ ratio() { # A B -> A/B with 2 decimals, or — when B is missing or 0
 row() { # LABEL KEY DUCKDB_KEY FLOOR_KEY
     local label=$1 key=$2 dk=${3:-} fk=${4:-}
     local r1="—" r2="—"
-    [[ -n $dk ]] && r1=$(ratio "${WALL[$key]}" "${WALL[$dk]}")
-    [[ -n $fk ]] && r2=$(ratio "${WALL[$key]}" "${WALL[$fk]}")
+    # No ratio against a step that failed or was not measured.
+    [[ -n $dk && ${STATUS[$dk]:-x} == 0 ]] && r1=$(ratio "${WALL[$key]}" "${WALL[$dk]}")
+    [[ -n $fk && ${STATUS[$fk]:-x} == 0 ]] && r2=$(ratio "${WALL[$key]}" "${WALL[$fk]}")
     local status=
-    [[ ${STATUS[$key]:-0} != 0 ]] && status=" (échec, code ${STATUS[$key]})"
+    [[ ${STATUS[$key]:-0} != 0 ]] && status=" (FAILED, exit ${STATUS[$key]})"
     printf '| %s%s | %s | %s | %s | %s | %s |\n' "$label" "$status" "${WALL[$key]}" "${CPU[$key]}" "${RSS[$key]}" "$r1" "$r2"
 }
 
 table() {
-    echo "| étape | secondes (mur) | CPU s (user+sys) | RSS max (Mio) | essor / DuckDB (mur) | essor / plancher (mur) |"
+    echo "| step | wall s | CPU s (user+sys) | max RSS MiB | essor / DuckDB (wall) | essor / floor (wall) |"
     echo "|---|---:|---:|---:|---:|---:|"
-    row "(a) plancher : cat des 2 CSV" floor_csv
+    row "(a) floor: cat of the 2 CSV files" floor_csv
     row "(b) essor import sirene, CSV" essor_csv duckdb_csv floor_csv
-    row "(b) essor panorama $TERRITORY (médiane de $RUNS, commande entière)" essor_panorama
+    row "(b) essor panorama $TERRITORY (median of $RUNS, whole command)" essor_panorama
     row "(c) DuckDB panorama, CSV, $THREADS threads" duckdb_csv
     row "(d) DuckDB panorama, Parquet, $THREADS threads" duckdb_parquet
     if ((PARQUET_SUPPORTED)); then
@@ -229,39 +241,43 @@ table() {
     else
         echo "| (d) essor Parquet : non pris en charge | — | — | — | — | — |"
     fi
-    row "(e) plancher : unzip -p des 2 zip" floor_zip
+    row "(e) floor: unzip -p of the 2 zip files" floor_zip
     row "(e) essor import sirene, zip" essor_zip duckdb_zip floor_zip
-    row "(e) DuckDB panorama, zip (décompressé en fichier temporaire)" duckdb_zip
+    if [[ -n $DUCKDB_ZIP_SKIPPED ]]; then
+        echo "| (e) DuckDB panorama, zip: $DUCKDB_ZIP_SKIPPED | — | — | — | — | — |"
+    else
+        row "(e) DuckDB panorama, zip (unzipped to a temporary file)" duckdb_zip
+    fi
 }
 
 verdicts() {
     local r
     r=$(ratio "${WALL[essor_csv]}" "${WALL[duckdb_csv]}")
-    echo "- import CSV au moins 2 × plus rapide que DuckDB (ratio ≤ 0,50) : ratio $r → $(awk -v r="$r" 'BEGIN { print (r != "—" && r <= 0.5) ? "atteint" : "non atteint" }')"
+    echo "- CSV import at least twice as fast as DuckDB (ratio ≤ 0.50): ratio $r → $(awk -v r="$r" 'BEGIN { print (r != "—" && r <= 0.5) ? "met" : "MISSED" }')"
     if ((PARQUET_SUPPORTED)); then
         r=$(ratio "${WALL[essor_parquet]}" "${WALL[duckdb_parquet]}")
-        echo "- import Parquet pas plus lent que DuckDB (ratio ≤ 1) : ratio $r → $(awk -v r="$r" 'BEGIN { print (r != "—" && r <= 1) ? "atteint" : "non atteint" }')"
+        echo "- Parquet import no slower than DuckDB (ratio ≤ 1): ratio $r → $(awk -v r="$r" 'BEGIN { print (r != "—" && r <= 1) ? "met" : "MISSED" }')"
     else
-        echo "- import Parquet pas plus lent que DuckDB : non mesurable (essor Parquet : non pris en charge)"
+        echo "- Parquet import no slower than DuckDB: not measurable (essor Parquet : non pris en charge)"
     fi
     local max=0 k
     for k in essor_csv essor_zip essor_parquet; do
         [[ -n ${RSS[$k]:-} && ${STATUS[$k]:-1} == 0 ]] && ((RSS[$k] > max)) && max=${RSS[$k]}
     done
-    echo "- mémoire de l’import sous 1 Gio : RSS max $max Mio → $( ((max < 1024)) && echo atteint || echo "non atteint")"
+    echo "- import memory under 1 GiB: max RSS $max MiB → $( ((max < 1024)) && echo met || echo MISSED)"
     local ms
     ms=$(awk -v s="${WALL[essor_panorama]}" 'BEGIN { printf "%.0f", s * 1000 }')
-    echo "- panorama sous 50 ms : ${ms} ms, commande entière (démarrage du processus et ouverture de la base compris) → $( ((ms < 50)) && echo atteint || echo "non atteint")"
-    echo "- mêmes chiffres essor et DuckDB (compare.py, $TERRITORY) : $SAME"
+    echo "- panorama under 50 ms: ${ms} ms for the whole command (process start and opening the database included) → $( ((ms < 50)) && echo met || echo "MISSED (as a command)")"
+    echo "- same figures from essor and DuckDB (compare.py, $TERRITORY): $SAME"
 }
 
 machine() {
-    echo "- machine : $(nproc) cœurs ($(lscpu | sed -n 's/^Model name: *//p' | head -n 1)), $(free -g | awk '/^Mem:/ { print $2 }') Gio de mémoire"
+    echo "- machine: $(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -n 1)), $(free -g | awk '/^Mem:/ { print $2 }') GiB of memory"
     echo "- $(rustc --version 2>/dev/null || echo 'rustc ?'), $("$ESSOR" --version 2>/dev/null || echo 'essor ?'), DuckDB $DUCKDB_VERSION (Python $("$PY" -c 'import platform; print(platform.python_version())'))"
-    echo "- commit : $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet 2>/dev/null || echo ' (arbre modifié)')"
-    echo "- date : $(date -u +%Y-%m-%dT%H:%M:%SZ) ; charge moyenne avant la mesure : $LOAD_BEFORE, après : $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "- échelle : SCALE=$SCALE établissements ($(awk -v s="$SCALE" 'BEGIN { printf "%.1f", 100 * s / 43900000 }') % du pays), $UNIT_ROWS unités légales, graine $SEED (fichiers synthétiques d’essor generate sirene)"
-    echo "- fichiers : établissements $(mib "$EST") Mio CSV / $(mib "$EST_ZIP") Mio zip / $(mib "$EST_PQ") Mio Parquet ; unités $(mib "$UNITS") Mio CSV / $(mib "$UNITS_ZIP") Mio zip / $(mib "$UNITS_PQ") Mio Parquet"
+    echo "- commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet 2>/dev/null || echo ' (working tree modified)')"
+    echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ); load average before measuring: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "- scale: SCALE=$SCALE establishments ($(awk -v s="$SCALE" 'BEGIN { printf "%.1f", 100 * s / 43900000 }') % of the country), $UNIT_ROWS legal units, seed $SEED (synthetic files of essor generate sirene)"
+    echo "- files: establishments $(mib "$EST") MiB CSV / $(mib "$EST_ZIP") MiB zip / $(mib "$EST_PQ") MiB Parquet; units $(mib "$UNITS") MiB CSV / $(mib "$UNITS_ZIP") MiB zip / $(mib "$UNITS_PQ") MiB Parquet"
 }
 
 TABLE=$(table)
@@ -274,7 +290,7 @@ if [[ -n $RESULTS ]]; then
     {
         echo "## SIRENE import, SCALE=$SCALE"
         echo
-        echo "Commande : \`SCALE=$SCALE bench/sirene.sh --no-build --results $RESULTS\` (cache de pages chaud, une seule exécution)."
+        echo "Command: \`SCALE=$SCALE BENCH_DIR=$DIR ESSOR_BIN=$ESSOR DUCKDB_THREADS=$THREADS bench/sirene.sh --no-build --results $RESULTS\` (page cache warm, one run; essor binary of $(date -u -r "$ESSOR" +%Y-%m-%dT%H:%MZ))."
         echo
         machine
         echo

@@ -29,6 +29,7 @@ import csv
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import zipfile
@@ -479,6 +480,8 @@ def main() -> None:
              "any NAFRev2-labelled code that starts with the pattern, e.g. '35.1' matches 35.*")
     args = parser.parse_args()
 
+    # A kill (SIGTERM) still removes the temporary folder (unzipped CSV files can be large).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     tmp_dir = tempfile.mkdtemp(prefix="duckdb-panorama-", dir=args.tmp_dir)
     try:
         args.establishments_csv = unzip_if_needed(args.establishments, tmp_dir)
