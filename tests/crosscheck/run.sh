@@ -13,6 +13,11 @@
 #   own-old        gen_sirene.py --seed S+2 --variant old                       (no NAF 2025 columns)
 #   own-newlines   gen_sirene.py --seed S+3 --newlines (line breaks inside quoted names, which
 #                  RFC 4180 allows; INSEE's files are not known to hold any)
+#   parquet-text   essor's generator, converted to Parquet by DuckDB with every column VARCHAR
+#   parquet-typed  gen_sirene.py --seed S+4, converted to Parquet by DuckDB with typed columns
+#                  (dates DATE, siren BIGINT, legal category INTEGER, etablissementSiege
+#                  BOOLEAN, coordinates DOUBLE, as INSEE's Parquet files may type them), zstd
+#   (DuckDB then computes the panorama from the same Parquet files.)
 # Territories: epci:200040715 (Grenoble-Alpes-Métropole), departement:38,
 #   communes:69123,69259,38185 (Lyon and its arrondissements 69381-69389), epci:200054781
 #   (Métropole du Grand Paris, with Paris's arrondissements).
@@ -21,7 +26,7 @@
 # Usage: tests/crosscheck/run.sh [ESSOR_BIN] [WORK_DIR]
 # Environment: ESSOR_BIN (default target/release/essor), CROSSCHECK_WORK (default: a new
 #   temporary folder), CROSSCHECK_ESTABLISHMENTS (200000), CROSSCHECK_SEED (7),
-#   CROSSCHECK_SETS (all six, space-separated), CROSSCHECK_TERRITORIES (the four above),
+#   CROSSCHECK_SETS (all eight, space-separated), CROSSCHECK_TERRITORIES (the four above),
 #   DUCKDB_THREADS (2), DUCKDB_ARGS (extra arguments of duckdb_panorama.py, e.g.
 #   --theme-form-only), CROSSCHECK_SELFTEST (1; 0 skips it), CROSSCHECK_KEEP (1 keeps the
 #   data folders, 0 removes each after use; default 0).
@@ -36,7 +41,7 @@ ESSOR=${1:-${ESSOR_BIN:-$ROOT/target/release/essor}}
 WORK=${2:-${CROSSCHECK_WORK:-$(mktemp -d -t essor-crosscheck.XXXXXX)}}
 N=${CROSSCHECK_ESTABLISHMENTS:-200000}
 SEED=${CROSSCHECK_SEED:-7}
-SETS=${CROSSCHECK_SETS:-essor-csv essor-zip own-csv own-zip own-old own-newlines}
+SETS=${CROSSCHECK_SETS:-essor-csv essor-zip own-csv own-zip own-old own-newlines parquet-text parquet-typed}
 TERRITORIES=${CROSSCHECK_TERRITORIES:-epci:200040715 departement:38 communes:69123,69259,38185 epci:200054781}
 THREADS=${DUCKDB_THREADS:-2}
 read -r -a DUCKDB_EXTRA <<<"${DUCKDB_ARGS:-}"
@@ -66,6 +71,7 @@ fi
 stock_file() {
     local dir=$1 prefix=$2 ext=csv f
     [[ $set == *-zip ]] && ext=zip
+    [[ $set == parquet-* ]] && ext=parquet
     for f in "$dir/$prefix"*."$ext"; do
         [[ -f $f ]] && { echo "$f"; return 0; }
     done
@@ -91,8 +97,47 @@ generate() {
         "$PY" "$HERE/gen_sirene.py" --out "$out" --establishments "$N" --seed $((SEED + 3)) \
             --newlines
         ;;
+    parquet-text)
+        "$ESSOR" generate sirene --out "$out/csv" --establishments "$N" --seed "$SEED" &&
+            to_parquet "$out/csv" "$out" text
+        ;;
+    parquet-typed)
+        "$PY" "$HERE/gen_sirene.py" --out "$out/csv" --establishments "$N" --seed $((SEED + 4)) &&
+            to_parquet "$out/csv" "$out" typed
+        ;;
     *) echo "unknown data set $set" >&2; return 1 ;;
     esac
+}
+
+# Converts the two CSV files of FROM to Parquet in TO with DuckDB: every column VARCHAR
+# (`text`), or with the types INSEE's Parquet files may use (`typed`); then removes FROM.
+to_parquet() {
+    "$PY" - "$1" "$2" "$3" "$THREADS" <<'PYEOF'
+import glob, shutil, sys, duckdb
+src, out, mode, threads = sys.argv[1:]
+con = duckdb.connect()
+con.execute(f"SET threads = {int(threads)}")
+types = {
+    "siren": "BIGINT", "dateCreationEtablissement": "DATE", "dateDebut": "DATE",
+    "dateCreationUniteLegale": "DATE", "categorieJuridiqueUniteLegale": "INTEGER",
+    "etablissementSiege": "BOOLEAN", "nombrePeriodesEtablissement": "INTEGER",
+    "coordonneeLambertAbscisseEtablissement": "DOUBLE",
+    "coordonneeLambertOrdonneeEtablissement": "DOUBLE",
+}
+for prefix in ("StockEtablissement", "StockUniteLegale"):
+    [csv] = glob.glob(f"{src}/{prefix}*.csv")
+    read = (f"read_csv('{csv}', header=true, all_varchar=true, delim=',', quote='\"', "
+            f"escape='\"')")
+    columns = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {read}").fetchall()]
+    select = ", ".join(
+        f'TRY_CAST(NULLIF("{c}", \'[ND]\') AS {types[c]}) AS "{c}"'
+        if mode == "typed" and c in types else f'"{c}"'
+        for c in columns)
+    codec = "zstd" if mode == "typed" else "snappy"
+    con.execute(f"COPY (SELECT {select} FROM {read}) TO '{out}/{prefix}_utf8.parquet' "
+                f"(FORMAT parquet, COMPRESSION {codec}, ROW_GROUP_SIZE 50000)")
+shutil.rmtree(src)
+PYEOF
 }
 
 passed=0

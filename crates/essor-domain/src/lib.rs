@@ -3,6 +3,8 @@
 //! Values that carry a rule (identifiers, money, plan keys) are newtypes built only through
 //! `parse`; errors name the broken rule in French, since they reach users as they are.
 
+pub mod access;
+pub mod audit;
 pub mod dates;
 pub mod ess;
 pub mod establishment;

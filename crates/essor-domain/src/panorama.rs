@@ -7,7 +7,7 @@
 //! its communes' rows, so it is available for every EPCI, département or list of communes right
 //! after one import.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -303,15 +303,26 @@ impl Panorama {
             .iter()
             .map(|c| (c.code.as_str(), Figures::default()))
             .collect();
+        // Member communes and their arrondissements, by code, to the member's code: a
+        // département has hundreds of communes and tens of thousands of facts.
+        let members: HashMap<&str, &str> = territory
+            .communes
+            .iter()
+            .map(|c| (c.code.as_str(), c.code.as_str()))
+            .chain(territory.arrondissements.iter().filter_map(|a| {
+                let member = territory.member_commune(a.code.as_str())?;
+                Some((a.code.as_str(), member.code.as_str()))
+            }))
+            .collect();
         let mut groups: BTreeMap<(Dimension, &str), Figures> = BTreeMap::new();
         let mut total = Figures::default();
         for fact in facts {
-            let Some(commune) = territory.member_commune(&fact.commune) else {
+            let Some(&commune) = members.get(fact.commune.as_str()) else {
                 continue;
             };
             if fact.dimension == Dimension::Total {
                 total.add(&fact.figures);
-                if let Some(figures) = by_commune.get_mut(commune.code.as_str()) {
+                if let Some(figures) = by_commune.get_mut(commune) {
                     figures.add(&fact.figures);
                 }
             } else {

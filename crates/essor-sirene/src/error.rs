@@ -39,6 +39,28 @@ pub enum ImportError {
         /// `StockEtablissement` or `StockUniteLegale`.
         expected: &'static str,
     },
+    #[error("le fichier Parquet {file} est illisible (tronqué ou corrompu) : {message}")]
+    Parquet { file: String, message: String },
+    #[error(
+        "{file} : la colonne « {column} », nécessaire au panorama, manque au schéma de ce fichier \
+         Parquet ; ce fichier n’est pas un fichier {expected} de l’INSEE ou il est incomplet"
+    )]
+    ParquetMissingColumn {
+        file: String,
+        column: String,
+        expected: &'static str,
+    },
+    #[error(
+        "{file}, colonne « {column} »{} : lecture impossible ({message})",
+        row_group.map(|g| format!(", groupe de lignes n° {}", g + 1)).unwrap_or_default()
+    )]
+    ParquetColumn {
+        file: String,
+        column: String,
+        /// From 0.
+        row_group: Option<usize>,
+        message: String,
+    },
     #[error("erreur interne de l’import : {0}")]
     Internal(String),
 }

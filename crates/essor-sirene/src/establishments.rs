@@ -14,7 +14,9 @@ use essor_domain::establishment::{
 use crate::ImportError;
 use crate::aggregate::{Aggregates, Row};
 use crate::communes::Communes;
-use crate::pipeline::{ChunkWorker, Rejections, Streamed, accept, optional_text, stream, text};
+use crate::pipeline::{
+    ChunkWorker, Rejections, Streamed, Wanted, accept, optional_text, stream, text,
+};
 use crate::records::{Projection, Record, Records};
 use crate::source::SourceInfo;
 use crate::units::{UnitEntry, UnitsIndex};
@@ -47,6 +49,36 @@ const DIRECTORY: [&str; 12] = [
     "coordonneeLambertAbscisseEtablissement",
     "coordonneeLambertOrdonneeEtablissement",
 ];
+
+/// Every column the pass reads (a Parquet file's other columns are not decoded).
+const WANTED: Wanted = Wanted {
+    names: &[
+        "siren",
+        "codeCommuneEtablissement",
+        "etatAdministratifEtablissement",
+        "caractereEmployeurEtablissement",
+        "trancheEffectifsEtablissement",
+        "activitePrincipaleEtablissement",
+        "nomenclatureActivitePrincipaleEtablissement",
+        "dateCreationEtablissement",
+        "dateDebut",
+        "siret",
+        "nic",
+        "statutDiffusionEtablissement",
+        "etablissementSiege",
+        "enseigne1Etablissement",
+        "denominationUsuelleEtablissement",
+        "numeroVoieEtablissement",
+        "indiceRepetitionEtablissement",
+        "typeVoieEtablissement",
+        "libelleVoieEtablissement",
+        "codePostalEtablissement",
+        "coordonneeLambertAbscisseEtablissement",
+        "coordonneeLambertOrdonneeEtablissement",
+    ],
+    required: &REQUIRED,
+    expected: "StockEtablissement",
+};
 
 /// Column positions in the establishments file.
 #[derive(Clone)]
@@ -367,6 +399,7 @@ pub(crate) fn read(
         path,
         threads,
         on_bytes,
+        &WANTED,
         Columns::new,
         |columns| Worker::new(context, columns),
         |()| {},

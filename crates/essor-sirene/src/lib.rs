@@ -31,6 +31,7 @@ mod aggregate;
 mod communes;
 mod error;
 mod establishments;
+mod parquet;
 mod pipeline;
 mod records;
 mod report;

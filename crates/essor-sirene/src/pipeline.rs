@@ -75,7 +75,7 @@ pub(crate) struct LineIndex {
 }
 
 impl LineIndex {
-    fn new(header_lines: u64, mut per_chunk: Vec<(u64, u64)>) -> Self {
+    pub(crate) fn new(header_lines: u64, mut per_chunk: Vec<(u64, u64)>) -> Self {
         per_chunk.sort_unstable();
         let mut before = Vec::with_capacity(per_chunk.len());
         let mut sum = 0;
@@ -222,7 +222,18 @@ fn header_names(header: &ByteRecord, info: &SourceInfo) -> Result<Vec<String>, I
         .collect()
 }
 
-/// Streams the file at `path` through `threads` workers.
+/// The columns a pass reads, for a Parquet file (a CSV's header gives them all).
+pub(crate) struct Wanted {
+    /// Every column the pass may read.
+    pub(crate) names: &'static [&'static str],
+    /// Those without which the file is refused.
+    pub(crate) required: &'static [&'static str],
+    /// `StockEtablissement` or `StockUniteLegale`, for messages.
+    pub(crate) expected: &'static str,
+}
+
+/// Streams the file at `path` through `threads` workers: a Parquet file (see `parquet.rs`),
+/// or a CSV, zipped or not.
 ///
 /// `prepare` reads the header (its column names) and gives the setup every worker is built from
 /// by `make_worker`; `collect` receives the workers' pieces in a thread of its own; `on_bytes`
@@ -231,6 +242,7 @@ pub(crate) fn stream<S, W, C>(
     path: &Path,
     threads: usize,
     on_bytes: &(dyn Fn(u64, &SourceInfo) + Sync),
+    wanted: &Wanted,
     prepare: impl FnOnce(&[String], &SourceInfo) -> Result<S, ImportError>,
     make_worker: impl Fn(&S) -> W,
     mut collect: C,
@@ -240,6 +252,17 @@ where
     W: ChunkWorker,
     C: FnMut(W::Piece) + Send,
 {
+    if crate::parquet::is_parquet(path) {
+        return crate::parquet::stream(
+            path,
+            threads,
+            on_bytes,
+            wanted,
+            prepare,
+            make_worker,
+            collect,
+        );
+    }
     let position = Arc::new(AtomicU64::new(0));
     with_source(path, &position, |input, info| {
         let (header, rest) = read_header(input, info, &position)?;

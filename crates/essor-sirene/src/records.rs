@@ -49,9 +49,62 @@ impl Projection {
     }
 }
 
-/// A reader of the records of one chunk (whole records).
+/// One column of a batch of decoded rows (Parquet): the fields' bytes one after the other.
+#[derive(Debug, Default)]
+pub(crate) struct Column {
+    pub(crate) bytes: Vec<u8>,
+    /// End of each row's field in `bytes`.
+    ends: Vec<u32>,
+}
+
+impl Column {
+    pub(crate) fn clear(&mut self) {
+        self.bytes.clear();
+        self.ends.clear();
+    }
+
+    /// Ends the current row's field (what was appended to `bytes` since the previous one).
+    #[inline]
+    pub(crate) fn end_row(&mut self) {
+        self.ends.push(offset(self.bytes.len()));
+    }
+
+    #[inline]
+    fn field(&self, row: usize) -> Option<&[u8]> {
+        let end = *self.ends.get(row)? as usize;
+        let start = match row {
+            0 => 0,
+            _ => self.ends[row - 1] as usize,
+        };
+        self.bytes.get(start..end)
+    }
+}
+
+/// Rows decoded column by column: the needed columns, in the order of the header they give.
+#[derive(Debug)]
+pub(crate) struct Batch {
+    pub(crate) columns: Vec<Column>,
+    pub(crate) rows: usize,
+    /// Row number (from 1) of the first row.
+    pub(crate) first_line: u64,
+}
+
+impl Batch {
+    pub(crate) fn new(columns: usize) -> Self {
+        Self {
+            columns: (0..columns).map(|_| Column::default()).collect(),
+            rows: 0,
+            first_line: 1,
+        }
+    }
+}
+
+/// A reader of the records of one chunk (whole records), or of a batch of decoded rows.
 pub(crate) struct Records<'d> {
     data: &'d [u8],
+    /// Rows decoded column by column, read instead of `data` when present, and the next one.
+    batch: Option<&'d Batch>,
+    row: usize,
     projection: &'d Projection,
     pos: usize,
     /// Line of the next record, from 1 at the chunk's start.
@@ -88,6 +141,8 @@ enum Kind<'r> {
     },
     /// A record parsed by `csv_core`, unescaped in `base`.
     Parsed { starts: &'r [u32], stops: &'r [u32] },
+    /// A row of a batch decoded column by column.
+    Columnar { batch: &'r Batch, row: usize },
 }
 
 impl<'r> Record<'r> {
@@ -96,6 +151,7 @@ impl<'r> Record<'r> {
         match &self.kind {
             Kind::Split { fields, .. } => *fields as usize,
             Kind::Parsed { starts, .. } => starts.len(),
+            Kind::Columnar { batch, .. } => batch.columns.len(),
         }
     }
 
@@ -106,6 +162,7 @@ impl<'r> Record<'r> {
             Kind::Parsed { starts, stops } => {
                 Some((*starts.get(index)? as usize, *stops.get(index)? as usize))
             }
+            Kind::Columnar { .. } => None,
             Kind::Split {
                 start,
                 end,
@@ -138,15 +195,22 @@ impl<'r> Record<'r> {
     /// The field at `index` as text; `None` past the end or if it is not valid UTF-8.
     #[inline]
     pub(crate) fn text(&self, index: usize) -> Option<&'r str> {
-        let (start, end) = self.bounds(index)?;
-        std::str::from_utf8(&self.base[start..end]).ok()
+        std::str::from_utf8(self.field(index)?).ok()
     }
 
     /// The field at `index` (empty past the end).
     #[inline]
     pub(crate) fn get(&self, index: usize) -> &'r [u8] {
-        self.bounds(index)
-            .map_or(&[], |(start, end)| &self.base[start..end])
+        self.field(index).unwrap_or_default()
+    }
+
+    #[inline]
+    fn field(&self, index: usize) -> Option<&'r [u8]> {
+        if let Kind::Columnar { batch, row } = &self.kind {
+            return batch.columns.get(index)?.field(*row);
+        }
+        let (start, end) = self.bounds(index)?;
+        self.base.get(start..end)
     }
 
     /// The line where the record starts, from 1 at the chunk's start.
@@ -187,6 +251,8 @@ impl<'d> Records<'d> {
             .build();
         Self {
             data,
+            batch: None,
+            row: 0,
             projection,
             pos: 0,
             line: 1,
@@ -200,6 +266,17 @@ impl<'d> Records<'d> {
         }
     }
 
+    /// The rows of a batch decoded column by column; a record's line is its row number.
+    pub(crate) fn columnar(batch: &'d Batch) -> Self {
+        static NO_PROJECTION: Projection = Projection {
+            commas: Vec::new(),
+            slots: Vec::new(),
+        };
+        let mut records = Self::new(&[], &NO_PROJECTION);
+        records.batch = Some(batch);
+        records
+    }
+
     /// Lines consumed so far (all of the chunk's once every record is read).
     pub(crate) fn lines_read(&self) -> u64 {
         self.line - 1
@@ -207,6 +284,18 @@ impl<'d> Records<'d> {
 
     /// The next record, or `None` at the end of the chunk.
     pub(crate) fn next_record(&mut self) -> Option<Record<'_>> {
+        if let Some(batch) = self.batch {
+            let row = self.row;
+            if row >= batch.rows {
+                return None;
+            }
+            self.row += 1;
+            return Some(Record {
+                base: &[],
+                kind: Kind::Columnar { batch, row },
+                line: batch.first_line + row as u64,
+            });
+        }
         loop {
             let rest = &self.data[self.pos..];
             if rest.is_empty() {

@@ -11,7 +11,9 @@ use essor_domain::ess::{Family, family_of_category_bytes};
 use essor_domain::establishment::UnitIdentity;
 
 use crate::ImportError;
-use crate::pipeline::{ChunkWorker, Rejections, Streamed, accept, optional_text, stream, text};
+use crate::pipeline::{
+    ChunkWorker, Rejections, Streamed, Wanted, accept, optional_text, stream, text,
+};
 use crate::records::{Projection, Record, Records};
 use crate::source::SourceInfo;
 
@@ -32,6 +34,24 @@ const DIRECTORY: [&str; 7] = [
     "prenom1UniteLegale",
     "prenomUsuelUniteLegale",
 ];
+
+/// Every column the pass reads (a Parquet file's other columns are not decoded).
+const WANTED: Wanted = Wanted {
+    names: &[
+        "siren",
+        "categorieJuridiqueUniteLegale",
+        "economieSocialeSolidaireUniteLegale",
+        "statutDiffusionUniteLegale",
+        "denominationUniteLegale",
+        "sigleUniteLegale",
+        "nomUniteLegale",
+        "nomUsageUniteLegale",
+        "prenom1UniteLegale",
+        "prenomUsuelUniteLegale",
+    ],
+    required: &REQUIRED,
+    expected: "StockUniteLegale",
+};
 
 const SIREN_LIMIT: usize = 1_000_000_000;
 
@@ -339,6 +359,7 @@ pub(crate) fn read(
         path,
         threads,
         on_bytes,
+        &WANTED,
         Columns::new,
         UnitsWorker::new,
         collect,

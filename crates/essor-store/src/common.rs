@@ -10,8 +10,6 @@ use chrono::{DateTime, Utc};
 use essor_domain::Plan;
 use essor_domain::plan::Key;
 
-use essor_domain::panorama::{Dimension, FactRow, Figures};
-
 use crate::{ConfiguredTerritory, EstablishmentRow, PlanSummary, SnapshotSummary, StoreError};
 
 pub(crate) type TerritoryRow = (String, String, String, String, bool, DateTime<Utc>);
@@ -59,13 +57,13 @@ pub(crate) fn plan_from_document(document: &str) -> Result<Plan, StoreError> {
 }
 
 pub(crate) type SnapshotRow = (i64, DateTime<Utc>, String, String, String, bool, String);
-pub(crate) type FactDbRow = (String, String, String, i64, i64, i64, i64, i64, i64);
 pub(crate) type EstablishmentDbRow = (String, String, String, bool, String);
 
 pub(crate) const SNAPSHOT_COLUMNS: &str =
     "id, imported_at, establishments_file, units_file, perimeter, synthetic, report";
 
-/// Rows per multi-row INSERT: 10 parameters each stays under both databases' limits.
+/// Rows per multi-row INSERT (6 parameters each) and codes per `IN (…)`: under both databases'
+/// limits.
 pub(crate) const INSERT_BATCH: usize = 500;
 
 pub(crate) fn snapshot_from_row(row: SnapshotRow) -> Result<SnapshotSummary, StoreError> {
@@ -81,35 +79,6 @@ pub(crate) fn snapshot_from_row(row: SnapshotRow) -> Result<SnapshotSummary, Sto
             what: "rapport d’import",
             detail: e.to_string(),
         })?,
-    })
-}
-
-fn count(value: i64) -> u64 {
-    u64::try_from(value).unwrap_or(0)
-}
-
-pub(crate) fn to_db(value: u64) -> i64 {
-    i64::try_from(value).unwrap_or(i64::MAX)
-}
-
-pub(crate) fn fact_from_row(row: FactDbRow) -> Result<FactRow, StoreError> {
-    let (commune, dimension, key, active, employer, jobs_x2, ess_active, ess_employer, ess_jobs_x2) =
-        row;
-    Ok(FactRow {
-        commune,
-        dimension: Dimension::parse(&dimension).ok_or_else(|| StoreError::Corrupt {
-            what: "dimension d’agrégat",
-            detail: dimension.clone(),
-        })?,
-        key,
-        figures: Figures {
-            active: count(active),
-            employer: count(employer),
-            jobs_x2: count(jobs_x2),
-            ess_active: count(ess_active),
-            ess_employer: count(ess_employer),
-            ess_jobs_x2: count(ess_jobs_x2),
-        },
     })
 }
 
@@ -383,6 +352,8 @@ macro_rules! impl_store {
                 &self,
                 snapshot: &$crate::NewSnapshot<'_>,
             ) -> $crate::Result<$crate::SnapshotSummary> {
+                // Encoded before the transaction: it takes no lock while it computes.
+                let blocks = $crate::fact_blocks::encode(snapshot.facts)?;
                 let mut tx = self.pool.begin().await?;
                 let row: $crate::common::SnapshotRow = sqlx::query_as(&format!(
                     "INSERT INTO sirene_snapshots (imported_at, establishments_file, units_file, \
@@ -398,25 +369,16 @@ macro_rules! impl_store {
                 .fetch_one(&mut *tx)
                 .await?;
                 let id = row.0;
-                for chunk in snapshot.facts.chunks($crate::common::INSERT_BATCH) {
-                    let mut insert = sqlx::QueryBuilder::new(
-                        "INSERT INTO sirene_facts (snapshot_id, commune, dimension, key, active, \
-                         employer, jobs_x2, ess_active, ess_employer, ess_jobs_x2) ",
-                    );
-                    insert.push_values(chunk, |mut b, fact| {
-                        let f = &fact.figures;
-                        b.push_bind(id)
-                            .push_bind(fact.commune.as_str())
-                            .push_bind(fact.dimension.as_str())
-                            .push_bind(fact.key.as_str())
-                            .push_bind($crate::common::to_db(f.active))
-                            .push_bind($crate::common::to_db(f.employer))
-                            .push_bind($crate::common::to_db(f.jobs_x2))
-                            .push_bind($crate::common::to_db(f.ess_active))
-                            .push_bind($crate::common::to_db(f.ess_employer))
-                            .push_bind($crate::common::to_db(f.ess_jobs_x2));
-                    });
-                    insert.build().execute(&mut *tx).await?;
+                for (departement, block) in &blocks {
+                    sqlx::query(
+                        "INSERT INTO sirene_fact_blocks (snapshot_id, departement, facts) \
+                         VALUES ($1, $2, $3)",
+                    )
+                    .bind(id)
+                    .bind(departement.as_str())
+                    .bind(block.as_slice())
+                    .execute(&mut *tx)
+                    .await?;
                 }
                 for chunk in snapshot.establishments.chunks($crate::common::INSERT_BATCH) {
                     let mut insert = sqlx::QueryBuilder::new(
@@ -475,22 +437,25 @@ macro_rules! impl_store {
                 id: i64,
                 communes: &[String],
             ) -> $crate::Result<Vec<essor_domain::panorama::FactRow>> {
+                let wanted: std::collections::HashSet<&str> =
+                    communes.iter().map(String::as_str).collect();
+                let departements =
+                    $crate::fact_blocks::departements_of(wanted.iter().copied());
                 let mut facts = Vec::new();
-                for chunk in communes.chunks($crate::common::INSERT_BATCH) {
+                for chunk in departements.chunks($crate::common::INSERT_BATCH) {
                     let mut select = sqlx::QueryBuilder::new(
-                        "SELECT commune, dimension, key, active, employer, jobs_x2, ess_active, \
-                         ess_employer, ess_jobs_x2 FROM sirene_facts WHERE snapshot_id = ",
+                        "SELECT facts FROM sirene_fact_blocks WHERE snapshot_id = ",
                     );
-                    select.push_bind(id).push(" AND commune IN (");
+                    select.push_bind(id).push(" AND departement IN (");
                     let mut separated = select.separated(", ");
                     for code in chunk {
                         separated.push_bind(code.as_str());
                     }
                     select.push(")");
-                    let rows: Vec<$crate::common::FactDbRow> =
-                        select.build_query_as().fetch_all(&self.pool).await?;
-                    for row in rows {
-                        facts.push($crate::common::fact_from_row(row)?);
+                    let blocks: Vec<Vec<u8>> =
+                        select.build_query_scalar().fetch_all(&self.pool).await?;
+                    for block in &blocks {
+                        $crate::fact_blocks::decode_into(block, &wanted, &mut facts)?;
                     }
                 }
                 Ok(facts)
@@ -522,7 +487,7 @@ macro_rules! impl_store {
 
             async fn delete_snapshot(&self, id: i64) -> $crate::Result<bool> {
                 let mut tx = self.pool.begin().await?;
-                sqlx::query("DELETE FROM sirene_facts WHERE snapshot_id = $1")
+                sqlx::query("DELETE FROM sirene_fact_blocks WHERE snapshot_id = $1")
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;

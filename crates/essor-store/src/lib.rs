@@ -6,7 +6,10 @@
 //! really differs is written per backend. Migrations live in `migrations/sqlite` and
 //! `migrations/postgres`, with identical versions.
 
+pub mod accounts;
+pub mod audit;
 mod common;
+mod fact_blocks;
 pub mod observatory;
 mod postgres;
 pub mod seed;
@@ -224,7 +227,7 @@ pub struct MigrationInfo {
 
 /// Everything essor keeps, in domain terms.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: accounts::Accounts + audit::AuditLog + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// The migrations this build knows, in order.

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
+use crate::accounts::impl_accounts;
 use crate::common::impl_store;
 use crate::{Backend, Result, StoreError};
 
@@ -29,3 +30,5 @@ impl PostgresStore {
 }
 
 impl_store!(PostgresStore, Backend::Postgres);
+crate::audit::impl_audit_log!(PostgresStore, sqlx::Postgres);
+impl_accounts!(PostgresStore);

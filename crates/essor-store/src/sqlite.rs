@@ -8,6 +8,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+use crate::accounts::impl_accounts;
 use crate::common::impl_store;
 use crate::{Backend, Result, StoreError};
 
@@ -64,3 +65,5 @@ impl SqliteStore {
 }
 
 impl_store!(SqliteStore, Backend::Sqlite);
+crate::audit::impl_audit_log!(SqliteStore, sqlx::Sqlite);
+impl_accounts!(SqliteStore);

@@ -19,6 +19,8 @@ pub enum AppError {
     Store(#[from] essor_store::StoreError),
     #[error("rendu de la page impossible : {0}")]
     Template(#[from] askama::Error),
+    #[error("erreur interne : {0}")]
+    Internal(String),
 }
 
 impl AppError {
@@ -26,7 +28,7 @@ impl AppError {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::NotConfigured(_) | Self::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Template(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Template(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
@@ -45,6 +47,26 @@ pub(crate) fn error_page(status: StatusCode) -> Response<Body> {
         StatusCode::NOT_FOUND => (
             "Page introuvable",
             "La page que vous cherchez n’existe pas ou a été déplacée. Vérifiez l’adresse saisie.",
+        ),
+        StatusCode::UNAUTHORIZED => (
+            "Connexion nécessaire",
+            "Cette action demande d’être connecté·e. Connectez-vous, puis recommencez.",
+        ),
+        StatusCode::FORBIDDEN => (
+            "Accès refusé",
+            "Vous n’avez pas le droit d’accéder à cette page ou d’effectuer cette action. Si vous venez d’envoyer un formulaire, il a peut-être expiré : rechargez la page et recommencez.",
+        ),
+        StatusCode::BAD_REQUEST => (
+            "Demande invalide",
+            "La demande reçue est incomplète ou mal formée. Rechargez la page et recommencez.",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "Envoi trop volumineux",
+            "Les données envoyées dépassent la taille acceptée. Réduisez-les, puis recommencez.",
+        ),
+        StatusCode::TOO_MANY_REQUESTS => (
+            "Trop de tentatives",
+            "Trop de tentatives ont été faites depuis votre connexion. Patientez une minute, puis recommencez.",
         ),
         StatusCode::SERVICE_UNAVAILABLE => (
             "Service momentanément indisponible",

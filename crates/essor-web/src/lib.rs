@@ -3,13 +3,20 @@
 //! [`router`] is what `essor serve` runs and what the tests call through `oneshot`. Pages are
 //! rendered on the server from askama templates (auto-escaped) and work without JavaScript.
 
+pub mod access;
+pub mod account;
+mod admin;
 mod assets;
+mod audit;
 mod charts;
+mod cookies;
+mod csrf;
 mod error;
 mod layout;
 mod map;
 mod observatory;
 mod pages;
+pub mod ratelimit;
 mod site;
 
 use std::sync::Arc;
@@ -17,7 +24,8 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
-use axum::routing::get;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::{MethodRouter, get, post};
 use essor_domain::referential::Referential;
 use essor_store::Store;
 use tower::ServiceBuilder;
@@ -27,6 +35,8 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+pub use access::{Need, RouteSpec, StaticPermission};
+pub use account::AccountConfig;
 pub use error::AppError;
 
 /// What every handler can reach.
@@ -34,17 +44,32 @@ pub use error::AppError;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub referential: &'static Referential,
+    pub accounts: Arc<AccountConfig>,
+    pub limiter: ratelimit::Limiter,
     site: Arc<site::SiteCache>,
 }
 
 impl AppState {
     #[must_use]
-    pub fn new(store: Arc<dyn Store>, referential: &'static Referential) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        referential: &'static Referential,
+        accounts: AccountConfig,
+    ) -> Self {
         Self {
             store,
             referential,
+            accounts: Arc::new(accounts),
+            limiter: ratelimit::Limiter::default(),
             site: Arc::default(),
         }
+    }
+
+    /// Replaces the rate limiter (tests use a tight one).
+    #[must_use]
+    pub fn with_limiter(mut self, limiter: ratelimit::Limiter) -> Self {
+        self.limiter = limiter;
+        self
     }
 
     /// To call after a change of the default territory or its plan: public pages are rendered
@@ -72,7 +97,7 @@ pub fn router(state: AppState) -> Router {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
-        .layer(SetResponseHeaderLayer::overriding(
+        .layer(SetResponseHeaderLayer::if_not_present(
             header::REFERRER_POLICY,
             HeaderValue::from_static("strict-origin-when-cross-origin"),
         ))
@@ -81,24 +106,21 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("DENY"),
         ));
 
-    Router::new()
-        .route("/", get(pages::home))
-        .route("/plan", get(pages::plan))
-        .route("/instances", get(pages::committees))
-        .route("/partenaires", get(pages::partners))
-        .route("/territoire", get(pages::territory))
-        .route("/plan-du-site", get(pages::sitemap))
-        .route("/accessibilite", get(pages::accessibility))
-        .route("/sources", get(pages::sources))
-        .route("/observatoire", get(observatory::page))
-        .route(
-            "/observatoire/panorama.json",
-            get(observatory::json_download),
-        )
-        .route("/observatoire/panorama.csv", get(observatory::csv_download))
-        .route("/api/v1/panorama", get(observatory::api))
-        .route("/healthz", get(healthz))
-        .route("/static/{name}", get(assets::serve))
+    let mut router = Router::new();
+    for (spec, handler) in route_table() {
+        let limited = spec.rate_limited;
+        let mut handler = handler.route_layer(from_fn(move |request, next| {
+            access::guard(spec, request, next)
+        }));
+        if limited {
+            let limiter = state.limiter.clone();
+            handler = handler.route_layer(from_fn(move |request, next| {
+                ratelimit::limit(limiter.clone(), request, next)
+            }));
+        }
+        router = router.route(spec.path, handler);
+    }
+    router
         .fallback(pages::not_found)
         .layer(
             ServiceBuilder::new()
@@ -106,6 +128,8 @@ pub fn router(state: AppState) -> Router {
                 .layer(CatchPanicLayer::custom(error::panic_response))
                 .layer(security_headers)
                 .layer(CompressionLayer::new())
+                .layer(from_fn(csrf::verify))
+                .layer(from_fn_with_state(state.clone(), access::resolve))
                 .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
                 .layer(tower_http::timeout::TimeoutLayer::with_status_code(
                     axum::http::StatusCode::SERVICE_UNAVAILABLE,
@@ -113,6 +137,156 @@ pub fn router(state: AppState) -> Router {
                 )),
         )
         .with_state(state)
+}
+
+/// Every route: method, path, what it needs, whether it is rate-limited, and its handler. The
+/// router is built from this table only, and the test of the authorisation matrix walks it.
+#[allow(clippy::too_many_lines)] // one line per route reads best as one list
+pub(crate) fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
+    use StaticPermission::{ManageAccounts, OwnAccount, Public, ReadAudit};
+    let spec = |method: &'static str, path: &'static str, need: StaticPermission| RouteSpec {
+        method,
+        path,
+        need: Need::Permission(need),
+        rate_limited: false,
+    };
+    let limited = |path: &'static str, need: StaticPermission| RouteSpec {
+        method: "POST",
+        path,
+        need: Need::Permission(need),
+        rate_limited: true,
+    };
+    vec![
+        (spec("GET", "/", Public), get(pages::home)),
+        (spec("GET", "/plan", Public), get(pages::plan)),
+        (spec("GET", "/instances", Public), get(pages::committees)),
+        (spec("GET", "/partenaires", Public), get(pages::partners)),
+        (spec("GET", "/territoire", Public), get(pages::territory)),
+        (spec("GET", "/plan-du-site", Public), get(pages::sitemap)),
+        (
+            spec("GET", "/accessibilite", Public),
+            get(pages::accessibility),
+        ),
+        (spec("GET", "/sources", Public), get(pages::sources)),
+        (
+            spec("GET", "/donnees-personnelles", Public),
+            get(account::personal_data),
+        ),
+        (spec("GET", "/observatoire", Public), get(observatory::page)),
+        (
+            spec("GET", "/observatoire/panorama.json", Public),
+            get(observatory::json_download),
+        ),
+        (
+            spec("GET", "/observatoire/panorama.csv", Public),
+            get(observatory::csv_download),
+        ),
+        (
+            spec("GET", "/api/v1/panorama", Public),
+            get(observatory::api),
+        ),
+        (spec("GET", "/healthz", Public), get(healthz)),
+        (spec("GET", "/static/{name}", Public), get(assets::serve)),
+        // Accounts
+        (
+            spec("GET", "/connexion", Public),
+            get(account::sign_in_page),
+        ),
+        (limited("/connexion", Public), post(account::sign_in)),
+        (
+            spec("GET", "/connexion/sso", Public),
+            get(account::sso_start),
+        ),
+        (
+            spec("GET", "/connexion/sso/retour", Public),
+            get(account::sso_return),
+        ),
+        (
+            spec("GET", "/connexion/code", OwnAccount),
+            get(account::code_page),
+        ),
+        (limited("/connexion/code", OwnAccount), post(account::code)),
+        (
+            spec("POST", "/deconnexion", OwnAccount),
+            post(account::sign_out),
+        ),
+        (
+            spec("GET", "/inscription", Public),
+            get(account::sign_up_page),
+        ),
+        (limited("/inscription", Public), post(account::sign_up)),
+        (
+            spec("GET", "/inscription/confirmation", Public),
+            get(account::confirm_email),
+        ),
+        (
+            spec("GET", "/mot-de-passe-oublie", Public),
+            get(account::forgot_page),
+        ),
+        (
+            limited("/mot-de-passe-oublie", Public),
+            post(account::forgot),
+        ),
+        (
+            spec("GET", "/mot-de-passe/nouveau", Public),
+            get(account::reset_page),
+        ),
+        (
+            limited("/mot-de-passe/nouveau", Public),
+            post(account::reset),
+        ),
+        (spec("GET", "/compte", OwnAccount), get(account::home)),
+        (
+            spec("GET", "/compte/mot-de-passe", OwnAccount),
+            get(account::change_password_page),
+        ),
+        (
+            limited("/compte/mot-de-passe", OwnAccount),
+            post(account::change_password),
+        ),
+        (
+            spec("GET", "/compte/double-authentification", OwnAccount),
+            get(account::totp_setup_page),
+        ),
+        (
+            limited("/compte/double-authentification", OwnAccount),
+            post(account::totp_setup),
+        ),
+        (
+            spec("GET", "/compte/donnees.json", OwnAccount),
+            get(account::export),
+        ),
+        (
+            spec("GET", "/compte/suppression", OwnAccount),
+            get(account::delete_page),
+        ),
+        (
+            limited("/compte/suppression", OwnAccount),
+            post(account::delete),
+        ),
+        // Administration
+        (
+            spec("GET", "/administration/journal", ReadAudit),
+            get(audit::journal),
+        ),
+        (
+            spec("GET", "/administration/comptes", ManageAccounts),
+            get(admin::accounts),
+        ),
+        (
+            spec("POST", "/administration/comptes/{id}/roles", ManageAccounts),
+            post(admin::set_roles),
+        ),
+    ]
+}
+
+/// The frame of a page: the default territory's name and the navigation.
+pub(crate) async fn page_layout(state: &AppState, path: &str) -> Result<layout::Layout, AppError> {
+    let context = state
+        .site
+        .context(state.store.as_ref(), state.referential)
+        .await?;
+    Ok(layout::Layout::new(&context.territory.name, path))
 }
 
 /// Liveness: answers `ok` without touching the database, so it stays a trivial route.

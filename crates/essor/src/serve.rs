@@ -48,10 +48,13 @@ pub async fn run(settings: Settings) -> Result<()> {
         )
     })?;
     let addr = listener.local_addr()?;
+    let accounts = account_config(&settings).await?;
     let app = essor_web::router(essor_web::AppState::new(
         Arc::clone(&store),
         Referential::embedded(),
-    ));
+        accounts,
+    ))
+    .into_make_service_with_connect_info::<std::net::SocketAddr>();
     tracing::info!(%addr, "essor est prêt");
     println!("essor est prêt : http://{addr}");
     axum::serve(listener, app)
@@ -61,6 +64,43 @@ pub async fn run(settings: Settings) -> Result<()> {
     tracing::info!("arrêt : connexions terminées, fermeture de la base");
     store.close().await;
     Ok(())
+}
+
+/// Mail, password hashing and single sign-on, from the settings.
+pub async fn account_config(settings: &Settings) -> Result<essor_web::AccountConfig> {
+    let public_url = essor_mail::PublicUrl::parse(&settings.public_url)
+        .map_err(|e| anyhow::anyhow!("public_url : {e}"))?;
+    let secure = public_url.as_url().scheme() == "https";
+    let site = essor_mail::Site::new(public_url, "essor");
+    let mailer = essor_mail::Mailer::from_settings(&settings.mail, &settings.data_dir)?;
+    if settings.mail.smtp_url.is_none() {
+        tracing::warn!(
+            outbox = %settings.mail.outbox_dir_in(&settings.data_dir).display(),
+            "aucun serveur SMTP configuré : les courriels sont écrits dans le dossier d’envoi"
+        );
+    }
+    let passwords = essor_auth::Passwords::new(essor_auth::password::PasswordParams::default())
+        .map_err(|e| anyhow::anyhow!("hachage des mots de passe : {e}"))?;
+    let mut config = essor_web::AccountConfig::new(site, mailer, passwords);
+    config.secure_cookies = secure;
+    config.session_hours = settings.session_hours;
+    config.unconfirmed_days = settings.unconfirmed_days;
+    config.audit_years = settings.audit_years;
+    if let Some(sso) = &settings.sso {
+        let mut oidc = essor_auth::OidcSettings::new(
+            &sso.issuer_url,
+            &sso.client_id,
+            &sso.client_secret,
+            &sso.display_name,
+        );
+        oidc.extra_authorize_params
+            .clone_from(&sso.extra_authorize_params);
+        let client = essor_auth::OidcClient::discover(oidc)
+            .await
+            .with_context(|| format!("fournisseur d’identité {}", sso.issuer_url))?;
+        config.oidc = Some(Arc::new(client));
+    }
+    Ok(config)
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -26,6 +26,50 @@ pub struct Settings {
     /// On a new database, load a synthetic SIRENE stock so that the observatory has figures
     /// (clearly labelled as such). Turn off for a production deployment.
     pub demo: bool,
+    /// The address users reach essor at, for the links of mails and single sign-on;
+    /// `https://…` also marks cookies `Secure`.
+    pub public_url: String,
+    /// Outgoing mail; without an SMTP server, mails are written to `data_dir/outbox`.
+    pub mail: essor_mail::MailSettings,
+    /// Single sign-on through an OpenID Connect provider (ProConnect for public agents).
+    pub sso: Option<SsoSettings>,
+    /// Hours a session lasts.
+    pub session_hours: i64,
+    /// Days before an account whose address was never confirmed is erased.
+    pub unconfirmed_days: i64,
+    /// Years the audit trail is kept (stated on the personal data page).
+    pub audit_years: i64,
+}
+
+/// The `[sso]` section.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SsoSettings {
+    /// The issuer URL; its `/.well-known/openid-configuration` is read at start.
+    pub issuer_url: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// The name on the sign-in button.
+    #[serde(default = "default_sso_name")]
+    pub display_name: String,
+    /// Extra parameters of the authorisation request (ProConnect: `acr_values`).
+    #[serde(default)]
+    pub extra_authorize_params: std::collections::BTreeMap<String, String>,
+}
+
+fn default_sso_name() -> String {
+    "ProConnect".to_owned()
+}
+
+impl std::fmt::Debug for SsoSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SsoSettings")
+            .field("issuer_url", &self.issuer_url)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"***")
+            .field("display_name", &self.display_name)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -44,6 +88,12 @@ impl Default for Settings {
             log_format: LogFormat::Text,
             log: "info".to_owned(),
             demo: true,
+            public_url: "http://127.0.0.1:8080".to_owned(),
+            mail: essor_mail::MailSettings::default(),
+            sso: None,
+            session_hours: 12,
+            unconfirmed_days: 30,
+            audit_years: 10,
         }
     }
 }
@@ -79,6 +129,7 @@ impl Settings {
             "log_format",
             "log",
             "demo",
+            "public_url",
         ]);
         figment = figment.merge(env).merge(Serialized::defaults(overrides));
         let mut settings: Self = figment

@@ -8,6 +8,7 @@
 mod bad_input;
 mod figures;
 mod fixture;
+mod parquet;
 mod quirks;
 
 use std::path::Path;

@@ -4,6 +4,7 @@
 
 mod harness;
 
+mod audit;
 mod migrations;
 mod plans;
 mod snapshots;

@@ -166,12 +166,29 @@ async fn a_failed_import_leaves_no_trace_and_the_previous_snapshot_stays() {
             })
             .await
             .unwrap();
-        // The same fact twice breaks the primary key midway through the transaction.
-        let mut facts = many_facts();
-        facts.push(facts[700].clone());
+        // The same establishment twice breaks the primary key midway through the transaction,
+        // after the facts are written.
+        let establishments = vec![
+            establishment("20004071500019", "38185"),
+            establishment("20004071500019", "38185"),
+        ];
         let failed = store
             .save_snapshot(&NewSnapshot {
                 establishments_file: "cassé.csv",
+                units_file: "u.csv",
+                synthetic: false,
+                report: &report,
+                facts: &many_facts(),
+                establishments: &establishments,
+            })
+            .await;
+        assert!(failed.is_err());
+        // The same fact twice would be counted twice: refused.
+        let mut facts = many_facts();
+        facts.push(facts[700].clone());
+        let refused = store
+            .save_snapshot(&NewSnapshot {
+                establishments_file: "doublon.csv",
                 units_file: "u.csv",
                 synthetic: false,
                 report: &report,
@@ -179,10 +196,128 @@ async fn a_failed_import_leaves_no_trace_and_the_previous_snapshot_stays() {
                 establishments: &[],
             })
             .await;
-        assert!(failed.is_err());
+        assert!(refused.unwrap_err().to_string().contains("en double"));
         let list = store.snapshots().await.unwrap();
         assert_eq!(list.len(), 1);
         assert_eq!(list[0].id, good.id);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_snapshot_without_facts_is_stored_and_reads_as_empty() {
+    each_store(|store| async move {
+        let report = serde_json::json!({});
+        let saved = store
+            .save_snapshot(&NewSnapshot {
+                establishments_file: "vide.csv",
+                units_file: "u.csv",
+                synthetic: false,
+                report: &report,
+                facts: &[],
+                establishments: &[],
+            })
+            .await
+            .unwrap();
+        assert_eq!(store.latest_snapshot().await.unwrap().unwrap().id, saved.id);
+        assert!(
+            store
+                .snapshot_facts(saved.id, &["38185".into(), "2A004".into()])
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            store
+                .snapshot_facts(saved.id, &[])
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn facts_of_corsica_overseas_and_arrondissements_are_read_by_commune() {
+    each_store(|store| async move {
+        let codes = [
+            "01001", "13055", "13201", "13216", "2A004", "2B033", "38185", "69123", "69381",
+            "69389", "75056", "75101", "75120", "97101", "97411", "97611",
+        ];
+        let mut facts = Vec::new();
+        for (n, code) in (1..).zip(codes) {
+            facts.push(fact(code, Dimension::Total, "", n));
+            facts.push(fact(code, Dimension::Section, "Q", n + 1));
+            facts.push(fact(code, Dimension::Creation, "1987", n + 2));
+            facts.push(fact(code, Dimension::Closure, "2025", n + 3));
+        }
+        let report = serde_json::json!({});
+        let first = store
+            .save_snapshot(&NewSnapshot {
+                establishments_file: "e.csv",
+                units_file: "u.csv",
+                synthetic: false,
+                report: &report,
+                facts: &facts,
+                establishments: &[],
+            })
+            .await
+            .unwrap();
+        // A second snapshot with other figures: reads never mix snapshots.
+        let other: Vec<FactRow> = facts
+            .iter()
+            .map(|f| fact(&f.commune, f.dimension, &f.key, 1000))
+            .collect();
+        let second = store
+            .save_snapshot(&NewSnapshot {
+                establishments_file: "e2.csv",
+                units_file: "u.csv",
+                synthetic: false,
+                report: &report,
+                facts: &other,
+                establishments: &[],
+            })
+            .await
+            .unwrap();
+        let order = |f: &FactRow| (f.commune.clone(), f.dimension, f.key.clone());
+        for wanted in [
+            vec!["2A004", "2B033"],
+            vec!["97411"],
+            vec!["75101", "75120", "69381", "13201"],
+            vec!["13055", "13216", "97611", "01001", "97101"],
+            codes.to_vec(),
+        ] {
+            let asked: Vec<String> = wanted.iter().map(|c| (*c).to_owned()).collect();
+            let mut read = store.snapshot_facts(first.id, &asked).await.unwrap();
+            read.sort_by_key(order);
+            let mut expected: Vec<FactRow> = facts
+                .iter()
+                .filter(|f| wanted.contains(&f.commune.as_str()))
+                .cloned()
+                .collect();
+            expected.sort_by_key(order);
+            assert_eq!(read, expected, "{wanted:?}");
+            let later = store.snapshot_facts(second.id, &asked).await.unwrap();
+            assert_eq!(later.len(), expected.len());
+            assert!(later.iter().all(|f| f.figures.ess_active == 1000));
+        }
+        assert!(store.delete_snapshot(first.id).await.unwrap());
+        assert!(
+            store
+                .snapshot_facts(first.id, &["2A004".into()])
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            store
+                .snapshot_facts(second.id, &["2A004".into()])
+                .await
+                .unwrap()
+                .len(),
+            4
+        );
     })
     .await;
 }

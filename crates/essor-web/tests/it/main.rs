@@ -1,5 +1,7 @@
 //! The web application through `oneshot`: every public page, the error pages, the assets.
 
+mod accounts;
+mod matrix;
 mod observatory;
 mod pages;
 
@@ -28,14 +30,44 @@ pub async fn seeded_state() -> AppState {
         .await
         .unwrap();
     let store: Arc<dyn Store> = Arc::new(store);
-    AppState::new(store, Referential::embedded())
+    AppState::new(
+        store,
+        Referential::embedded(),
+        account_config(outbox_mailer()),
+    )
+}
+
+/// Account settings for tests: cheap password hashing (debug builds are slow), links under
+/// `http://essor.test/`.
+pub fn account_config(mailer: essor_mail::Mailer) -> essor_web::AccountConfig {
+    let site = essor_mail::Site::new(
+        essor_mail::PublicUrl::parse("http://essor.test/").unwrap(),
+        "essor",
+    );
+    let passwords = essor_auth::Passwords::new(essor_auth::password::PasswordParams {
+        memory_kib: 1024,
+        iterations: 1,
+        parallelism: 1,
+    })
+    .unwrap();
+    essor_web::AccountConfig::new(site, mailer, passwords)
+}
+
+/// A mailer writing into a folder that lives as long as the test process.
+pub fn outbox_mailer() -> essor_mail::Mailer {
+    let dir = std::env::temp_dir().join(format!("essor-web-tests-outbox-{}", std::process::id()));
+    essor_mail::Mailer::outbox(dir, "essor <essor@essor.test>".parse().unwrap())
 }
 
 /// An application whose database was never set up.
 pub async fn empty_app() -> Router {
     let store = SqliteStore::in_memory().await.unwrap();
     store.migrate().await.unwrap();
-    router(AppState::new(Arc::new(store), Referential::embedded()))
+    router(AppState::new(
+        Arc::new(store),
+        Referential::embedded(),
+        account_config(outbox_mailer()),
+    ))
 }
 
 pub struct Page {

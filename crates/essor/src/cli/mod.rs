@@ -1,11 +1,13 @@
 //! The command line: subcommands resolve their arguments into typed settings before any work.
 
+mod audit;
 mod generate;
 mod import;
 mod panorama;
 mod plan;
 mod referential;
 mod territory;
+mod user;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -62,6 +64,12 @@ enum Command {
     /// Données de référence : régénérer `data/` depuis les sources publiées.
     #[command(subcommand)]
     Referential(referential::ReferentialCommand),
+    /// Comptes : créer, lister, donner des rôles.
+    #[command(subcommand)]
+    User(user::UserCommand),
+    /// Journal d’audit : vérifier son intégrité, afficher ses dernières entrées.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
 }
 
 pub fn run(cli: Cli) -> Result<()> {
@@ -107,6 +115,21 @@ pub fn run(cli: Cli) -> Result<()> {
             runtime()?.block_on(async {
                 let store = serve::open_store(&settings).await?;
                 let result = panorama::run(args, store.as_ref()).await;
+                store.close().await;
+                result
+            })
+        }
+        Command::Audit(cmd) => {
+            let settings = settings()?;
+            telemetry::init(&settings);
+            runtime()?.block_on(audit::run(cmd, &settings))
+        }
+        Command::User(cmd) => {
+            let settings = settings()?;
+            telemetry::init(&settings);
+            runtime()?.block_on(async {
+                let store = serve::prepare(&settings).await?;
+                let result = user::run(cmd, store.as_ref()).await;
                 store.close().await;
                 result
             })

@@ -1,6 +1,7 @@
 //! `essor panorama`: the ESS panorama of a territory from the last (or a given) SIRENE import.
 
 use std::fmt::Write as _;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use essor_domain::money::{format_number, format_pct, group_thousands};
@@ -30,6 +31,11 @@ pub struct PanoramaArgs {
     /// Numéro de l’import SIRENE (par défaut, le dernier).
     #[arg(long)]
     snapshot: Option<i64>,
+    /// Mesure : calcule aussi le panorama N fois de suite, la base restant ouverte (comme dans
+    /// le serveur), et écrit sur la sortie d’erreur la durée médiane, la plus courte et la plus
+    /// longue d’un calcul (lecture des agrégats et sommes, sans le démarrage de la commande).
+    #[arg(long, value_name = "N")]
+    timing: Option<usize>,
 }
 
 pub async fn run(args: PanoramaArgs, store: &dyn Store) -> Result<()> {
@@ -54,6 +60,25 @@ pub async fn run(args: PanoramaArgs, store: &dyn Store) -> Result<()> {
             .context("aucun import SIRENE n’a encore été fait : lancez « essor import sirene »")?,
     };
     let panorama = essor_store::observatory::panorama(store, &territory, &snapshot).await?;
+    if let Some(runs) = args.timing.filter(|runs| *runs > 0) {
+        let mut times = Vec::with_capacity(runs);
+        for _ in 0..runs {
+            let start = Instant::now();
+            let again = essor_store::observatory::panorama(store, &territory, &snapshot).await?;
+            times.push(start.elapsed());
+            anyhow::ensure!(again == panorama, "le panorama a changé d’un calcul à l’autre");
+        }
+        times.sort_unstable();
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        eprintln!(
+            "panorama {} ({} communes) : médiane {:.2} ms, min {:.2} ms, max {:.2} ms sur {runs} calculs, base ouverte",
+            territory.reference,
+            territory.communes.len(),
+            ms(times[runs / 2]),
+            ms(times[0]),
+            ms(times[runs - 1]),
+        );
+    }
     let output = match args.format {
         Format::Json => format!("{:#}\n", panorama.to_json()),
         Format::Csv => panorama.to_csv(),

@@ -1,3 +1,4 @@
 //! The `essor` binary as operators use it.
 
+mod audit;
 mod killed_import;

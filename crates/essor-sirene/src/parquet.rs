@@ -1,0 +1,576 @@
+//! Reading a stock file published as Parquet (data.gouv.fr publishes `StockEtablissement` and
+//! `StockUniteLegale` so too), recognised by its signature `PAR1` whatever its name.
+//!
+//! Only the columns a pass needs are decoded, found by name in the schema. Row groups are shared
+//! among the worker threads; each reads its row group in batches of [`BATCH_ROWS`] rows, column
+//! by column, into flat buffers whose rows the workers read as they read CSV records
+//! ([`Records::columnar`]), so that the same rules apply. Memory is bounded by the batch size,
+//! not by the size of the row groups.
+//!
+//! Columns may be typed: strings (`BYTE_ARRAY`, `FIXED_LEN_BYTE_ARRAY`) are taken as written;
+//! dates (`DATE`, timestamps) become `AAAA-MM-JJ` as in the CSV; integers become their digits,
+//! zero-padded to the width of the codes INSEE writes (a SIREN of 9 digits, a commune of 5, a
+//! legal category of 4, a size band of 2…); booleans `true`/`false`; nulls empty. A row is
+//! numbered from 1 (the first row of the file), and a rejected row names that number.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use chrono::{DateTime, Datelike, NaiveDate};
+use crossbeam_channel::bounded;
+use parquet::basic::{ConvertedType, LogicalType, TimeUnit, Type as PhysicalType};
+use parquet::column::reader::ColumnReader;
+use parquet::file::reader::FileReader;
+use parquet::file::serialized_reader::SerializedFileReader;
+use parquet::schema::types::ColumnDescPtr;
+
+use crate::ImportError;
+use crate::pipeline::{ChunkWorker, LineIndex, Streamed, Wanted};
+use crate::records::{Batch, Column, Records};
+use crate::source::SourceInfo;
+
+/// Rows decoded at once per thread: a few megabytes of needed columns.
+pub(crate) const BATCH_ROWS: usize = 64 * 1024;
+
+/// Whether the file starts with Parquet's signature.
+pub(crate) fn is_parquet(path: &Path) -> bool {
+    let mut magic = [0u8; 4];
+    File::open(path)
+        .and_then(|mut file| file.read_exact(&mut magic))
+        .is_ok()
+        && magic == *b"PAR1"
+}
+
+/// How a column's values become the text the rules read.
+#[derive(Debug, Clone, Copy)]
+enum Conversion {
+    Text,
+    /// Days since 1970-01-01.
+    Date,
+    /// Units per second of a timestamp.
+    Timestamp(i64),
+    /// Zero-padded to this width.
+    Integer(usize),
+    Boolean,
+    Float,
+    Int96,
+}
+
+/// The width INSEE writes a code column with, when a file types it as an integer.
+fn code_width(column: &str) -> usize {
+    match column {
+        "siren" => 9,
+        "siret" => 14,
+        "nic" => 5,
+        "codeCommuneEtablissement" | "codePostalEtablissement" => 5,
+        "categorieJuridiqueUniteLegale" => 4,
+        "trancheEffectifsEtablissement" | "trancheEffectifsUniteLegale" => 2,
+        _ => 0,
+    }
+}
+
+fn conversion(descr: &ColumnDescPtr, name: &str) -> Conversion {
+    let timestamp = |unit: &TimeUnit| match unit {
+        TimeUnit::MILLIS => 1_000,
+        TimeUnit::MICROS => 1_000_000,
+        TimeUnit::NANOS => 1_000_000_000,
+    };
+    match (descr.physical_type(), descr.logical_type_ref()) {
+        (PhysicalType::BYTE_ARRAY | PhysicalType::FIXED_LEN_BYTE_ARRAY, _) => Conversion::Text,
+        (PhysicalType::BOOLEAN, _) => Conversion::Boolean,
+        (PhysicalType::FLOAT | PhysicalType::DOUBLE, _) => Conversion::Float,
+        (PhysicalType::INT96, _) => Conversion::Int96,
+        (_, Some(LogicalType::Date)) => Conversion::Date,
+        (_, Some(LogicalType::Timestamp(stamp))) => Conversion::Timestamp(timestamp(&stamp.unit)),
+        _ => match descr.converted_type() {
+            ConvertedType::DATE => Conversion::Date,
+            ConvertedType::TIMESTAMP_MILLIS => Conversion::Timestamp(1_000),
+            ConvertedType::TIMESTAMP_MICROS => Conversion::Timestamp(1_000_000),
+            _ => Conversion::Integer(code_width(name)),
+        },
+    }
+}
+
+fn parquet_error(info: &SourceInfo, error: &parquet::errors::ParquetError) -> ImportError {
+    ImportError::Parquet {
+        file: info.file.clone(),
+        message: error.to_string(),
+    }
+}
+
+/// A needed column of the file: its index among the leaves, name, descriptor, conversion.
+struct Needed {
+    leaf: usize,
+    name: String,
+    max_def: i16,
+    conversion: Conversion,
+}
+
+/// Streams a Parquet file through `threads` workers, as [`crate::pipeline::stream`] does a CSV.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn stream<S, W, C>(
+    path: &Path,
+    threads: usize,
+    on_bytes: &(dyn Fn(u64, &SourceInfo) + Sync),
+    wanted: &Wanted,
+    prepare: impl FnOnce(&[String], &SourceInfo) -> Result<S, ImportError>,
+    make_worker: impl Fn(&S) -> W,
+    mut collect: C,
+) -> Result<(S, Streamed<W>, C), ImportError>
+where
+    S: Sync,
+    W: ChunkWorker,
+    C: FnMut(W::Piece) + Send,
+{
+    let name = path.display().to_string();
+    let open_error = |source| ImportError::Open {
+        file: name.clone(),
+        source,
+    };
+    let file = File::open(path).map_err(open_error)?;
+    let bytes = file.metadata().map_err(open_error)?.len();
+    let info = SourceInfo {
+        file: name.clone(),
+        bytes,
+        zipped: false,
+        entry: None,
+    };
+    check_complete(path, &name)?;
+    let reader = SerializedFileReader::new(file).map_err(|e| parquet_error(&info, &e))?;
+    let metadata = reader.metadata();
+    let schema = metadata.file_metadata().schema_descr();
+    let mut needed = Vec::new();
+    for column in wanted.names {
+        let found = (0..schema.num_columns()).find(|&leaf| {
+            let descr = schema.column(leaf);
+            descr.path().parts().len() == 1 && descr.name() == *column
+        });
+        let Some(leaf) = found else {
+            if wanted.required.contains(column) {
+                return Err(ImportError::ParquetMissingColumn {
+                    file: name,
+                    column: (*column).to_owned(),
+                    expected: wanted.expected,
+                });
+            }
+            continue;
+        };
+        let descr = schema.column(leaf);
+        if descr.max_rep_level() > 0 {
+            return Err(ImportError::ParquetColumn {
+                file: name,
+                column: (*column).to_owned(),
+                row_group: None,
+                message: "colonne répétée (liste) : une valeur simple est attendue".into(),
+            });
+        }
+        needed.push(Needed {
+            leaf,
+            name: (*column).to_owned(),
+            max_def: descr.max_def_level(),
+            conversion: conversion(&descr, column),
+        });
+    }
+    let header: Vec<String> = needed.iter().map(|n| n.name.clone()).collect();
+    let setup = prepare(&header, &info)?;
+    let groups = reader.num_row_groups();
+    let mut first_rows = Vec::with_capacity(groups);
+    let mut rows = 0u64;
+    for group in 0..groups {
+        first_rows.push(rows);
+        rows += u64::try_from(metadata.row_group(group).num_rows()).unwrap_or(0);
+    }
+    let threads = threads.clamp(1, groups.max(1));
+    let workers: Vec<W> = (0..threads).map(|_| make_worker(&setup)).collect();
+    let next_group = AtomicUsize::new(0);
+    let position = AtomicU64::new(0);
+    let (piece_tx, piece_rx) = bounded::<W::Piece>(threads * 4);
+    let shared = Shared {
+        path,
+        info: &info,
+        needed: &needed,
+        first_rows: &first_rows,
+        next_group: &next_group,
+        position: &position,
+        on_bytes,
+    };
+    let outcome = std::thread::scope(|scope| {
+        let collector = scope.spawn(move || {
+            for piece in piece_rx {
+                collect(piece);
+            }
+            collect
+        });
+        let handles: Vec<_> = workers
+            .into_iter()
+            .map(|worker| {
+                let pieces = piece_tx.clone();
+                let shared = &shared;
+                scope.spawn(move || shared.work(worker, &pieces))
+            })
+            .collect();
+        drop(piece_tx);
+        let mut done = Vec::with_capacity(handles.len());
+        let mut failure = None;
+        for handle in handles {
+            match handle.join() {
+                Ok(Ok(worker)) => done.push(worker),
+                Ok(Err(error)) => failure = failure.or(Some(error)),
+                Err(_) => {
+                    failure = failure.or(Some(ImportError::Internal(
+                        "un fil de lecture a échoué".into(),
+                    )));
+                }
+            }
+        }
+        let collect = collector
+            .join()
+            .map_err(|_| ImportError::Internal("le fil de collecte a échoué".into()))?;
+        match failure {
+            Some(error) => Err(error),
+            None => Ok((done, collect)),
+        }
+    });
+    let (workers, collect) = outcome?;
+    Ok((
+        setup,
+        Streamed {
+            info,
+            header,
+            workers,
+            lines: LineIndex::new(0, Vec::new()),
+        },
+        collect,
+    ))
+}
+
+/// What the worker threads share.
+struct Shared<'a> {
+    path: &'a Path,
+    info: &'a SourceInfo,
+    needed: &'a [Needed],
+    first_rows: &'a [u64],
+    next_group: &'a AtomicUsize,
+    position: &'a AtomicU64,
+    on_bytes: &'a (dyn Fn(u64, &SourceInfo) + Sync),
+}
+
+impl Shared<'_> {
+    /// A worker thread: takes row groups until none is left.
+    fn work<W: ChunkWorker>(
+        &self,
+        mut worker: W,
+        pieces: &crossbeam_channel::Sender<W::Piece>,
+    ) -> Result<W, ImportError> {
+        // A reader of its own: clones of one file handle share their offset, and the reader
+        // seeks before each read.
+        let file = File::open(self.path).map_err(|source| ImportError::Open {
+            file: self.info.file.clone(),
+            source,
+        })?;
+        let reader = SerializedFileReader::new(file).map_err(|e| parquet_error(self.info, &e))?;
+        let mut batch = Batch::new(self.needed.len());
+        let mut scratch = Scratch::default();
+        loop {
+            let group = self.next_group.fetch_add(1, Ordering::Relaxed);
+            if group >= self.first_rows.len() {
+                return Ok(worker);
+            }
+            let row_group = reader
+                .get_row_group(group)
+                .map_err(|e| parquet_error(self.info, &e))?;
+            let total = usize::try_from(row_group.metadata().num_rows()).unwrap_or(0);
+            let mut readers = Vec::with_capacity(self.needed.len());
+            for column in self.needed {
+                let reader = row_group
+                    .get_column_reader(column.leaf)
+                    .map_err(|e| self.column_error(column, group, &e))?;
+                readers.push(reader);
+            }
+            let mut done = 0;
+            while done < total {
+                let rows = BATCH_ROWS.min(total - done);
+                for ((column, reader), out) in
+                    self.needed.iter().zip(&mut readers).zip(&mut batch.columns)
+                {
+                    let read = read_column(reader, column, rows, out, &mut scratch)
+                        .map_err(|e| self.column_error(column, group, &e))?;
+                    if read != rows {
+                        return Err(ImportError::ParquetColumn {
+                            file: self.info.file.clone(),
+                            column: column.name.clone(),
+                            row_group: Some(group),
+                            message: format!(
+                                "{read} valeurs au lieu de {rows} (fichier tronqué ou corrompu)"
+                            ),
+                        });
+                    }
+                }
+                batch.rows = rows;
+                batch.first_line = self.first_rows[group] + done as u64 + 1;
+                let mut records = Records::columnar(&batch);
+                if let Some(piece) = worker.process(0, &mut records) {
+                    // The collector only stops when every worker is done.
+                    let _ = pieces.send(piece);
+                }
+                done += rows;
+            }
+            let compressed =
+                u64::try_from(row_group.metadata().compressed_size()).unwrap_or_default();
+            let at = self.position.fetch_add(compressed, Ordering::Relaxed) + compressed;
+            (self.on_bytes)(at, self.info);
+        }
+    }
+
+    fn column_error(
+        &self,
+        column: &Needed,
+        group: usize,
+        error: &parquet::errors::ParquetError,
+    ) -> ImportError {
+        ImportError::ParquetColumn {
+            file: self.info.file.clone(),
+            column: column.name.clone(),
+            row_group: Some(group),
+            message: error.to_string(),
+        }
+    }
+}
+
+/// Reused decoding buffers.
+#[derive(Default)]
+struct Scratch {
+    defs: Vec<i16>,
+    bytes: Vec<parquet::data_type::ByteArray>,
+    fixed: Vec<parquet::data_type::FixedLenByteArray>,
+    int32: Vec<i32>,
+    int64: Vec<i64>,
+    int96: Vec<parquet::data_type::Int96>,
+    bools: Vec<bool>,
+    floats: Vec<f32>,
+    doubles: Vec<f64>,
+}
+
+/// Reads `rows` rows of a column into `out` as text; returns the rows read.
+fn read_column(
+    reader: &mut ColumnReader,
+    column: &Needed,
+    rows: usize,
+    out: &mut Column,
+    scratch: &mut Scratch,
+) -> parquet::errors::Result<usize> {
+    out.clear();
+    let Scratch {
+        defs,
+        bytes,
+        fixed,
+        int32,
+        int64,
+        int96,
+        bools,
+        floats,
+        doubles,
+    } = scratch;
+    defs.clear();
+    let defs_out = (column.max_def > 0).then_some(&mut *defs);
+    let read = match reader {
+        ColumnReader::ByteArrayColumnReader(r) => {
+            bytes.clear();
+            let (read, _, _) = r.read_records(rows, defs_out, None, bytes)?;
+            fill(out, defs, column.max_def, read, bytes, |out, v| {
+                out.extend_from_slice(v.data());
+            });
+            read
+        }
+        ColumnReader::FixedLenByteArrayColumnReader(r) => {
+            fixed.clear();
+            let (read, _, _) = r.read_records(rows, defs_out, None, fixed)?;
+            fill(out, defs, column.max_def, read, fixed, |out, v| {
+                out.extend_from_slice(v.data());
+            });
+            read
+        }
+        ColumnReader::Int32ColumnReader(r) => {
+            int32.clear();
+            let (read, _, _) = r.read_records(rows, defs_out, None, int32)?;
+            let conversion = column.conversion;
+            fill(out, defs, column.max_def, read, int32, |out, v| {
+                integer(out, i64::from(*v), conversion);
+            });
+            read
+        }
+        ColumnReader::Int64ColumnReader(r) => {
+            int64.clear();
+            let (read, _, _) = r.read_records(rows, defs_out, None, int64)?;
+            let conversion = column.conversion;
+            fill(out, defs, column.max_def, read, int64, |out, v| {
+                integer(out, *v, conversion);
+            });
+            read
+        }
+        ColumnReader::Int96ColumnReader(r) => {
+            int96.clear();
+            let (read, _, _) = r.read_records(rows, defs_out, None, int96)?;
+            fill(out, defs, column.max_def, read, int96, |out, v| {
+                timestamp(out, v.to_seconds(), 1);
+            });
+            read
+        }
+        ColumnReader::BoolColumnReader(r) => {
+            bools.clear();
+            let (read, _, _) = r.read_records(rows, defs_out, None, bools)?;
+            fill(out, defs, column.max_def, read, bools, |out, v| {
+                out.extend_from_slice(if *v { b"true" } else { b"false" });
+            });
+            read
+        }
+        ColumnReader::FloatColumnReader(r) => {
+            floats.clear();
+            let (read, _, _) = r.read_records(rows, defs_out, None, floats)?;
+            fill(out, defs, column.max_def, read, floats, |out, v| {
+                out.extend_from_slice(v.to_string().as_bytes());
+            });
+            read
+        }
+        ColumnReader::DoubleColumnReader(r) => {
+            doubles.clear();
+            let (read, _, _) = r.read_records(rows, defs_out, None, doubles)?;
+            fill(out, defs, column.max_def, read, doubles, |out, v| {
+                out.extend_from_slice(v.to_string().as_bytes());
+            });
+            read
+        }
+    };
+    Ok(read)
+}
+
+/// Appends `read` rows to `out`: the non-null `values` in order where the definition level is
+/// the maximum, an empty field elsewhere.
+fn fill<T>(
+    out: &mut Column,
+    defs: &[i16],
+    max_def: i16,
+    read: usize,
+    values: &[T],
+    mut write: impl FnMut(&mut Vec<u8>, &T),
+) {
+    if max_def == 0 {
+        for value in values.iter().take(read) {
+            write(&mut out.bytes, value);
+            out.end_row();
+        }
+        return;
+    }
+    let mut values = values.iter();
+    for &def in defs.iter().take(read) {
+        if def == max_def
+            && let Some(value) = values.next()
+        {
+            write(&mut out.bytes, value);
+        }
+        out.end_row();
+    }
+}
+
+fn integer(out: &mut Vec<u8>, value: i64, conversion: Conversion) {
+    match conversion {
+        Conversion::Date => date(out, value),
+        Conversion::Timestamp(per_second) => timestamp(out, value, per_second),
+        Conversion::Integer(width) if value >= 0 => {
+            let digits = value.to_string();
+            out.extend(std::iter::repeat_n(b'0', width.saturating_sub(digits.len())));
+            out.extend_from_slice(digits.as_bytes());
+        }
+        _ => out.extend_from_slice(value.to_string().as_bytes()),
+    }
+}
+
+/// `AAAA-MM-JJ` of a day counted from 1970-01-01 (nothing for a day out of range).
+fn date(out: &mut Vec<u8>, days: i64) {
+    let day = i32::try_from(days)
+        .ok()
+        .and_then(|days| days.checked_add(719_163))
+        .and_then(NaiveDate::from_num_days_from_ce_opt);
+    if let Some(day) = day {
+        write_date(out, day);
+    }
+}
+
+fn timestamp(out: &mut Vec<u8>, value: i64, per_second: i64) {
+    if let Some(moment) = DateTime::from_timestamp(value.div_euclid(per_second), 0) {
+        write_date(out, moment.date_naive());
+    }
+}
+
+fn write_date(out: &mut Vec<u8>, day: NaiveDate) {
+    let (year, month, day) = (day.year(), day.month(), day.day());
+    if (0..10_000).contains(&year) {
+        let digit = |n: u32| b'0' + u8::try_from(n % 10).unwrap_or(0);
+        let year = year.unsigned_abs();
+        out.extend_from_slice(&[
+            digit(year / 1000),
+            digit(year / 100),
+            digit(year / 10),
+            digit(year),
+            b'-',
+            digit(month / 10),
+            digit(month),
+            b'-',
+            digit(day / 10),
+            digit(day),
+        ]);
+    }
+}
+
+/// Reads the signature at the end too: a file cut short has lost it (the reader's own message
+/// about the footer is less clear).
+pub(crate) fn check_complete(path: &Path, file: &str) -> Result<(), ImportError> {
+    let truncated = |message: String| ImportError::Parquet {
+        file: file.to_owned(),
+        message,
+    };
+    let mut handle = File::open(path).map_err(|source| ImportError::Open {
+        file: file.to_owned(),
+        source,
+    })?;
+    let mut tail = [0u8; 4];
+    let ok = handle.seek(SeekFrom::End(-4)).is_ok() && handle.read_exact(&mut tail).is_ok();
+    if !ok || tail != *b"PAR1" {
+        return Err(truncated(
+            "la signature PAR1 manque à la fin du fichier : il est tronqué".into(),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_integers_read_as_the_csv_writes_them() {
+        let mut out = Vec::new();
+        date(&mut out, 0);
+        assert_eq!(out, b"1970-01-01");
+        out.clear();
+        date(&mut out, -25_567);
+        assert_eq!(out, b"1900-01-01");
+        out.clear();
+        date(&mut out, 19_723);
+        assert_eq!(out, b"2024-01-01");
+        out.clear();
+        timestamp(&mut out, 1_704_067_200_123, 1_000);
+        assert_eq!(out, b"2024-01-01");
+        out.clear();
+        integer(&mut out, 5, Conversion::Integer(9));
+        assert_eq!(out, b"000000005");
+        out.clear();
+        integer(&mut out, 1001, Conversion::Integer(5));
+        assert_eq!(out, b"01001");
+        out.clear();
+        integer(&mut out, 9220, Conversion::Integer(0));
+        assert_eq!(out, b"9220");
+    }
+}

@@ -1,0 +1,206 @@
+//! The one gate every route goes through.
+//!
+//! The router is built only from [`routes`]: each entry names its method, its path and what it
+//! needs ([`Need`]), and [`crate::router`] wraps every handler in [`guard`], which asks the
+//! domain's policy ([`Principal::decide`]). A route cannot be added without saying what it needs,
+//! and the test of the authorisation matrix walks the same table.
+//!
+//! The person behind a request is resolved once, by [`resolve`], from the session cookie.
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use essor_domain::Siren;
+use essor_domain::access::{Decision, Permission, Principal, SecondFactor};
+
+use crate::AppState;
+use crate::cookies;
+use crate::error::error_page;
+
+/// What a route needs, as declared in the route table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// A fixed permission.
+    Permission(StaticPermission),
+    /// Acting for the structure whose SIREN is the path's `{siren}` parameter.
+    ActForPathSiren,
+}
+
+/// The permissions a route can name without looking at the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaticPermission {
+    Public,
+    OwnAccount,
+    ReadAudit,
+    BackOffice,
+    ServiceDesk,
+    CommitteeFiles,
+    ManageAccounts,
+    ConfigureTerritory,
+}
+
+impl StaticPermission {
+    #[must_use]
+    pub fn permission(self) -> Permission {
+        match self {
+            Self::Public => Permission::Public,
+            Self::OwnAccount => Permission::OwnAccount,
+            Self::ReadAudit => Permission::ReadAudit,
+            Self::BackOffice => Permission::BackOffice,
+            Self::ServiceDesk => Permission::ServiceDesk,
+            Self::CommitteeFiles => Permission::CommitteeFiles,
+            Self::ManageAccounts => Permission::ManageAccounts,
+            Self::ConfigureTerritory => Permission::ConfigureTerritory,
+        }
+    }
+}
+
+/// One entry of the route table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteSpec {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub need: Need,
+    /// Attempts limited per client address and minute.
+    pub rate_limited: bool,
+}
+
+impl RouteSpec {
+    /// The permission this route needs for a request at `path` (the matched URL's path).
+    fn permission_for(&self, path: &str) -> Option<Permission> {
+        match self.need {
+            Need::Permission(p) => Some(p.permission()),
+            Need::ActForPathSiren => siren_in_path(self.path, path).map(Permission::ActFor),
+        }
+    }
+}
+
+/// The value of the `{siren}` segment of `path` matched by `pattern`.
+fn siren_in_path(pattern: &str, path: &str) -> Option<Siren> {
+    pattern
+        .split('/')
+        .zip(path.split('/'))
+        .find(|(p, _)| *p == "{siren}")
+        .and_then(|(_, value)| Siren::parse(value).ok())
+}
+
+/// Who is behind the request, put in the request's extensions by [`resolve`].
+#[derive(Debug, Clone, Default)]
+pub struct CurrentUser {
+    pub principal: Principal,
+    /// The hash of the session token, for signing out and the second factor.
+    pub session_hash: Option<String>,
+}
+
+/// Resolves the session cookie into a [`CurrentUser`]. Anonymous requests touch no database.
+pub(crate) async fn resolve(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let token = cookies::get(request.headers(), cookies::SESSION);
+    let mut user = CurrentUser::default();
+    if let Some(token) = token {
+        let hash = essor_auth::TokenHash::of(&token).to_hex();
+        match principal_of(&state, &hash).await {
+            Ok(Some(principal)) => {
+                user = CurrentUser {
+                    principal,
+                    session_hash: Some(hash),
+                };
+            }
+            Ok(None) => {}
+            Err(e) => return crate::AppError::from(e).into_response(),
+        }
+    }
+    request.extensions_mut().insert(user);
+    next.run(request).await
+}
+
+async fn principal_of(
+    state: &AppState,
+    hash: &str,
+) -> Result<Option<Principal>, essor_store::StoreError> {
+    let now = Utc::now();
+    let Some(session) = state.store.session(hash, now).await? else {
+        return Ok(None);
+    };
+    let Some(account) = state.store.account(session.account_id).await? else {
+        return Ok(None);
+    };
+    let structures = state
+        .store
+        .memberships(account.id)
+        .await?
+        .into_iter()
+        .map(|m| m.siren)
+        .collect();
+    // Seen-at is kept to the minute: one write per minute of activity, not per request.
+    if (now - session.last_seen_at).num_seconds() >= 60 {
+        state.store.touch_session(hash, now).await?;
+    }
+    let mut principal = Principal {
+        account: Some(account.id),
+        roles: account.roles,
+        structures,
+        second_factor: Some(session.second_factor),
+    };
+    // Roles that need a second factor, given after the session started (by an administrator),
+    // count only after signing in again with it.
+    if principal.needs_second_factor() && session.second_factor == SecondFactor::NotRequired {
+        principal.second_factor = Some(SecondFactor::Pending);
+    }
+    Ok(Some(principal))
+}
+
+/// The gate of one route: the policy's decision for the current user.
+pub(crate) async fn guard(spec: RouteSpec, request: Request, next: Next) -> Response {
+    let user = request
+        .extensions()
+        .get::<CurrentUser>()
+        .cloned()
+        .unwrap_or_default();
+    let Some(permission) = spec.permission_for(request.uri().path()) else {
+        return error_page(StatusCode::NOT_FOUND);
+    };
+    match user.principal.decide(&permission) {
+        Decision::Allow => next.run(request).await,
+        Decision::SignIn => {
+            let target = request
+                .uri()
+                .path_and_query()
+                .map_or("/", |p| p.as_str())
+                .to_owned();
+            if request.method() == Method::GET || request.method() == Method::HEAD {
+                let location = format!(
+                    "/connexion?suite={}",
+                    percent_encoding::utf8_percent_encode(
+                        &target,
+                        percent_encoding::NON_ALPHANUMERIC
+                    )
+                );
+                Redirect::to(&location).into_response()
+            } else {
+                let mut response = error_page(StatusCode::UNAUTHORIZED);
+                response
+                    .headers_mut()
+                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                response
+            }
+        }
+        Decision::SecondFactor => Redirect::to("/connexion/code").into_response(),
+        Decision::Deny => error_page(StatusCode::FORBIDDEN),
+    }
+}
+
+/// Every route of the application, with what it needs. [`crate::router`] builds the router
+/// from this table only.
+#[must_use]
+pub fn routes() -> Vec<RouteSpec> {
+    crate::route_table()
+        .into_iter()
+        .map(|(spec, _)| spec)
+        .collect()
+}
