@@ -19,7 +19,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
@@ -432,6 +432,103 @@ async function checkPage(ctx, path) {
   return { problems, details, links, stats };
 }
 
+// Decodes the text of a mail file (.eml as written to the outbox): quoted-printable soft line
+// breaks and escapes, or base64 parts.
+function mailText(raw) {
+  const qp = raw
+    .replace(/=\r?\n/g, '')
+    .replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+  const parts = [qp];
+  for (const block of raw.split(/\r?\n\r?\n/)) {
+    const compact = block.replace(/\s+/g, '');
+    if (/^[A-Za-z0-9+/=]{40,}$/.test(compact)) parts.push(Buffer.from(compact, 'base64').toString('latin1'));
+  }
+  return parts.join('\n');
+}
+
+// Sign-up, confirmation by the mail's link, sign-in and sign-out, as a person would, with
+// axe-core on every page met (the forms with their errors too), with and without JavaScript.
+async function checkAccountFlow(ctx, server) {
+  const problems = [];
+  let details = [];
+  const email = `personne-${randomBytes(3).toString('hex')}@example.fr`;
+  const password = 'une phrase de passe pour les tests';
+  const audit = async (page, label) => {
+    const violations = await runAxe(page);
+    if (violations.length) {
+      problems.push(`${label} : ${violations.length} violation(s) axe-core : ${violations.map((v) => v.id).join(', ')}`);
+      details = details.concat(describeViolations(violations));
+    }
+  };
+  const page = await ctx.jsContext.newPage();
+  try {
+    await page.goto(`${ctx.baseUrl}/inscription`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+    await audit(page, 'inscription');
+    // Errors first: the summary and the fields must stay accessible.
+    await page.fill('#name', 'Camille Martin');
+    await page.fill('#email', 'pas-une-adresse');
+    await page.fill('#password', 'court');
+    await page.fill('#password_confirmation', 'autre');
+    await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
+    if (!(await page.locator('.alerte-erreur').count())) problems.push("inscription invalide : pas de résumé d'erreurs");
+    await audit(page, 'inscription avec erreurs');
+    await page.fill('#email', email);
+    await page.fill('#password', password);
+    await page.fill('#password_confirmation', password);
+    await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
+    const h1 = normalise(await page.textContent('h1'));
+    if (h1 !== 'Vérifiez votre messagerie') problems.push(`après inscription : <h1> « ${h1} »`);
+    await audit(page, 'inscription envoyée');
+
+    // The confirmation mail, from the outbox of the server's data folder.
+    const outbox = join(server.dataDir, 'outbox');
+    let link = null;
+    for (let i = 0; i < 50 && !link; i++) {
+      const files = existsSync(outbox) ? await readdir(outbox) : [];
+      for (const file of files) {
+        const text = mailText(await readFile(join(outbox, file), 'latin1'));
+        if (!text.includes(email)) continue;
+        const match = text.match(/\/inscription\/confirmation\?jeton=[A-Za-z0-9_-]+/);
+        if (match) link = match[0];
+      }
+      if (!link) await new Promise((r) => setTimeout(r, 100));
+    }
+    if (!link) {
+      problems.push("pas de courriel de confirmation dans le dossier d'envoi");
+      return { problems, details };
+    }
+    await page.goto(ctx.baseUrl + link, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+    if (normalise(await page.textContent('h1')) !== 'Adresse confirmée') problems.push('confirmation : adresse non confirmée');
+    await audit(page, 'adresse confirmée');
+
+    // Sign in without JavaScript (plain forms), then with.
+    for (const [label, context] of [['sans JavaScript', ctx.noJsContext], ['avec JavaScript', ctx.jsContext]]) {
+      const p = await context.newPage();
+      try {
+        await p.goto(`${ctx.baseUrl}/compte`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+        if (!p.url().includes('/connexion')) problems.push(`${label} : /compte ne mène pas à la connexion`);
+        if (context === ctx.jsContext) await audit(p, 'connexion');
+        await p.fill('#email', email);
+        await p.fill('#password', password);
+        await Promise.all([p.waitForNavigation(), p.click('main button[type=submit]')]);
+        const title = normalise(await p.textContent('h1'));
+        if (title !== 'Mon compte') problems.push(`${label} : après connexion, <h1> « ${title} »`);
+        if (context === ctx.jsContext) await audit(p, 'mon compte');
+        await Promise.all([p.waitForNavigation(), p.click('form[action="/deconnexion"] button')]);
+        await p.goto(`${ctx.baseUrl}/compte`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+        if (!p.url().includes('/connexion')) problems.push(`${label} : toujours connecté après la déconnexion`);
+      } finally {
+        await p.close();
+      }
+    }
+  } catch (error) {
+    problems.push(`erreur du test : ${error.message.split('\n')[0]}`);
+  } finally {
+    await page.close();
+  }
+  return { problems, details };
+}
+
 async function checkHealthz(baseUrl) {
   const response = await fetch(`${baseUrl}/healthz`);
   const body = (await response.text()).trim();
@@ -541,6 +638,7 @@ async function main() {
       }
     }
     console.log(`${queued.size} page(s) explorée(s)${capped ? ` (limite de ${MAX_PAGES} atteinte)` : ''}`);
+    if (server) report('comptes : inscription, confirmation, connexion, déconnexion', await checkAccountFlow(ctx, server));
   } catch (error) {
     failed++;
     console.log(`ÉCHEC démarrage : ${error.message}`);

@@ -89,7 +89,10 @@ pub struct UnknownRole(pub String);
 pub enum Permission {
     /// Public pages, the open API, the sign-in and sign-up forms.
     Public,
-    /// Pages of one's own account: profile, password, second factor, personal data.
+    /// Giving or setting up the second factor, and signing out: any signed-in session, even one
+    /// still waiting for its second factor.
+    SecondFactorStep,
+    /// Pages of one's own account: profile, password, personal data.
     OwnAccount,
     /// Acting for a structure (its profile, its dossiers): its members, and staff.
     ActFor(Siren),
@@ -114,7 +117,7 @@ impl Permission {
     pub fn granted_by(&self) -> &'static [Role] {
         use Role::{Administrator, ChargeDeMission, CommitteeMember, ServiceReferent};
         match self {
-            Self::Public | Self::OwnAccount => &[],
+            Self::Public | Self::SecondFactorStep | Self::OwnAccount => &[],
             Self::ActFor(_) | Self::ReadAudit | Self::BackOffice => {
                 &[ChargeDeMission, Administrator]
             }
@@ -185,9 +188,9 @@ impl Principal {
 
     /// The one authorisation policy.
     ///
-    /// A session still waiting for its second factor is granted only what an account without
-    /// roles would be (its own account pages, where the second factor is set up and given):
-    /// roles count once the factor is given.
+    /// A session still waiting for its second factor (required by its roles, or set up by the
+    /// person) is granted nothing beyond public pages but the pages where the factor is given or
+    /// set up, and signing out.
     #[must_use]
     pub fn decide(&self, permission: &Permission) -> Decision {
         if *permission == Permission::Public {
@@ -195,6 +198,12 @@ impl Principal {
         }
         if !self.is_signed_in() {
             return Decision::SignIn;
+        }
+        if *permission == Permission::SecondFactorStep {
+            return Decision::Allow;
+        }
+        if self.second_factor == Some(SecondFactor::Pending) {
+            return Decision::SecondFactor;
         }
         if *permission == Permission::OwnAccount {
             return Decision::Allow;
@@ -208,10 +217,10 @@ impl Principal {
             .granted_by()
             .iter()
             .any(|role| self.roles.contains(role));
-        match (granted, self.second_factor) {
-            (true, Some(SecondFactor::Pending)) => Decision::SecondFactor,
-            (true, _) => Decision::Allow,
-            (false, _) => Decision::Deny,
+        if granted {
+            Decision::Allow
+        } else {
+            Decision::Deny
         }
     }
 }
@@ -238,6 +247,7 @@ mod tests {
         let anonymous = Principal::anonymous();
         assert_eq!(anonymous.decide(&Permission::Public), Decision::Allow);
         for permission in [
+            Permission::SecondFactorStep,
             Permission::OwnAccount,
             Permission::ActFor(siren("732829320")),
             Permission::ReadAudit,
@@ -310,14 +320,26 @@ mod tests {
     }
 
     #[test]
-    fn roles_count_only_once_the_second_factor_is_given() {
+    fn a_session_waiting_for_its_second_factor_gets_only_the_step_that_gives_it() {
         let pending = with_roles(&[Role::Administrator], SecondFactor::Pending);
         assert_eq!(
             pending.decide(&Permission::ManageAccounts),
             Decision::SecondFactor
         );
-        assert_eq!(pending.decide(&Permission::OwnAccount), Decision::Allow);
+        assert_eq!(pending.decide(&Permission::OwnAccount), Decision::SecondFactor);
+        assert_eq!(pending.decide(&Permission::SecondFactorStep), Decision::Allow);
         assert_eq!(pending.decide(&Permission::Public), Decision::Allow);
+        // A person who set up the factor without any role is held the same way.
+        let mut member = with_roles(&[], SecondFactor::Pending);
+        member.structures = vec![siren("732829320")];
+        assert_eq!(
+            member.decide(&Permission::ActFor(siren("732829320"))),
+            Decision::SecondFactor
+        );
+        assert_eq!(
+            with_roles(&[Role::Administrator], SecondFactor::Done).decide(&Permission::ManageAccounts),
+            Decision::Allow
+        );
         assert!(pending.needs_second_factor());
         assert!(
             !with_roles(&[Role::CommitteeMember], SecondFactor::NotRequired).needs_second_factor()

@@ -11,16 +11,17 @@
 //! inside a transaction the caller opened, on either backend.
 //!
 //! ```ignore
-//! // Inside a store method, where `self.pool` is a SqlitePool or a PgPool:
-//! let mut tx = self.pool.begin_with(audit::begin_statement::<sqlx::Sqlite>()).await?;
+//! // Inside a store method (in `impl_store!`), where `self.pool` is a SqlitePool or a PgPool.
+//! // The change is written first: on SQLite the transaction then holds the write lock.
+//! let mut tx = self.pool.begin().await?;
 //! sqlx::query("INSERT INTO account_roles (account_id, role) VALUES ($1, $2)")
 //!     .bind(account).bind(role.code())
 //!     .execute(&mut *tx).await?;
-//! let event = AuditEvent::now(Actor::account(admin.id, &admin.display_name), Action::USER_ROLE_CHANGED)
+//! let event = AuditEvent::now(Actor::account(admin, format!("compte n° {admin}")), Action::USER_ROLE_CHANGED)
 //!     .on(ObjectRef::new("account", account.to_string())?)
 //!     .before(&json!({ "roles": before }))
 //!     .after(&json!({ "roles": after }));
-//! audit::append_in_transaction(&mut tx, &event).await?;
+//! crate::audit::append_in_transaction(&mut tx, &event).await?;
 //! tx.commit().await?;
 //! ```
 //!

@@ -32,6 +32,7 @@ pub enum Need {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StaticPermission {
     Public,
+    SecondFactorStep,
     OwnAccount,
     ReadAudit,
     BackOffice,
@@ -46,6 +47,7 @@ impl StaticPermission {
     pub fn permission(self) -> Permission {
         match self {
             Self::Public => Permission::Public,
+            Self::SecondFactorStep => Permission::SecondFactorStep,
             Self::OwnAccount => Permission::OwnAccount,
             Self::ReadAudit => Permission::ReadAudit,
             Self::BackOffice => Permission::BackOffice,

@@ -186,7 +186,7 @@ async fn render_form(
         }
     }
     let page = FormPage {
-        layout: crate::page_layout(&state, "").await?,
+        layout: crate::page_layout(state, "").await?,
         form,
         errors,
         csrf,
@@ -202,7 +202,7 @@ async fn message(
     link: Option<(&'static str, &'static str)>,
 ) -> Result<Response, AppError> {
     let page = MessagePage {
-        layout: crate::page_layout(&state, "").await?,
+        layout: crate::page_layout(state, "").await?,
         heading,
         paragraphs,
         link,
@@ -297,6 +297,32 @@ fn after_sign_in(account: &Account, next: &str) -> String {
     }
 }
 
+/// Checks a password off the async threads (Argon2id takes tens of milliseconds by design). An
+/// account without a usable hash costs the same time as one with, so timing reveals nothing.
+async fn verify_password(
+    state: &AppState,
+    candidate: &str,
+    stored: Option<String>,
+) -> Result<Verification, AppError> {
+    let passwords = state.accounts.passwords.clone();
+    let candidate = candidate.to_owned();
+    tokio::task::spawn_blocking(move || match stored.as_deref().map(PasswordHash::parse) {
+        Some(Ok(stored)) => passwords.verify(&candidate, &stored),
+        _ => Ok(passwords.verify_unknown_account(&candidate)),
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+    .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+async fn hash_password(state: &AppState, password: NewPassword) -> Result<PasswordHash, AppError> {
+    let passwords = state.accounts.passwords.clone();
+    tokio::task::spawn_blocking(move || passwords.hash(&password))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
 // ---------------------------------------------------------------------------------------------
 // Sign-in
 
@@ -369,20 +395,8 @@ pub(crate) async fn sign_in(
 ) -> Result<Response, AppError> {
     let next = safe_next(form.suite.as_deref());
     let account = state.store.account_by_email(&form.email).await?;
-    let verified = match account.as_ref().and_then(|a| a.password_hash.as_deref()) {
-        Some(stored) => match PasswordHash::parse(stored) {
-            Ok(stored) => state
-                .accounts
-                .passwords
-                .verify(&form.password, &stored)
-                .map_err(|e| AppError::Internal(e.to_string()))?,
-            Err(_) => Verification::Invalid,
-        },
-        None => state
-            .accounts
-            .passwords
-            .verify_unknown_account(&form.password),
-    };
+    let stored = account.as_ref().and_then(|a| a.password_hash.clone());
+    let verified = verify_password(&state, &form.password, stored).await?;
     let Some(account) = account.filter(|_| verified.is_valid()) else {
         audit::record(
             &state,
@@ -589,11 +603,7 @@ pub(crate) async fn sign_up(
         )
         .await;
     };
-    let hash = state
-        .accounts
-        .passwords
-        .hash(&password)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let hash = hash_password(&state, password).await?;
     let created = state
         .store
         .create_account(&NewAccount {
@@ -950,11 +960,7 @@ pub(crate) async fn reset(
             Some(("/mot-de-passe-oublie", "Recevoir un nouveau lien")),
         ).await;
     }
-    let new_hash = state
-        .accounts
-        .passwords
-        .hash(&password)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let new_hash = hash_password(&state, password).await?;
     state
         .store
         .set_password(id, new_hash.as_str())
@@ -1050,15 +1056,10 @@ pub(crate) async fn change_password(
 ) -> Result<Response, AppError> {
     let account = signed_in_account(&state, &user).await?;
     let mut errors = Vec::new();
-    let current_ok = match account.password_hash.as_deref().map(PasswordHash::parse) {
-        Some(Ok(stored)) => state
-            .accounts
-            .passwords
-            .verify(&form.current, &stored)
-            .map_err(|e| AppError::Internal(e.to_string()))?
-            .is_valid(),
-        _ => false,
-    };
+    let current_ok = account.password_hash.is_some()
+        && verify_password(&state, &form.current, account.password_hash.clone())
+            .await?
+            .is_valid();
     if !current_ok {
         errors.push(FormError {
             field: Some("current"),
@@ -1092,11 +1093,7 @@ pub(crate) async fn change_password(
         )
         .await;
     };
-    let hash = state
-        .accounts
-        .passwords
-        .hash(&password)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let hash = hash_password(&state, password).await?;
     // Ends every session, this one included; a fresh one keeps the person signed in.
     state
         .store
@@ -1216,22 +1213,21 @@ pub(crate) async fn code(
         .and_then(|s| Totp::new(&s, &account.email))
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let last = account.totp_last_step.and_then(|s| u64::try_from(s).ok());
-    let accepted = match totp.verify(&form.code, unix_now(), last) {
-        Ok(step) => {
-            state
-                .store
-                .accept_totp_step(account.id, i64::try_from(step).unwrap_or(i64::MAX))
-                .await?
-        }
-        Err(_) => {
+    let accepted = if let Ok(step) = totp.verify(&form.code, unix_now(), last) {
+        state
+            .store
+            .accept_totp_step(account.id, i64::try_from(step).unwrap_or(i64::MAX))
+            .await?
+    } else {
+        {
             let typed = essor_auth::RecoveryCode::parse(&form.code);
             match typed {
                 Some(code) => {
-                    let used = state
+                    let redeemed = state
                         .store
                         .use_recovery_code(account.id, &code.hash().to_hex(), Utc::now())
                         .await?;
-                    if used {
+                    if redeemed {
                         audit::record(
                             &state,
                             Actor::Account(account.id),
@@ -1242,7 +1238,7 @@ pub(crate) async fn code(
                         )
                         .await;
                     }
-                    used
+                    redeemed
                 }
                 None => false,
             }
@@ -1331,7 +1327,7 @@ async fn totp_page(
         StatusCode::OK
     };
     let page = TotpPage {
-        layout: crate::page_layout(&state, "").await?,
+        layout: crate::page_layout(state, "").await?,
         email: account.email.clone(),
         secret: encoded,
         secret_grouped: grouped,
@@ -1438,6 +1434,7 @@ pub(crate) async fn totp_setup(
 
 #[derive(Template)]
 #[template(path = "account/home.html")]
+#[allow(clippy::struct_excessive_bools)] // the page's yes/no facts, read by the template
 struct HomePage {
     layout: Layout,
     notice: Option<&'static str>,
@@ -1539,6 +1536,15 @@ pub(crate) async fn export(
     let memberships = state.store.memberships(account.id).await?;
     let sessions = state.store.sessions_of(account.id).await?;
     let identities = state.store.oidc_identities(account.id).await?;
+    audit::record(
+        &state,
+        Actor::Account(account.id),
+        "account.data_exported",
+        "account",
+        &account.id.to_string(),
+        None,
+    )
+    .await;
     let events = audit::of_account(&state, account.id).await?;
     let document = serde_json::json!({
         "exporte_le": Utc::now().to_rfc3339(),
@@ -1640,15 +1646,12 @@ pub(crate) async fn delete(
     Form(form): Form<DeleteForm>,
 ) -> Result<Response, AppError> {
     let account = signed_in_account(&state, &user).await?;
-    let confirmed = match account.password_hash.as_deref().map(PasswordHash::parse) {
-        Some(Ok(stored)) => state
-            .accounts
-            .passwords
-            .verify(&form.password, &stored)
-            .map_err(|e| AppError::Internal(e.to_string()))?
-            .is_valid(),
-        Some(Err(_)) => false,
-        None => form.password.trim() == "SUPPRIMER",
+    let confirmed = if account.password_hash.is_some() {
+        verify_password(&state, &form.password, account.password_hash.clone())
+            .await?
+            .is_valid()
+    } else {
+        form.password.trim() == "SUPPRIMER"
     };
     if !confirmed {
         let message = if account.password_hash.is_some() {
@@ -1790,9 +1793,8 @@ pub(crate) async fn sso_return(
             return sso_failed(&state, client.display_name(), clear).await;
         }
     };
-    let account = match account_for_identity(&state, &client, &identity).await? {
-        Some(account) => account,
-        None => return sso_failed(&state, client.display_name(), clear).await,
+    let Some(account) = account_for_identity(&state, &client, &identity).await? else {
+        return sso_failed(&state, client.display_name(), clear).await;
     };
     let cookie = start_session(&state, &account, user.session_hash.as_deref()).await?;
     audit::record(
@@ -1848,8 +1850,8 @@ async fn account_for_identity(
     else {
         return Ok(None);
     };
-    let account = match state.store.account_by_email(email).await? {
-        Some(account) => {
+    let account = if let Some(account) = state.store.account_by_email(email).await? {
+        {
             if !account.is_verified() {
                 state
                     .store
@@ -1859,7 +1861,8 @@ async fn account_for_identity(
             }
             account
         }
-        None => {
+    } else {
+        {
             let name = [
                 identity.given_name.as_deref(),
                 identity.family_name.as_deref(),

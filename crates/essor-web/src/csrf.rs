@@ -24,14 +24,13 @@ const MAX_FORM_BYTES: usize = 1024 * 1024;
 /// The token for the forms of a page: the browser's own, or a new one with the `Set-Cookie`
 /// header to send with the page.
 pub(crate) fn token(headers: &HeaderMap, secure: bool) -> (String, Option<HeaderValue>) {
-    match cookies::get(headers, cookies::CSRF).filter(|t| t.len() >= 32) {
-        Some(existing) => (existing, None),
-        None => {
-            let (token, _) = essor_auth::Token::generate();
-            let value = token.as_str().to_owned();
-            let cookie = cookies::set(cookies::CSRF, &value, None, secure);
-            (value, Some(cookie))
-        }
+    if let Some(existing) = cookies::get(headers, cookies::CSRF).filter(|t| t.len() >= 32) {
+        (existing, None)
+    } else {
+        let (token, _) = essor_auth::Token::generate();
+        let value = token.as_str().to_owned();
+        let cookie = cookies::set(cookies::CSRF, &value, None, secure);
+        (value, Some(cookie))
     }
 }
 

@@ -113,9 +113,9 @@ pub fn router(state: AppState) -> Router {
             access::guard(spec, request, next)
         }));
         if limited {
-            let limiter = state.limiter.clone();
+            let shared = state.limiter.clone();
             handler = handler.route_layer(from_fn(move |request, next| {
-                ratelimit::limit(limiter.clone(), request, next)
+                ratelimit::limit(shared.clone(), request, next)
             }));
         }
         router = router.route(spec.path, handler);
@@ -143,7 +143,7 @@ pub fn router(state: AppState) -> Router {
 /// router is built from this table only, and the test of the authorisation matrix walks it.
 #[allow(clippy::too_many_lines)] // one line per route reads best as one list
 pub(crate) fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
-    use StaticPermission::{ManageAccounts, OwnAccount, Public, ReadAudit};
+    use StaticPermission::{ManageAccounts, OwnAccount, Public, ReadAudit, SecondFactorStep};
     let spec = |method: &'static str, path: &'static str, need: StaticPermission| RouteSpec {
         method,
         path,
@@ -202,12 +202,15 @@ pub(crate) fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(account::sso_return),
         ),
         (
-            spec("GET", "/connexion/code", OwnAccount),
+            spec("GET", "/connexion/code", SecondFactorStep),
             get(account::code_page),
         ),
-        (limited("/connexion/code", OwnAccount), post(account::code)),
         (
-            spec("POST", "/deconnexion", OwnAccount),
+            limited("/connexion/code", SecondFactorStep),
+            post(account::code),
+        ),
+        (
+            spec("POST", "/deconnexion", SecondFactorStep),
             post(account::sign_out),
         ),
         (
@@ -245,11 +248,11 @@ pub(crate) fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(account::change_password),
         ),
         (
-            spec("GET", "/compte/double-authentification", OwnAccount),
+            spec("GET", "/compte/double-authentification", SecondFactorStep),
             get(account::totp_setup_page),
         ),
         (
-            limited("/compte/double-authentification", OwnAccount),
+            limited("/compte/double-authentification", SecondFactorStep),
             post(account::totp_setup),
         ),
         (

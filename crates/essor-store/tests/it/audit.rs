@@ -162,38 +162,44 @@ fn seqs(entries: &[AuditEntry]) -> Vec<i64> {
     entries.iter().map(|e| e.seq).collect()
 }
 
+/// Six entries of different actions, actors, objects and times (minutes 1 to 6).
+async fn append_varied(log: &dyn AuditLog) -> Vec<AuditEntry> {
+    let ip = "198.51.100.4".parse().unwrap();
+    let events = [
+        AuditEvent::new(camille(), Action::AUTH_LOGIN, at(1)).from_ip(ip),
+        AuditEvent::new(
+            Actor::account(9, "Inconnu"),
+            Action::AUTH_LOGIN_FAILED,
+            at(2),
+        )
+        .from_ip(ip),
+        AuditEvent::new(camille(), Action::USER_ROLE_CHANGED, at(3))
+            .on(ObjectRef::new("account", "42").unwrap())
+            .before(&json!({"roles": []}))
+            .after(&json!({"roles": ["charge_de_mission"]})),
+        AuditEvent::new(camille(), Action::DOSSIER_DECIDED, at(4))
+            .on(ObjectRef::new("dossier", "2026-001").unwrap())
+            .after(&json!({"decision": "accordé", "amount_cents": 1_500_000})),
+        AuditEvent::new(
+            Actor::System(SystemActor::Import),
+            Action::SNAPSHOT_IMPORTED,
+            at(5),
+        )
+        .on(ObjectRef::new("snapshot", "3").unwrap()),
+        AuditEvent::new(camille(), Action::parse("authz.granted").unwrap(), at(6)),
+    ];
+    let mut appended = Vec::new();
+    for event in &events {
+        appended.push(log.append(event).await.unwrap());
+    }
+    appended
+}
+
 #[tokio::test]
-async fn appended_entries_read_back_exactly_newest_first_and_filtered() {
+async fn appended_entries_read_back_exactly_newest_first() {
     each_audit_log(|ctx| async move {
         let log = ctx.log;
-        let ip = "198.51.100.4".parse().unwrap();
-        let events = [
-            AuditEvent::new(camille(), Action::AUTH_LOGIN, at(1)).from_ip(ip),
-            AuditEvent::new(
-                Actor::account(9, "Inconnu"),
-                Action::AUTH_LOGIN_FAILED,
-                at(2),
-            )
-            .from_ip(ip),
-            AuditEvent::new(camille(), Action::USER_ROLE_CHANGED, at(3))
-                .on(ObjectRef::new("account", "42").unwrap())
-                .before(&json!({"roles": []}))
-                .after(&json!({"roles": ["charge_de_mission"]})),
-            AuditEvent::new(camille(), Action::DOSSIER_DECIDED, at(4))
-                .on(ObjectRef::new("dossier", "2026-001").unwrap())
-                .after(&json!({"decision": "accordé", "amount_cents": 1_500_000})),
-            AuditEvent::new(
-                Actor::System(SystemActor::Import),
-                Action::SNAPSHOT_IMPORTED,
-                at(5),
-            )
-            .on(ObjectRef::new("snapshot", "3").unwrap()),
-            AuditEvent::new(camille(), Action::parse("authz.granted").unwrap(), at(6)),
-        ];
-        let mut appended = Vec::new();
-        for event in &events {
-            appended.push(log.append(event).await.unwrap());
-        }
+        let appended = append_varied(log.as_ref()).await;
         assert_eq!(seqs(&appended), vec![1, 2, 3, 4, 5, 6]);
         assert_eq!(appended[0].prev_hash, GENESIS_HASH);
         assert_eq!(appended[1].prev_hash, appended[0].hash);
@@ -208,6 +214,18 @@ async fn appended_entries_read_back_exactly_newest_first_and_filtered() {
         assert_eq!(all[5].ip.as_deref(), Some("198.51.100.4"));
         assert_eq!(all[2].ip, None);
 
+        let verified = log.verify().await.unwrap().unwrap();
+        assert_eq!(verified.count, 6);
+        assert_eq!(verified.last_hash, appended[5].hash);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn entries_are_filtered_by_action_actor_object_and_period_and_paged() {
+    each_audit_log(|ctx| async move {
+        let log = ctx.log;
+        append_varied(log.as_ref()).await;
         let list = |filter: AuditFilter, page: Page| {
             let log = Arc::clone(&log);
             async move { seqs(&log.list(&filter, page).await.unwrap()) }
@@ -277,10 +295,6 @@ async fn appended_entries_read_back_exactly_newest_first_and_filtered() {
         };
         assert_eq!(list(AuditFilter::default(), next).await, vec![4, 3]);
         assert_eq!(list(by_actor, next).await, vec![4, 3]);
-
-        let verified = log.verify().await.unwrap().unwrap();
-        assert_eq!(verified.count, 6);
-        assert_eq!(verified.last_hash, appended[5].hash);
     })
     .await;
 }

@@ -59,7 +59,7 @@ impl Browser {
         for value in response.headers().get_all(header::SET_COOKIE) {
             let cookie = cookie::Cookie::parse(value.to_str().unwrap().to_owned()).unwrap();
             let expired =
-                cookie.max_age().is_some_and(|a| a.is_zero()) || cookie.value().is_empty();
+                cookie.max_age().is_some_and(cookie::time::Duration::is_zero) || cookie.value().is_empty();
             if expired {
                 self.cookies.remove(cookie.name());
             } else {

@@ -39,6 +39,7 @@ pub async fn seeded_state() -> AppState {
 
 /// Account settings for tests: cheap password hashing (debug builds are slow), links under
 /// `http://essor.test/`.
+#[must_use]
 pub fn account_config(mailer: essor_mail::Mailer) -> essor_web::AccountConfig {
     let site = essor_mail::Site::new(
         essor_mail::PublicUrl::parse("http://essor.test/").unwrap(),
@@ -54,6 +55,7 @@ pub fn account_config(mailer: essor_mail::Mailer) -> essor_web::AccountConfig {
 }
 
 /// A mailer writing into a folder that lives as long as the test process.
+#[must_use]
 pub fn outbox_mailer() -> essor_mail::Mailer {
     let dir = std::env::temp_dir().join(format!("essor-web-tests-outbox-{}", std::process::id()));
     essor_mail::Mailer::outbox(dir, "essor <essor@essor.test>".parse().unwrap())

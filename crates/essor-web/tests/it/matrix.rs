@@ -116,7 +116,7 @@ async fn every_route_answers_each_role_as_the_policy_decides() {
             let method = Method::from_bytes(spec.method.as_bytes()).unwrap();
             let mut cookies = format!("essor_csrf={csrf}");
             if let Some(token) = who.fresh_session(&store).await {
-                cookies.push_str(&format!("; essor_session={token}"));
+                cookies = format!("{cookies}; essor_session={token}");
             }
             let request = Request::builder()
                 .method(method.clone())

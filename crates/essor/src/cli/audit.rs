@@ -26,8 +26,11 @@ pub enum AuditCommand {
     Verify,
     /// Affiche les dernières entrées du journal d’audit, les plus récentes d’abord.
     List {
-        /// Préfixe du code d’action : « auth » pour auth.login, auth.login_failed…
-        #[arg(long, value_name = "PRÉFIXE")]
+        #[arg(
+            long,
+            value_name = "PRÉFIXE",
+            help = "Préfixe du code d’action : « auth » pour auth.login, auth.login_failed…"
+        )]
         action: Option<String>,
         /// Nombre d’entrées affichées (1 000 au plus).
         #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_PAGE)))]

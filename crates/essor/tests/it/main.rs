@@ -2,3 +2,4 @@
 
 mod audit;
 mod killed_import;
+mod user;
