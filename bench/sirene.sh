@@ -256,7 +256,7 @@ table() {
     row "(c) DuckDB panorama, CSV, $THREADS threads" duckdb_csv
     row "(d) DuckDB panorama, Parquet, $THREADS threads" duckdb_parquet
     if ((PARQUET_SUPPORTED)); then
-        row "(d) essor import sirene, Parquet" essor_parquet duckdb_parquet floor_csv
+        row "(d) essor import sirene, Parquet" essor_parquet duckdb_parquet
     else
         echo "| (d) essor Parquet : non pris en charge | — | — | — | — | — |"
     fi

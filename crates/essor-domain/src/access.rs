@@ -326,8 +326,14 @@ mod tests {
             pending.decide(&Permission::ManageAccounts),
             Decision::SecondFactor
         );
-        assert_eq!(pending.decide(&Permission::OwnAccount), Decision::SecondFactor);
-        assert_eq!(pending.decide(&Permission::SecondFactorStep), Decision::Allow);
+        assert_eq!(
+            pending.decide(&Permission::OwnAccount),
+            Decision::SecondFactor
+        );
+        assert_eq!(
+            pending.decide(&Permission::SecondFactorStep),
+            Decision::Allow
+        );
         assert_eq!(pending.decide(&Permission::Public), Decision::Allow);
         // A person who set up the factor without any role is held the same way.
         let mut member = with_roles(&[], SecondFactor::Pending);
@@ -337,7 +343,8 @@ mod tests {
             Decision::SecondFactor
         );
         assert_eq!(
-            with_roles(&[Role::Administrator], SecondFactor::Done).decide(&Permission::ManageAccounts),
+            with_roles(&[Role::Administrator], SecondFactor::Done)
+                .decide(&Permission::ManageAccounts),
             Decision::Allow
         );
         assert!(pending.needs_second_factor());

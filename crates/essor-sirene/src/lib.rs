@@ -23,7 +23,9 @@
 //! INSEE's files, is split on its commas eight bytes at a time and only the fields read on
 //! every row are located (`records.rs`); a line with a quote is parsed by `csv_core`, the
 //! engine of the `csv` crate, with the same dialect; property tests check that both give the
-//! `csv` crate's fields. Per-commune counters are updated in batches, so that the processor
+//! `csv` crate's fields. A Parquet file is read column by column, only the needed columns,
+//! its row groups shared among the threads (`parquet.rs`), into rows the same workers read.
+//! Per-commune counters are updated in batches, so that the processor
 //! overlaps their cache misses (`aggregate.rs`). Memory stays under 1 GiB whatever the size of
 //! the files (770 MB for the whole country, most of it the fact rows).
 
@@ -95,7 +97,8 @@ pub struct Importer {
 }
 
 impl Importer {
-    /// An import of `StockEtablissement` and `StockUniteLegale`, each a CSV or a zip holding one.
+    /// An import of `StockEtablissement` and `StockUniteLegale`, each a CSV, a zip holding one, or
+    /// a Parquet file (recognised by their signatures, whatever their names).
     #[must_use]
     pub fn new(establishments: impl Into<PathBuf>, units: impl Into<PathBuf>) -> Self {
         let threads = std::thread::available_parallelism().map_or(2, usize::from);

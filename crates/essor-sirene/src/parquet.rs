@@ -63,8 +63,7 @@ fn code_width(column: &str) -> usize {
     match column {
         "siren" => 9,
         "siret" => 14,
-        "nic" => 5,
-        "codeCommuneEtablissement" | "codePostalEtablissement" => 5,
+        "nic" | "codeCommuneEtablissement" | "codePostalEtablissement" => 5,
         "categorieJuridiqueUniteLegale" => 4,
         "trancheEffectifsEtablissement" | "trancheEffectifsUniteLegale" => 2,
         _ => 0,
@@ -108,8 +107,49 @@ struct Needed {
     conversion: Conversion,
 }
 
+/// The columns of `wanted` the file has (top-level leaves, by name); an error for a required
+/// one it lacks or a repeated one.
+fn needed_columns(
+    schema: &parquet::schema::types::SchemaDescriptor,
+    wanted: &Wanted,
+    name: &str,
+) -> Result<Vec<Needed>, ImportError> {
+    let mut needed = Vec::new();
+    for column in wanted.names {
+        let found = (0..schema.num_columns()).find(|&leaf| {
+            let descr = schema.column(leaf);
+            descr.path().parts().len() == 1 && descr.name() == *column
+        });
+        let Some(leaf) = found else {
+            if wanted.required.contains(column) {
+                return Err(ImportError::ParquetMissingColumn {
+                    file: name.to_owned(),
+                    column: (*column).to_owned(),
+                    expected: wanted.expected,
+                });
+            }
+            continue;
+        };
+        let descr = schema.column(leaf);
+        if descr.max_rep_level() > 0 {
+            return Err(ImportError::ParquetColumn {
+                file: name.to_owned(),
+                column: (*column).to_owned(),
+                row_group: None,
+                message: "colonne répétée (liste) : une valeur simple est attendue".into(),
+            });
+        }
+        needed.push(Needed {
+            leaf,
+            name: (*column).to_owned(),
+            max_def: descr.max_def_level(),
+            conversion: conversion(&descr, column),
+        });
+    }
+    Ok(needed)
+}
+
 /// Streams a Parquet file through `threads` workers, as [`crate::pipeline::stream`] does a CSV.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn stream<S, W, C>(
     path: &Path,
     threads: usize,
@@ -140,39 +180,7 @@ where
     check_complete(path, &name)?;
     let reader = SerializedFileReader::new(file).map_err(|e| parquet_error(&info, &e))?;
     let metadata = reader.metadata();
-    let schema = metadata.file_metadata().schema_descr();
-    let mut needed = Vec::new();
-    for column in wanted.names {
-        let found = (0..schema.num_columns()).find(|&leaf| {
-            let descr = schema.column(leaf);
-            descr.path().parts().len() == 1 && descr.name() == *column
-        });
-        let Some(leaf) = found else {
-            if wanted.required.contains(column) {
-                return Err(ImportError::ParquetMissingColumn {
-                    file: name,
-                    column: (*column).to_owned(),
-                    expected: wanted.expected,
-                });
-            }
-            continue;
-        };
-        let descr = schema.column(leaf);
-        if descr.max_rep_level() > 0 {
-            return Err(ImportError::ParquetColumn {
-                file: name,
-                column: (*column).to_owned(),
-                row_group: None,
-                message: "colonne répétée (liste) : une valeur simple est attendue".into(),
-            });
-        }
-        needed.push(Needed {
-            leaf,
-            name: (*column).to_owned(),
-            max_def: descr.max_def_level(),
-            conversion: conversion(&descr, column),
-        });
-    }
+    let needed = needed_columns(metadata.file_metadata().schema_descr(), wanted, &name)?;
     let header: Vec<String> = needed.iter().map(|n| n.name.clone()).collect();
     let setup = prepare(&header, &info)?;
     let groups = reader.num_row_groups();
@@ -480,7 +488,10 @@ fn integer(out: &mut Vec<u8>, value: i64, conversion: Conversion) {
         Conversion::Timestamp(per_second) => timestamp(out, value, per_second),
         Conversion::Integer(width) if value >= 0 => {
             let digits = value.to_string();
-            out.extend(std::iter::repeat_n(b'0', width.saturating_sub(digits.len())));
+            out.extend(std::iter::repeat_n(
+                b'0',
+                width.saturating_sub(digits.len()),
+            ));
             out.extend_from_slice(digits.as_bytes());
         }
         _ => out.extend_from_slice(value.to_string().as_bytes()),

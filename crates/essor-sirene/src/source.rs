@@ -1,4 +1,4 @@
-//! Opening a stock file as INSEE publishes it: a CSV, or a `.zip` holding one CSV (recognised
+//! Opening a CSV stock file as INSEE publishes it: a CSV, or a `.zip` holding one CSV (recognised
 //! by its signature, whatever its name). The zip entry is inflated as a stream.
 
 use std::fs::File;

@@ -55,15 +55,38 @@ pub async fn run(settings: Settings) -> Result<()> {
         accounts,
     ))
     .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let purge = tokio::spawn(purge_periodically(
+        Arc::clone(&store),
+        settings.unconfirmed_days,
+    ));
     tracing::info!(%addr, "essor est prêt");
     println!("essor est prêt : http://{addr}");
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("le serveur web s’est arrêté sur une erreur")?;
+    purge.abort();
     tracing::info!("arrêt : connexions terminées, fermeture de la base");
     store.close().await;
     Ok(())
+}
+
+/// Every hour (and at start): expired sessions and links, and accounts never confirmed within
+/// `unconfirmed_days`, are erased (the retention periods of the personal data page).
+async fn purge_periodically(store: Arc<dyn Store>, unconfirmed_days: i64) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        let now = chrono::Utc::now();
+        match store
+            .purge_expired(now, now - chrono::Duration::days(unconfirmed_days))
+            .await
+        {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "données personnelles expirées effacées"),
+            Err(e) => tracing::warn!(error = %e, "effacement des données expirées impossible"),
+        }
+    }
 }
 
 /// Mail, password hashing and single sign-on, from the settings.

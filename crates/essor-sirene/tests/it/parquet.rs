@@ -52,9 +52,8 @@ fn write_parquet(
             Typed::Boolean => format!("OPTIONAL BOOLEAN {column};"),
         })
         .collect();
-    let schema = Arc::new(
-        parse_message_type(&format!("message stock {{ {} }}", fields.join(" "))).unwrap(),
-    );
+    let schema =
+        Arc::new(parse_message_type(&format!("message stock {{ {} }}", fields.join(" "))).unwrap());
     let properties = Arc::new(
         WriterProperties::builder()
             .set_compression(compression)

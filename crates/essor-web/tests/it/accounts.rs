@@ -58,8 +58,10 @@ impl Browser {
         let response = self.app.clone().oneshot(request).await.unwrap();
         for value in response.headers().get_all(header::SET_COOKIE) {
             let cookie = cookie::Cookie::parse(value.to_str().unwrap().to_owned()).unwrap();
-            let expired =
-                cookie.max_age().is_some_and(cookie::time::Duration::is_zero) || cookie.value().is_empty();
+            let expired = cookie
+                .max_age()
+                .is_some_and(cookie::time::Duration::is_zero)
+                || cookie.value().is_empty();
             if expired {
                 self.cookies.remove(cookie.name());
             } else {

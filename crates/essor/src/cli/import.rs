@@ -14,13 +14,13 @@ use crate::observatory::{import_files, is_marked_synthetic};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ImportCommand {
-    /// Importe le stock SIRENE (StockEtablissement et StockUniteLegale, CSV ou zip tels que
-    /// publiés) : un nouvel instantané, visible une fois complet.
+    /// Importe le stock SIRENE (StockEtablissement et StockUniteLegale, CSV, zip ou Parquet tels
+    /// que publiés) : un nouvel instantané, visible une fois complet.
     Sirene {
-        /// Fichier StockEtablissement (CSV, ou zip le contenant).
+        /// Fichier StockEtablissement (CSV, zip le contenant, ou Parquet).
         #[arg(long, value_name = "FICHIER")]
         establishments: PathBuf,
-        /// Fichier StockUniteLegale (CSV, ou zip le contenant).
+        /// Fichier StockUniteLegale (CSV, zip le contenant, ou Parquet).
         #[arg(long, value_name = "FICHIER")]
         units: PathBuf,
         /// Marque l’import comme données synthétiques (automatique pour les fichiers écrits par

@@ -66,7 +66,10 @@ pub async fn run(args: PanoramaArgs, store: &dyn Store) -> Result<()> {
             let start = Instant::now();
             let again = essor_store::observatory::panorama(store, &territory, &snapshot).await?;
             times.push(start.elapsed());
-            anyhow::ensure!(again == panorama, "le panorama a changé d’un calcul à l’autre");
+            anyhow::ensure!(
+                again == panorama,
+                "le panorama a changé d’un calcul à l’autre"
+            );
         }
         times.sort_unstable();
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
