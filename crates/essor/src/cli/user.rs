@@ -29,9 +29,11 @@ pub enum UserCommand {
         /// Adresse électronique du compte.
         #[arg(long, value_name = "ADRESSE")]
         email: String,
-        /// Rôle : charge_de_mission, service_referent, membre_comite ou administrateur
-        /// (répétable ; aucun par défaut).
-        #[arg(long = "role", value_name = "RÔLE")]
+        #[arg(
+            long = "role",
+            value_name = "RÔLE",
+            help = "Rôle : charge_de_mission, service_referent, membre_comite ou administrateur (répétable ; aucun par défaut)."
+        )]
         roles: Vec<String>,
         /// Nom affiché (par défaut, l’adresse).
         #[arg(long, value_name = "NOM")]
@@ -49,7 +51,9 @@ pub enum UserCommand {
     Role {
         /// Adresse électronique du compte.
         email: String,
-        /// Rôles, par exemple « charge_de_mission » ou « administrateur,charge_de_mission ».
+        #[arg(
+            help = "Rôles, par exemple « charge_de_mission » ou « administrateur,charge_de_mission »."
+        )]
         roles: String,
     },
 }
@@ -109,147 +113,161 @@ pub async fn run(cmd: UserCommand, store: &dyn Store) -> Result<()> {
             roles,
             name,
             password_file,
-        } => {
-            let roles = parse_roles(roles.iter().flat_map(|r| r.split(',')))?;
-            let email = email.trim().to_lowercase();
-            if !email.contains('@') || email.contains(char::is_whitespace) {
-                bail!("adresse électronique invalide : « {email} » (attendu : nom@domaine.fr)");
-            }
-            let password = read_password(password_file.as_ref())?;
-            let password = NewPassword::parse(&password, &email)?;
-            let hash = Passwords::new(PasswordParams::default())
-                .and_then(|p| p.hash(&password))
-                .map_err(|e| anyhow::anyhow!("hachage du mot de passe : {e}"))?;
-            let name = name.unwrap_or_else(|| email.clone());
-            let account = match store
-                .create_account(&NewAccount {
-                    email: &email,
-                    display_name: &name,
-                    password_hash: Some(hash.as_str()),
-                    email_verified: true,
-                    roles: &roles,
+        } => add(store, &email, &roles, name, password_file.as_ref()).await,
+        UserCommand::List { format } => list(store, format).await,
+        UserCommand::Role { email, roles } => set_roles(store, &email, &roles).await,
+    }
+}
+
+async fn add(
+    store: &dyn Store,
+    email: &str,
+    roles: &[String],
+    name: Option<String>,
+    password_file: Option<&PathBuf>,
+) -> Result<()> {
+    let roles = parse_roles(roles.iter().flat_map(|r| r.split(',')))?;
+    let email = email.trim().to_lowercase();
+    if !email.contains('@') || email.contains(char::is_whitespace) {
+        bail!("adresse électronique invalide : « {email} » (attendu : nom@domaine.fr)");
+    }
+    let password = read_password(password_file)?;
+    let password = NewPassword::parse(&password, &email)?;
+    let hash = Passwords::new(PasswordParams::default())
+        .and_then(|p| p.hash(&password))
+        .map_err(|e| anyhow::anyhow!("hachage du mot de passe : {e}"))?;
+    let name = name.unwrap_or_else(|| email.clone());
+    let account = match store
+        .create_account(&NewAccount {
+            email: &email,
+            display_name: &name,
+            password_hash: Some(hash.as_str()),
+            email_verified: true,
+            roles: &roles,
+        })
+        .await
+    {
+        Ok(account) => account,
+        Err(AccountError::EmailTaken) => {
+            bail!("un compte existe déjà avec l’adresse « {email} »")
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let codes: Vec<&str> = roles.iter().map(|r| r.code()).collect();
+    record(
+        store,
+        Action::USER_CREATED,
+        account.id,
+        serde_json::json!({ "roles": codes }),
+    )
+    .await?;
+    println!(
+        "Compte n° {} créé pour {email}{}.",
+        account.id,
+        if roles.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", rôles : {}",
+                roles
+                    .iter()
+                    .map(|r| r.label())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    );
+    if roles.iter().any(|r| r.requires_second_factor()) {
+        println!("À la première connexion, la double authentification sera demandée.");
+    }
+    Ok(())
+}
+
+async fn list(store: &dyn Store, format: Format) -> Result<()> {
+    let accounts = store.accounts().await?;
+    match format {
+        Format::Json => {
+            let list: Vec<_> = accounts
+                .iter()
+                .map(|a| {
+                    serde_json::json!({
+                        "numero": a.id,
+                        "adresse_electronique": a.email,
+                        "nom": a.display_name,
+                        "adresse_confirmee": a.is_verified(),
+                        "double_authentification": a.totp_secret.is_some(),
+                        "roles": a.roles.iter().map(|r| r.code()).collect::<Vec<_>>(),
+                        "cree_le": a.created_at.to_rfc3339(),
+                    })
                 })
-                .await
-            {
-                Ok(account) => account,
-                Err(AccountError::EmailTaken) => {
-                    bail!("un compte existe déjà avec l’adresse « {email} »")
-                }
-                Err(e) => return Err(e.into()),
-            };
-            let codes: Vec<&str> = roles.iter().map(|r| r.code()).collect();
-            record(
-                store,
-                Action::USER_CREATED,
-                account.id,
-                serde_json::json!({ "roles": codes }),
-            )
-            .await?;
-            println!(
-                "Compte n° {} créé pour {email}{}.",
-                account.id,
-                if roles.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        ", rôles : {}",
-                        roles
-                            .iter()
-                            .map(|r| r.label())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                }
-            );
-            if roles.iter().any(|r| r.requires_second_factor()) {
-                println!("À la première connexion, la double authentification sera demandée.");
-            }
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&list)?);
         }
-        UserCommand::List { format } => {
-            let accounts = store.accounts().await?;
-            match format {
-                Format::Json => {
-                    let list: Vec<_> = accounts
-                        .iter()
-                        .map(|a| {
-                            serde_json::json!({
-                                "numero": a.id,
-                                "adresse_electronique": a.email,
-                                "nom": a.display_name,
-                                "adresse_confirmee": a.is_verified(),
-                                "double_authentification": a.totp_secret.is_some(),
-                                "roles": a.roles.iter().map(|r| r.code()).collect::<Vec<_>>(),
-                                "cree_le": a.created_at.to_rfc3339(),
-                            })
-                        })
-                        .collect();
-                    println!("{}", serde_json::to_string_pretty(&list)?);
-                }
-                Format::Text => {
-                    if accounts.is_empty() {
-                        println!("Aucun compte.");
-                    }
-                    for a in &accounts {
-                        let roles = if a.roles.is_empty() {
-                            "aucun rôle".to_owned()
-                        } else {
-                            a.roles
-                                .iter()
-                                .map(|r| r.code())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        };
-                        println!(
-                            "{:>5}  {}  {}  créé le {}{}{}",
-                            a.id,
-                            a.email,
-                            roles,
-                            format_date(a.created_at.date_naive()),
-                            if a.is_verified() {
-                                ""
-                            } else {
-                                "  (adresse non confirmée)"
-                            },
-                            if a.totp_secret.is_some() {
-                                "  (double authentification)"
-                            } else {
-                                ""
-                            },
-                        );
-                    }
-                }
+        Format::Text => {
+            if accounts.is_empty() {
+                println!("Aucun compte.");
             }
-        }
-        UserCommand::Role { email, roles } => {
-            let roles = parse_roles(roles.split(','))?;
-            let Some(account) = store.account_by_email(&email).await? else {
-                bail!("aucun compte avec l’adresse « {} »", email.trim());
-            };
-            store.set_roles(account.id, &roles).await?;
-            let before: Vec<&str> = account.roles.iter().map(|r| r.code()).collect();
-            let after: Vec<&str> = roles.iter().map(|r| r.code()).collect();
-            record(
-                store,
-                Action::USER_ROLE_CHANGED,
-                account.id,
-                serde_json::json!({ "avant": before, "apres": after }),
-            )
-            .await?;
-            println!(
-                "Rôles du compte n° {} ({}) : {}. Ses sessions ont été fermées.",
-                account.id,
-                account.email,
-                if roles.is_empty() {
-                    "aucun".to_owned()
+            for a in &accounts {
+                let roles = if a.roles.is_empty() {
+                    "aucun rôle".to_owned()
                 } else {
-                    roles
+                    a.roles
                         .iter()
-                        .map(|r| r.label())
+                        .map(|r| r.code())
                         .collect::<Vec<_>>()
                         .join(", ")
-                }
-            );
+                };
+                println!(
+                    "{:>5}  {}  {}  créé le {}{}{}",
+                    a.id,
+                    a.email,
+                    roles,
+                    format_date(a.created_at.date_naive()),
+                    if a.is_verified() {
+                        ""
+                    } else {
+                        "  (adresse non confirmée)"
+                    },
+                    if a.totp_secret.is_some() {
+                        "  (double authentification)"
+                    } else {
+                        ""
+                    },
+                );
+            }
         }
     }
+    Ok(())
+}
+
+async fn set_roles(store: &dyn Store, email: &str, roles: &str) -> Result<()> {
+    let roles = parse_roles(roles.split(','))?;
+    let Some(account) = store.account_by_email(email).await? else {
+        bail!("aucun compte avec l’adresse « {} »", email.trim());
+    };
+    store.set_roles(account.id, &roles).await?;
+    let before: Vec<&str> = account.roles.iter().map(|r| r.code()).collect();
+    let after: Vec<&str> = roles.iter().map(|r| r.code()).collect();
+    record(
+        store,
+        Action::USER_ROLE_CHANGED,
+        account.id,
+        serde_json::json!({ "avant": before, "apres": after }),
+    )
+    .await?;
+    println!(
+        "Rôles du compte n° {} ({}) : {}. Ses sessions ont été fermées.",
+        account.id,
+        account.email,
+        if roles.is_empty() {
+            "aucun".to_owned()
+        } else {
+            roles
+                .iter()
+                .map(|r| r.label())
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    );
     Ok(())
 }

@@ -21,6 +21,7 @@ fn text(bytes: &[u8]) -> String {
 }
 
 #[test]
+#[allow(clippy::too_many_lines)] // one operator scenario, step by step
 fn accounts_are_created_listed_and_given_roles_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let password = dir.path().join("mot-de-passe");
