@@ -889,25 +889,12 @@ macro_rules! impl_accounts {
             }
 
             async fn delete_account(&self, id: i64) -> $crate::Result<bool> {
-                let mut tx = self.pool.begin().await?;
-                for table in [
-                    "sessions",
-                    "account_tokens",
-                    "recovery_codes",
-                    "oidc_identities",
-                    "memberships",
-                    "account_roles",
-                ] {
-                    sqlx::query(&format!("DELETE FROM {table} WHERE account_id = $1"))
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
-                }
+                // Sessions, tokens, codes, identities, memberships and roles go with the account
+                // (ON DELETE CASCADE; SQLite runs with foreign keys enforced).
                 let done = sqlx::query("DELETE FROM accounts WHERE id = $1")
                     .bind(id)
-                    .execute(&mut *tx)
+                    .execute(&self.pool)
                     .await?;
-                tx.commit().await?;
                 Ok(done.rows_affected() > 0)
             }
 
@@ -952,19 +939,6 @@ macro_rules! impl_accounts {
                 .await?;
                 for (id, created_at) in unconfirmed {
                     if created_at < unconfirmed_before {
-                        for table in [
-                            "sessions",
-                            "account_tokens",
-                            "recovery_codes",
-                            "oidc_identities",
-                            "memberships",
-                            "account_roles",
-                        ] {
-                            sqlx::query(&format!("DELETE FROM {table} WHERE account_id = $1"))
-                                .bind(id)
-                                .execute(&mut *tx)
-                                .await?;
-                        }
                         removed += sqlx::query("DELETE FROM accounts WHERE id = $1")
                             .bind(id)
                             .execute(&mut *tx)

@@ -247,34 +247,31 @@ async fn send(state: &AppState, to: &str, name: &str, mail: Result<Mail, essor_m
     }
 }
 
-async fn start_session(
+/// Whether signing in to this account asks for the second factor: its roles require one, or the
+/// person set one up.
+fn second_factor_due(account: &Account) -> bool {
+    account.roles.iter().any(|r| r.requires_second_factor()) || account.totp_secret.is_some()
+}
+
+/// Opens a session in the given second-factor state; returns its cookie.
+async fn open_session(
     state: &AppState,
-    account: &Account,
-    previous: Option<&str>,
+    account: i64,
+    second_factor: SecondFactor,
 ) -> Result<HeaderValue, AppError> {
-    if let Some(previous) = previous {
-        state.store.delete_session(previous).await?;
-    }
     let (token, hash) = Token::generate();
     let now = Utc::now();
-    let principal_roles_need = account.roles.iter().any(|r| r.requires_second_factor());
-    let second_factor = if principal_roles_need || account.totp_secret.is_some() {
-        SecondFactor::Pending
-    } else {
-        SecondFactor::NotRequired
-    };
     let hours = state.accounts.session_hours;
     state
         .store
         .create_session(
             &hash.to_hex(),
-            account.id,
+            account,
             second_factor,
             now,
             now + Duration::hours(hours),
         )
         .await?;
-    state.store.record_login(account.id, now).await?;
     Ok(cookies::set(
         cookies::SESSION,
         token.as_str(),
@@ -283,11 +280,29 @@ async fn start_session(
     ))
 }
 
+/// Signs in: the previous session of the browser ends, a new one starts (waiting for the second
+/// factor when it is due).
+async fn start_session(
+    state: &AppState,
+    account: &Account,
+    previous: Option<&str>,
+) -> Result<HeaderValue, AppError> {
+    if let Some(previous) = previous {
+        state.store.delete_session(previous).await?;
+    }
+    let second_factor = if second_factor_due(account) {
+        SecondFactor::Pending
+    } else {
+        SecondFactor::NotRequired
+    };
+    let cookie = open_session(state, account.id, second_factor).await?;
+    state.store.record_login(account.id, Utc::now()).await?;
+    Ok(cookie)
+}
+
 /// Where to go once signed in: the second factor first when the session waits for it.
 fn after_sign_in(account: &Account, next: &str) -> String {
-    let needs =
-        account.roles.iter().any(|r| r.requires_second_factor()) || account.totp_secret.is_some();
-    if needs {
+    if second_factor_due(account) {
         format!(
             "/connexion/code?suite={}",
             percent_encoding::utf8_percent_encode(next, percent_encoding::NON_ALPHANUMERIC)
@@ -1100,23 +1115,11 @@ pub(crate) async fn change_password(
         .set_password(account.id, hash.as_str())
         .await
         .map_err(account_error)?;
-    let (token, new_hash) = Token::generate();
-    let now = Utc::now();
     let second_factor = user
         .principal
         .second_factor
         .unwrap_or(SecondFactor::NotRequired);
-    let hours = state.accounts.session_hours;
-    state
-        .store
-        .create_session(
-            &new_hash.to_hex(),
-            account.id,
-            second_factor,
-            now,
-            now + Duration::hours(hours),
-        )
-        .await?;
+    let cookie = open_session(&state, account.id, second_factor).await?;
     audit::record(
         &state,
         Actor::Account(account.id),
@@ -1127,12 +1130,7 @@ pub(crate) async fn change_password(
     )
     .await;
     password_changed_mail(&state, &account).await;
-    let cookie = cookies::set(
-        cookies::SESSION,
-        token.as_str(),
-        Some(hours * 3600),
-        state.accounts.secure_cookies,
-    );
+
     Ok(with_cookies(
         Redirect::to("/compte?fait=mot-de-passe").into_response(),
         [cookie],
