@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod audit;
 mod common;
+pub mod directory;
 mod fact_blocks;
 pub mod observatory;
 mod postgres;
@@ -227,7 +228,9 @@ pub struct MigrationInfo {
 
 /// Everything essor keeps, in domain terms.
 #[async_trait]
-pub trait Store: accounts::Accounts + audit::AuditLog + Send + Sync + 'static {
+pub trait Store:
+    accounts::Accounts + audit::AuditLog + directory::Directory + Send + Sync + 'static
+{
     fn backend(&self) -> Backend;
 
     /// The migrations this build knows, in order.

@@ -32,3 +32,4 @@ impl PostgresStore {
 impl_store!(PostgresStore, Backend::Postgres);
 crate::audit::impl_audit_log!(PostgresStore, sqlx::Postgres);
 impl_accounts!(PostgresStore);
+crate::directory::impl_directory!(PostgresStore);

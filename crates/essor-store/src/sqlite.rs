@@ -67,3 +67,4 @@ impl SqliteStore {
 impl_store!(SqliteStore, Backend::Sqlite);
 crate::audit::impl_audit_log!(SqliteStore, sqlx::Sqlite);
 impl_accounts!(SqliteStore);
+crate::directory::impl_directory!(SqliteStore);

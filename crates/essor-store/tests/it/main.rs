@@ -6,6 +6,7 @@ mod harness;
 
 mod accounts;
 mod audit;
+mod directory;
 mod migrations;
 mod plans;
 mod snapshots;

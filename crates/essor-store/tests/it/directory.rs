@@ -1,0 +1,303 @@
+use chrono::Utc;
+use essor_domain::Siren;
+use essor_domain::actor::{Offer, Profile};
+use essor_store::accounts::NewAccount;
+use essor_store::directory::{Author, ClaimStatus};
+use essor_store::{EstablishmentRow, NewSnapshot, Store};
+
+use crate::harness::each_store;
+
+fn establishment(siret: &str, commune: &str) -> EstablishmentRow {
+    EstablishmentRow {
+        siret: siret.to_owned(),
+        siren: siret[..9].to_owned(),
+        commune: commune.to_owned(),
+        active: true,
+        record: format!("{{\"siret\":\"{siret}\"}}"),
+    }
+}
+
+async fn account(store: &dyn Store, email: &str) -> i64 {
+    store
+        .create_account(&NewAccount {
+            email,
+            display_name: "Camille Martin",
+            password_hash: None,
+            email_verified: true,
+            roles: &[],
+        })
+        .await
+        .unwrap()
+        .id
+}
+
+fn profile(description: &str) -> Profile {
+    Profile {
+        description: description.to_owned(),
+        offers: vec![Offer {
+            title: "Réparation de vélos".to_owned(),
+            themes: vec!["mobilites".to_owned()],
+            ..Offer::default()
+        }],
+        ..Profile::default()
+    }
+}
+
+#[tokio::test]
+async fn establishments_are_found_by_siret_and_by_structure() {
+    each_store(|store| async move {
+        let rows = [
+            establishment("20004071500019", "38185"),
+            establishment("20004071500027", "38151"),
+            establishment("35600000000048", "38185"),
+        ];
+        let report = serde_json::json!({});
+        let saved = store
+            .save_snapshot(&NewSnapshot {
+                establishments_file: "e.csv",
+                units_file: "u.csv",
+                synthetic: true,
+                report: &report,
+                facts: &[],
+                establishments: &rows,
+            })
+            .await
+            .unwrap();
+        let found = store
+            .establishment(saved.id, "20004071500027")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found, rows[1]);
+        assert!(
+            store
+                .establishment(saved.id, "20004071500035")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            store
+                .establishment(saved.id + 1, "20004071500027")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let same = store
+            .establishments_of_siren(saved.id, "200040715")
+            .await
+            .unwrap();
+        assert_eq!(same, rows[..2].to_vec());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn profiles_keep_every_revision_and_publish_the_last() {
+    each_store(|store| async move {
+        let member = account(store.as_ref(), "membre@ressourcerie.org").await;
+        let staff = account(store.as_ref(), "agent@metropole.fr").await;
+        assert!(store.profile("20004071500019").await.unwrap().is_none());
+        let first = store
+            .save_profile(
+                "20004071500019",
+                "200040715",
+                &profile("Première version"),
+                Author {
+                    account: Some(member),
+                    staff: false,
+                },
+                None,
+            )
+            .await
+            .unwrap();
+        let second = store
+            .save_profile(
+                "20004071500019",
+                "200040715",
+                &profile("Deuxième version"),
+                Author {
+                    account: Some(member),
+                    staff: false,
+                },
+                None,
+            )
+            .await
+            .unwrap();
+        assert!(second.revision > first.revision);
+        let published = store.profile("20004071500019").await.unwrap().unwrap();
+        assert_eq!(published.profile, profile("Deuxième version"));
+        assert_eq!(published.revision, second.revision);
+        assert_eq!(store.profiles().await.unwrap().len(), 1);
+
+        let history = store.profile_revisions("20004071500019").await.unwrap();
+        assert_eq!(history.len(), 2);
+        assert_eq!(history[0].id, second.revision, "newest first");
+        assert_eq!(history[1].profile.description, "Première version");
+        assert_eq!(history[1].author, Some(member));
+        assert!(!history[1].by_staff);
+
+        let to_review = store.unreviewed_revisions().await.unwrap();
+        assert_eq!(to_review.len(), 2);
+        // Reviewing the last revision settles the earlier ones of the same actor.
+        let reviewed = store
+            .mark_reviewed(second.revision, staff, Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(reviewed, 2);
+        assert!(store.unreviewed_revisions().await.unwrap().is_empty());
+
+        // A staff revert publishes an earlier content, born reviewed, pointing at what it restores.
+        let reverted = store
+            .save_profile(
+                "20004071500019",
+                "200040715",
+                &history[1].profile,
+                Author {
+                    account: Some(staff),
+                    staff: true,
+                },
+                Some(first.revision),
+            )
+            .await
+            .unwrap();
+        let revision = store
+            .profile_revision(reverted.revision)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(revision.restores, Some(first.revision));
+        assert_eq!(revision.reviewed_by, Some(staff));
+        assert!(store.unreviewed_revisions().await.unwrap().is_empty());
+        assert_eq!(
+            store
+                .profile("20004071500019")
+                .await
+                .unwrap()
+                .unwrap()
+                .profile
+                .description,
+            "Première version"
+        );
+
+        // Deleting the author's account keeps the history, without the author.
+        store.delete_account(member).await.unwrap();
+        let history = store.profile_revisions("20004071500019").await.unwrap();
+        assert_eq!(history.len(), 3);
+        assert_eq!(history[2].author, None);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_approved_claim_makes_the_account_a_member() {
+    each_store(|store| async move {
+        let claimant = account(store.as_ref(), "marie@ressourcerie.org").await;
+        let other = account(store.as_ref(), "paul@gmail.com").await;
+        let staff = account(store.as_ref(), "agent@metropole.fr").await;
+        let siren = Siren::parse("200040715").unwrap();
+
+        let immediate = store
+            .create_claim(
+                "20004071500019",
+                "200040715",
+                claimant,
+                "",
+                ClaimStatus::Approved,
+            )
+            .await
+            .unwrap();
+        assert_eq!(immediate.status, ClaimStatus::Approved);
+        assert!(immediate.decided_at.is_some());
+        let memberships = store.memberships(claimant).await.unwrap();
+        assert_eq!(memberships.len(), 1);
+        assert_eq!(memberships[0].siren, siren);
+
+        let pending = store
+            .create_claim(
+                "20004071500019",
+                "200040715",
+                other,
+                "Je suis la trésorière.",
+                ClaimStatus::Pending,
+            )
+            .await
+            .unwrap();
+        assert!(store.memberships(other).await.unwrap().is_empty());
+        assert_eq!(
+            store.claims(Some(ClaimStatus::Pending)).await.unwrap(),
+            vec![pending.clone()]
+        );
+        assert_eq!(store.claims(None).await.unwrap().len(), 2);
+        assert_eq!(
+            store.claims_of_account(other).await.unwrap(),
+            vec![pending.clone()]
+        );
+
+        let rejected = store
+            .decide_claim(
+                pending.id,
+                false,
+                staff,
+                "Adresse sans lien avec la structure",
+                Utc::now(),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(rejected.status, ClaimStatus::Rejected);
+        assert_eq!(rejected.decided_by, Some(staff));
+        assert!(store.memberships(other).await.unwrap().is_empty());
+        // A decided claim is not decided twice.
+        assert!(
+            store
+                .decide_claim(pending.id, true, staff, "", Utc::now())
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        let again = store
+            .create_claim(
+                "20004071500019",
+                "200040715",
+                other,
+                "",
+                ClaimStatus::Pending,
+            )
+            .await
+            .unwrap();
+        let approved = store
+            .decide_claim(again.id, true, staff, "", Utc::now())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(approved.status, ClaimStatus::Approved);
+        assert_eq!(store.memberships(other).await.unwrap()[0].siren, siren);
+
+        // Claims go with the account.
+        store.delete_account(other).await.unwrap();
+        assert!(store.claims_of_account(other).await.unwrap().is_empty());
+        assert_eq!(store.claims(None).await.unwrap().len(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn images_are_stored_and_removed() {
+    each_store(|store| async move {
+        let bytes = vec![0x89, b'P', b'N', b'G', 0, 1, 2, 255];
+        let id = store
+            .save_media("20004071500019", "image/png", 640, 480, &bytes)
+            .await
+            .unwrap();
+        let media = store.media(id).await.unwrap().unwrap();
+        assert_eq!(media.bytes, bytes);
+        assert_eq!((media.width, media.height), (640, 480));
+        assert_eq!(media.content_type, "image/png");
+        assert!(store.delete_media(id).await.unwrap());
+        assert!(!store.delete_media(id).await.unwrap());
+        assert!(store.media(id).await.unwrap().is_none());
+    })
+    .await;
+}
