@@ -26,7 +26,7 @@ pub fn display_name(record: &EstablishmentRecord) -> String {
         .or(record.acronym.as_deref())
         .map_or_else(
             || "Établissement (nom non diffusé)".to_owned(),
-            |name| readable_case(name),
+            readable_case,
         )
 }
 
@@ -44,6 +44,11 @@ pub fn distinct_sign(record: &EstablishmentRecord) -> Option<String> {
     Some(readable_case(sign))
 }
 
+/// Words left in lower case inside a name.
+const SMALL_WORDS: [&str; 14] = [
+    "de", "du", "des", "la", "le", "les", "et", "a", "à", "au", "aux", "en", "pour", "sur",
+];
+
 /// INSEE writes most names in capitals; pages show them as written unless they are all capitals,
 /// in which case words get an initial capital (`ASSOCIATION DE LA RESSOURCERIE` → `Association
 /// de la Ressourcerie`), keeping short all-capital words that look like acronyms.
@@ -53,16 +58,13 @@ pub fn readable_case(name: &str) -> String {
     if has_lower {
         return name.trim().to_owned();
     }
-    const SMALL: [&str; 14] = [
-        "de", "du", "des", "la", "le", "les", "et", "a", "à", "au", "aux", "en", "pour", "sur",
-    ];
     let mut out = String::with_capacity(name.len());
     for (i, word) in name.split_whitespace().enumerate() {
         if i > 0 {
             out.push(' ');
         }
         let lower = word.to_lowercase();
-        if i > 0 && SMALL.contains(&lower.as_str()) {
+        if i > 0 && SMALL_WORDS.contains(&lower.as_str()) {
             out.push_str(&lower);
         } else if let Some((head, tail)) = lower.split_once('\'') {
             // D'AIDE → d'Aide; L'ENFANCE → l'Enfance
@@ -73,10 +75,7 @@ pub fn readable_case(name: &str) -> String {
             }
             out.push('\'');
             out.push_str(&capitalise(tail));
-        } else if word.chars().count() <= 4
-            && word.chars().all(|c| c.is_ascii_uppercase())
-            && !is_common_word(&lower)
-        {
+        } else if is_acronym(word) {
             out.push_str(word);
         } else {
             out.push_str(&capitalise(&lower));
@@ -85,12 +84,69 @@ pub fn readable_case(name: &str) -> String {
     out
 }
 
-fn is_common_word(word: &str) -> bool {
-    const WORDS: [&str; 16] = [
-        "club", "union", "est", "nord", "sud", "bio", "vie", "art", "arts", "jeu", "jeux", "cafe",
-        "pain", "bois", "terre", "eau",
+/// Words of an address left in lower case.
+const ADDRESS_LOWER_WORDS: [&str; 24] = [
+    "de",
+    "du",
+    "des",
+    "la",
+    "le",
+    "les",
+    "et",
+    "a",
+    "à",
+    "au",
+    "aux",
+    "en",
+    "sur",
+    "bis",
+    "ter",
+    "rue",
+    "avenue",
+    "boulevard",
+    "place",
+    "chemin",
+    "route",
+    "impasse",
+    "allee",
+    "allée",
+];
+
+/// An address as INSEE writes it (`3 RUE DES ARTS`) in ordinary case (`3 rue des Arts`): street
+/// types and small words in lower case, names capitalised.
+#[must_use]
+pub fn readable_address(address: &str) -> String {
+    if address.chars().any(char::is_lowercase) {
+        return address.trim().to_owned();
+    }
+    address
+        .split_whitespace()
+        .map(|word| {
+            let lower = word.to_lowercase();
+            if ADDRESS_LOWER_WORDS.contains(&lower.as_str())
+                || lower.chars().all(|c| !c.is_alphabetic())
+            {
+                lower
+            } else if let Some((head, tail)) = lower.split_once('\'') {
+                format!("{head}'{}", capitalise(tail))
+            } else {
+                capitalise(&lower)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Whether an all-capital word reads as an acronym: a legal form or a known network, or a word
+/// without vowels (`MJC`).
+fn is_acronym(word: &str) -> bool {
+    const KNOWN: [&str; 24] = [
+        "SCOP", "SCIC", "SARL", "SAS", "SA", "ARL", "EURL", "SCI", "ESS", "ESAT", "EHPAD", "AMAP",
+        "ADMR", "CCAS", "CAF", "UDAF", "ADIE", "SIAE", "GEIQ", "CUMA", "MJC", "AI", "EI", "ACI",
     ];
-    WORDS.contains(&word)
+    KNOWN.contains(&word)
+        || (word.chars().all(|c| c.is_ascii_uppercase())
+            && !word.chars().any(|c| "AEIOUY".contains(c)))
 }
 
 fn capitalise(word: &str) -> String {
@@ -547,7 +603,9 @@ mod tests {
             readable_case("ASSOCIATION D'AIDE A DOMICILE"),
             "Association d'Aide a Domicile"
         );
-        assert_eq!(readable_case("SCOP ARL GAIA"), "SCOP ARL GAIA");
+        assert_eq!(readable_case("SCOP ARL GAIA"), "SCOP ARL Gaia");
+        assert_eq!(readable_case("LES AMIS DU VÉLO"), "Les Amis du Vélo");
+        assert_eq!(readable_case("MJC DES ALLOBROGES"), "MJC des Allobroges");
         assert_eq!(readable_case("Les Amis du Vélo"), "Les Amis du Vélo");
         r.name = None;
         assert_eq!(display_name(&r), "La Recyclerie");
@@ -558,6 +616,17 @@ mod tests {
             display_name(&r),
             "Entrepreneur individuel (identité non diffusée)"
         );
+    }
+
+    #[test]
+    fn addresses_read_naturally() {
+        assert_eq!(readable_address("3 RUE DES ARTS"), "3 rue des Arts");
+        assert_eq!(
+            readable_address("12 BIS AVENUE JEAN JAURES"),
+            "12 bis avenue Jean Jaures"
+        );
+        assert_eq!(readable_address("PLACE DE L'ÉGLISE"), "place de l'Église");
+        assert_eq!(readable_address("2 Rue Lesdiguières"), "2 Rue Lesdiguières");
     }
 
     #[test]

@@ -4,10 +4,12 @@
 //! `parse`; errors name the broken rule in French, since they reach users as they are.
 
 pub mod access;
+pub mod actor;
 pub mod audit;
 pub mod dates;
 pub mod ess;
 pub mod establishment;
+pub mod geo;
 pub mod ids;
 pub mod money;
 pub mod panorama;

@@ -2,6 +2,9 @@
 //! structures write (every revision kept, the current one published at once), claims of actors
 //! by accounts, and the images of profiles.
 
+// SIRET and SIREN are the registers' own names, however alike they look.
+#![allow(clippy::similar_names)]
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use essor_domain::actor::Profile;
@@ -126,6 +129,11 @@ pub trait Directory: Send + Sync {
     async fn profile(&self, siret: &str) -> Result<Option<StoredProfile>>;
     /// Every published profile (to build the search index).
     async fn profiles(&self) -> Result<Vec<StoredProfile>>;
+    /// The profiles published by a revision later than `revision`, to follow changes made by
+    /// another process.
+    async fn profiles_since(&self, revision: i64) -> Result<Vec<StoredProfile>>;
+    /// The last revision published, if any.
+    async fn latest_profile_revision(&self) -> Result<Option<i64>>;
     /// Writes a revision and publishes it, in one transaction. Staff revisions are born reviewed.
     async fn save_profile(
         &self,
@@ -335,6 +343,30 @@ macro_rules! impl_directory {
                 rows.into_iter()
                     .map($crate::directory::profile_from_row)
                     .collect()
+            }
+
+            async fn profiles_since(
+                &self,
+                revision: i64,
+            ) -> $crate::Result<Vec<$crate::directory::StoredProfile>> {
+                let rows: Vec<$crate::directory::ProfileRow> = sqlx::query_as(
+                    "SELECT siret, siren, profile, revision_id, updated_at FROM actor_profiles \
+                     WHERE revision_id > $1 ORDER BY revision_id",
+                )
+                .bind(revision)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map($crate::directory::profile_from_row)
+                    .collect()
+            }
+
+            async fn latest_profile_revision(&self) -> $crate::Result<Option<i64>> {
+                let (latest,): (Option<i64>,) =
+                    sqlx::query_as("SELECT MAX(revision_id) FROM actor_profiles")
+                        .fetch_one(&self.pool)
+                        .await?;
+                Ok(latest)
             }
 
             async fn save_profile(

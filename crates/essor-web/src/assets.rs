@@ -26,6 +26,64 @@ const ASSETS: &[Asset] = &[
         content_type: "image/svg+xml",
         body: include_bytes!("../assets/favicon.svg"),
     },
+    // The directory's live search (the page works without it).
+    Asset {
+        name: "actors-search.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../assets/actors-search.js"),
+    },
+    // The map of the directory of actors: Leaflet 1.9.4 (BSD-2-Clause, assets/LICENSE-leaflet),
+    // vendored from npm's `leaflet` package with flattened image names, and essor's own script.
+    Asset {
+        name: "actors-map.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_bytes!("../assets/actors-map.css"),
+    },
+    Asset {
+        name: "actors-map.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../assets/actors-map.js"),
+    },
+    Asset {
+        name: "leaflet.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_bytes!("../assets/leaflet.css"),
+    },
+    Asset {
+        name: "leaflet.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../assets/leaflet.js"),
+    },
+    Asset {
+        name: "leaflet-layers.png",
+        content_type: "image/png",
+        body: include_bytes!("../assets/leaflet-layers.png"),
+    },
+    Asset {
+        name: "leaflet-layers-2x.png",
+        content_type: "image/png",
+        body: include_bytes!("../assets/leaflet-layers-2x.png"),
+    },
+    Asset {
+        name: "leaflet-marker-icon.png",
+        content_type: "image/png",
+        body: include_bytes!("../assets/leaflet-marker-icon.png"),
+    },
+    Asset {
+        name: "leaflet-marker-icon-2x.png",
+        content_type: "image/png",
+        body: include_bytes!("../assets/leaflet-marker-icon-2x.png"),
+    },
+    Asset {
+        name: "leaflet-marker-shadow.png",
+        content_type: "image/png",
+        body: include_bytes!("../assets/leaflet-marker-shadow.png"),
+    },
+    Asset {
+        name: "LICENSE-leaflet",
+        content_type: "text/plain; charset=utf-8",
+        body: include_bytes!("../assets/LICENSE-leaflet"),
+    },
 ];
 
 /// FNV-1a: a stable fingerprint of the content, enough to bust caches.
@@ -77,4 +135,60 @@ pub(crate) async fn serve(Path(name): Path<String>, headers: HeaderMap) -> Respo
         asset.body,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn served(name: &str) -> bool {
+        ASSETS.iter().any(|a| a.name == name)
+    }
+
+    #[test]
+    fn every_file_a_style_sheet_refers_to_is_served_from_the_same_folder() {
+        for sheet in ASSETS
+            .iter()
+            .filter(|a| a.content_type.starts_with("text/css"))
+        {
+            let text = std::str::from_utf8(sheet.body).unwrap();
+            for reference in text.split("url(").skip(1) {
+                let target = reference[..reference.find(')').unwrap()].trim_matches(['"', '\'']);
+                if target.starts_with('#') || target.starts_with("data:") {
+                    continue;
+                }
+                assert!(served(target), "{} refers to {target}", sheet.name);
+            }
+        }
+    }
+
+    #[test]
+    fn every_asset_has_the_content_type_of_its_extension() {
+        for asset in ASSETS {
+            let expected = match asset.name.rsplit_once('.').map(|(_, ext)| ext) {
+                Some("css") => "text/css; charset=utf-8",
+                Some("js") => "text/javascript; charset=utf-8",
+                Some("png") => "image/png",
+                Some("svg") => "image/svg+xml",
+                _ => "text/plain; charset=utf-8",
+            };
+            assert_eq!(asset.content_type, expected, "{}", asset.name);
+        }
+    }
+
+    #[test]
+    fn leaflet_is_served_with_its_licence() {
+        let script = ASSETS.iter().find(|a| a.name == "leaflet.js").unwrap();
+        assert!(
+            std::str::from_utf8(&script.body[..200])
+                .unwrap()
+                .contains("Leaflet 1.9.4")
+        );
+        let licence = ASSETS.iter().find(|a| a.name == "LICENSE-leaflet").unwrap();
+        assert!(
+            std::str::from_utf8(licence.body)
+                .unwrap()
+                .starts_with("BSD 2-Clause License")
+        );
+    }
 }

@@ -15,6 +15,7 @@ const NAVIGATION: &[(&str, &str)] = &[
     ("/plan", "Le plan"),
     ("/instances", "Instances"),
     ("/partenaires", "Partenaires"),
+    ("/acteurs", "Annuaire"),
     ("/observatoire", "Observatoire"),
     ("/territoire", "Territoire"),
 ];

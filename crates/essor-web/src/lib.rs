@@ -3,14 +3,18 @@
 //! [`router`] is what `essor serve` runs and what the tests call through `oneshot`. Pages are
 //! rendered on the server from askama templates (auto-escaped) and work without JavaScript.
 
+#![recursion_limit = "256"]
+
 pub mod access;
 pub mod account;
+mod actors;
 mod admin;
 mod assets;
 mod audit;
 mod charts;
 mod cookies;
 mod csrf;
+pub mod directory;
 mod error;
 mod layout;
 mod map;
@@ -47,6 +51,19 @@ pub struct AppState {
     pub accounts: Arc<AccountConfig>,
     pub limiter: ratelimit::Limiter,
     site: Arc<site::SiteCache>,
+    /// The directory's actors and search index.
+    pub catalogue: Arc<directory::Catalogue>,
+    pub map: Arc<MapSettings>,
+}
+
+/// The background of the directory's map.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MapSettings {
+    /// A tile server's URL template (`https://tiles.example.fr/{z}/{x}/{y}.png`); without one
+    /// the map draws the communes' contours only.
+    pub tiles_url: Option<String>,
+    /// The tiles' attribution, shown on the map.
+    pub attribution: String,
 }
 
 impl AppState {
@@ -62,7 +79,39 @@ impl AppState {
             accounts: Arc::new(accounts),
             limiter: ratelimit::Limiter::default(),
             site: Arc::default(),
+            catalogue: Arc::new(directory::Catalogue::in_memory()),
+            map: Arc::default(),
         }
+    }
+
+    /// Replaces the directory's catalogue (the server keeps its index in the data folder).
+    #[must_use]
+    pub fn with_catalogue(mut self, catalogue: directory::Catalogue) -> Self {
+        self.catalogue = Arc::new(catalogue);
+        self
+    }
+
+    #[must_use]
+    pub fn with_map(mut self, map: MapSettings) -> Self {
+        self.map = Arc::new(map);
+        self
+    }
+
+    /// Brings the directory up to date with the store now (at start, after an import or a
+    /// profile change made by this process).
+    pub async fn refresh_directory(&self) -> Result<(), AppError> {
+        let context = self
+            .site
+            .context(self.store.as_ref(), self.referential)
+            .await?;
+        self.catalogue
+            .refresh(
+                self.store.as_ref(),
+                self.referential,
+                &context.territory,
+                true,
+            )
+            .await
     }
 
     /// Replaces the rate limiter (tests use a tight one).
@@ -86,6 +135,30 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:;
      style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; \
      form-action 'self'; frame-ancestors 'none'";
 
+/// The policy of the embeddable widget, the only page other sites may frame.
+pub(crate) const FRAMEABLE_CONTENT_SECURITY_POLICY: &str = "default-src 'self'; \
+     img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; \
+     base-uri 'self'; form-action 'self'; frame-ancestors *";
+
+/// `X-Frame-Options: DENY` on every response, except those whose policy lets others frame them.
+async fn frame_options(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let mut response = next.run(request).await;
+    let frameable = response
+        .headers()
+        .get(header::CONTENT_SECURITY_POLICY)
+        .is_some_and(|v| v.as_bytes().ends_with(b"frame-ancestors *"));
+    if !frameable {
+        response.headers_mut().insert(
+            HeaderName::from_static("x-frame-options"),
+            HeaderValue::from_static("DENY"),
+        );
+    }
+    response
+}
+
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     let security_headers = ServiceBuilder::new()
@@ -101,10 +174,7 @@ pub fn router(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("strict-origin-when-cross-origin"),
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            HeaderName::from_static("x-frame-options"),
-            HeaderValue::from_static("DENY"),
-        ));
+        .layer(from_fn(frame_options));
 
     let mut router = Router::new();
     for (spec, handler) in route_table() {
@@ -184,6 +254,42 @@ pub(crate) fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (
             spec("GET", "/api/v1/panorama", Public),
             get(observatory::api),
+        ),
+        // Directory
+        (spec("GET", "/acteurs", Public), get(actors::search_page)),
+        (spec("GET", "/acteurs/carte", Public), get(actors::map_page)),
+        (
+            spec("GET", "/acteurs/carte.geojson", Public),
+            get(actors::map_points),
+        ),
+        (
+            spec("GET", "/acteurs/{siret}", Public),
+            get(actors::actor_page),
+        ),
+        (
+            spec("GET", "/territoire/communes.geojson", Public),
+            get(actors::contours),
+        ),
+        (spec("GET", "/widget/acteurs", Public), get(actors::widget)),
+        (
+            spec("GET", "/api/v1/acteurs", Public),
+            get(actors::api_search),
+        ),
+        (
+            spec("GET", "/api/v1/acteurs/{siret}", Public),
+            get(actors::api_actor),
+        ),
+        (
+            spec("GET", "/api/openapi.json", Public),
+            get(actors::openapi),
+        ),
+        (
+            spec("GET", "/opendata/acteurs.csv", Public),
+            get(actors::export_csv),
+        ),
+        (
+            spec("GET", "/opendata/acteurs.json", Public),
+            get(actors::export_json),
         ),
         (spec("GET", "/healthz", Public), get(healthz)),
         (spec("GET", "/static/{name}", Public), get(assets::serve)),

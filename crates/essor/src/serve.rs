@@ -49,12 +49,18 @@ pub async fn run(settings: Settings) -> Result<()> {
     })?;
     let addr = listener.local_addr()?;
     let accounts = account_config(&settings).await?;
-    let app = essor_web::router(essor_web::AppState::new(
-        Arc::clone(&store),
-        Referential::embedded(),
-        accounts,
-    ))
-    .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let state = essor_web::AppState::new(Arc::clone(&store), Referential::embedded(), accounts)
+        .with_catalogue(open_catalogue(&settings)?)
+        .with_map(essor_web::MapSettings {
+            tiles_url: settings.map.tiles_url.clone(),
+            attribution: settings.map.attribution.clone(),
+        });
+    state
+        .refresh_directory()
+        .await
+        .context("construction de l’annuaire")?;
+    let app =
+        essor_web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let purge = tokio::spawn(purge_periodically(
         Arc::clone(&store),
         settings.unconfirmed_days,
@@ -69,6 +75,15 @@ pub async fn run(settings: Settings) -> Result<()> {
     tracing::info!("arrêt : connexions terminées, fermeture de la base");
     store.close().await;
     Ok(())
+}
+
+/// The directory's catalogue over its search index in `data_dir/index` (derived data: a missing
+/// or outdated index is rebuilt from the store).
+pub fn open_catalogue(settings: &Settings) -> Result<essor_web::directory::Catalogue> {
+    let dir = settings.data_dir.join("index");
+    let index = essor_search::ActorIndex::open_or_create(&dir)
+        .with_context(|| format!("index de recherche « {} »", dir.display()))?;
+    Ok(essor_web::directory::Catalogue::new(index))
 }
 
 /// Every hour (and at start): expired sessions and links, and accounts never confirmed within

@@ -39,6 +39,19 @@ pub struct Settings {
     pub unconfirmed_days: i64,
     /// Years the audit trail is kept (stated on the personal data page).
     pub audit_years: i64,
+    /// The directory's map.
+    pub map: MapSettings,
+}
+
+/// The `[map]` section: the directory's map draws the communes' contours, over a tile server's
+/// map when one is named (essor calls no outside server by default).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MapSettings {
+    /// URL template of the tiles, `https://…/{z}/{x}/{y}.png`.
+    pub tiles_url: Option<String>,
+    /// The attribution the tile server requires (« © les contributeurs d’OpenStreetMap »).
+    pub attribution: String,
 }
 
 /// The `[sso]` section.
@@ -94,6 +107,7 @@ impl Default for Settings {
             session_hours: 12,
             unconfirmed_days: 30,
             audit_years: 10,
+            map: MapSettings::default(),
         }
     }
 }
@@ -139,6 +153,15 @@ impl Settings {
             let url = std::fs::read_to_string(&file)
                 .with_context(|| format!("lecture de ESSOR_DATABASE_URL_FILE « {file} »"))?;
             settings.database_url = Some(url.trim().to_owned());
+        }
+        if let Some(url) = &settings.map.tiles_url {
+            let web = url.starts_with("https://") || url.starts_with("http://");
+            let templated = ["{z}", "{x}", "{y}"].iter().all(|p| url.contains(p));
+            anyhow::ensure!(
+                web && templated && !url.contains(char::is_whitespace),
+                "[map] tiles_url « {url} » invalide : attendu une adresse https://… contenant \
+                 {{z}}, {{x}} et {{y}}, par exemple https://tuiles.example.fr/{{z}}/{{x}}/{{y}}.png"
+            );
         }
         Ok(settings)
     }

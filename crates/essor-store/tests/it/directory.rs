@@ -98,6 +98,7 @@ async fn profiles_keep_every_revision_and_publish_the_last() {
         let member = account(store.as_ref(), "membre@ressourcerie.org").await;
         let staff = account(store.as_ref(), "agent@metropole.fr").await;
         assert!(store.profile("20004071500019").await.unwrap().is_none());
+        assert_eq!(store.latest_profile_revision().await.unwrap(), None);
         let first = store
             .save_profile(
                 "20004071500019",
@@ -129,6 +130,18 @@ async fn profiles_keep_every_revision_and_publish_the_last() {
         assert_eq!(published.profile, profile("Deuxième version"));
         assert_eq!(published.revision, second.revision);
         assert_eq!(store.profiles().await.unwrap().len(), 1);
+        assert_eq!(
+            store.latest_profile_revision().await.unwrap(),
+            Some(second.revision)
+        );
+        assert_eq!(store.profiles_since(first.revision).await.unwrap().len(), 1);
+        assert!(
+            store
+                .profiles_since(second.revision)
+                .await
+                .unwrap()
+                .is_empty()
+        );
 
         let history = store.profile_revisions("20004071500019").await.unwrap();
         assert_eq!(history.len(), 2);

@@ -1,6 +1,7 @@
 //! The web application through `oneshot`: every public page, the error pages, the assets.
 
 mod accounts;
+mod directory;
 mod matrix;
 mod observatory;
 mod pages;
@@ -80,9 +81,18 @@ pub struct Page {
 }
 
 pub async fn get(app: &Router, path: &str) -> Page {
+    get_with(app, path, &[]).await
+}
+
+/// A GET with extra request headers.
+pub async fn get_with(app: &Router, path: &str, headers: &[(&str, &str)]) -> Page {
+    let mut request = Request::get(path);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
     let response = app
         .clone()
-        .oneshot(Request::get(path).body(Body::empty()).unwrap())
+        .oneshot(request.body(Body::empty()).unwrap())
         .await
         .unwrap();
     let status = response.status();

@@ -74,6 +74,7 @@ fn concrete(path: &str) -> String {
     path.replace("{name}", "essor.css")
         .replace("{id}", "1")
         .replace("{siren}", "732829320")
+        .replace("{siret}", "73282932000074")
 }
 
 fn permission(spec: &RouteSpec) -> Permission {
@@ -177,13 +178,15 @@ async fn the_route_table_is_the_router() {
             .body(Body::empty())
             .unwrap()
     };
-    // The downloads answer 404 before any import, single sign-on when no provider is set: they
+    // The downloads answer 404 before any import, single sign-on when no provider is set, and
+    // an actor's pages when the actor is not in the directory (there is no import here): they
     // are left out.
     for spec in essor_web::access::routes().iter().filter(|s| {
         s.method == "GET"
             && !s.path.starts_with("/observatoire/panorama.")
             && s.path != "/api/v1/panorama"
             && !s.path.starts_with("/connexion/sso")
+            && !s.path.contains("{siret}")
     }) {
         let response = app
             .clone()

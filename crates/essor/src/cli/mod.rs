@@ -67,6 +67,8 @@ enum Command {
     /// Comptes : créer, lister, donner des rôles.
     #[command(subcommand)]
     User(user::UserCommand),
+    /// Reconstruit l’index de recherche de l’annuaire depuis la base.
+    Reindex,
     /// Journal d’audit : vérifier son intégrité, afficher ses dernières entrées.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
@@ -118,6 +120,11 @@ pub fn run(cli: Cli) -> Result<()> {
                 store.close().await;
                 result
             })
+        }
+        Command::Reindex => {
+            let settings = settings()?;
+            telemetry::init(&settings);
+            runtime()?.block_on(reindex(&settings))
         }
         Command::Audit(cmd) => {
             let settings = settings()?;
@@ -192,4 +199,28 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .context("démarrage du moteur asynchrone impossible")
+}
+
+/// `essor reindex`: rebuilds the directory's search index in the data folder from the store.
+async fn reindex(settings: &Settings) -> Result<()> {
+    let store = serve::prepare(settings).await?;
+    let started = std::time::Instant::now();
+    let state = essor_web::AppState::new(
+        Arc::clone(&store),
+        Referential::embedded(),
+        serve::account_config(settings).await?,
+    )
+    .with_catalogue(serve::open_catalogue(settings)?);
+    state
+        .refresh_directory()
+        .await
+        .context("reconstruction de l’index de l’annuaire")?;
+    println!(
+        "Index de l’annuaire reconstruit : {} acteurs en {:.1} s ({}).",
+        state.catalogue.len(),
+        started.elapsed().as_secs_f64(),
+        settings.data_dir.join("index").display()
+    );
+    store.close().await;
+    Ok(())
 }
