@@ -140,11 +140,17 @@ const COMMUNE_NAMES: [&str; 49] = [
     "Fontanil",
 ];
 const ACTIVITIES: [(&str, &str); 16] = [
-    ("S", "Autres organisations fonctionnant par adhésion volontaire"),
+    (
+        "S",
+        "Autres organisations fonctionnant par adhésion volontaire",
+    ),
     ("R", "Activités de clubs de sports"),
     ("R", "Arts du spectacle vivant"),
     ("G", "Commerce de détail de biens d'occasion en magasin"),
-    ("G", "Autres commerces de détail alimentaires en magasin spécialisé"),
+    (
+        "G",
+        "Autres commerces de détail alimentaires en magasin spécialisé",
+    ),
     ("Q", "Aide à domicile"),
     ("Q", "Accueil de jeunes enfants"),
     ("P", "Enseignement culturel"),
@@ -154,7 +160,10 @@ const ACTIVITIES: [(&str, &str); 16] = [
     ("S", "Réparation de biens personnels et domestiques"),
     ("K", "Autres activités auxiliaires de services financiers"),
     ("N", "Activités des agences de travail temporaire"),
-    ("A", "Culture de légumes, de melons, de racines et de tubercules"),
+    (
+        "A",
+        "Culture de légumes, de melons, de racines et de tubercules",
+    ),
     ("M", "Activités des sièges sociaux"),
 ];
 const DESCRIPTION_WORDS: [&str; 40] = [
@@ -275,7 +284,11 @@ fn generate(count: usize) -> Vec<ActorDocument> {
                     rng.pick(&SUBJECTS),
                     rng.pick(&PLACE_WORDS)
                 ),
-                1 => format!("{} {}", rng.pick(&KINDS_OF_STRUCTURE), rng.pick(&PLACE_WORDS)),
+                1 => format!(
+                    "{} {}",
+                    rng.pick(&KINDS_OF_STRUCTURE),
+                    rng.pick(&PLACE_WORDS)
+                ),
                 _ => format!("{} {}", rng.pick(&KINDS_OF_STRUCTURE), rng.pick(&SUBJECTS)),
             };
             let commune = rng.skewed(COMMUNE_NAMES.len());
@@ -287,8 +300,12 @@ fn generate(count: usize) -> Vec<ActorDocument> {
                     .collect::<Vec<_>>()
                     .join(" ")
             });
-            let offers = (0..rng.below(4)).map(|_| rng.pick(&OFFERS).to_owned()).collect();
-            let themes = (0..1 + rng.below(3)).map(|_| rng.pick(&THEMES).to_owned()).collect();
+            let offers = (0..rng.below(4))
+                .map(|_| rng.pick(&OFFERS).to_owned())
+                .collect();
+            let themes = (0..=rng.below(3))
+                .map(|_| rng.pick(&THEMES).to_owned())
+                .collect();
             let offer_kinds = (0..rng.below(3))
                 .map(|_| rng.pick(&OFFER_KINDS).to_owned())
                 .collect();
@@ -304,7 +321,13 @@ fn generate(count: usize) -> Vec<ActorDocument> {
                     .filter(|c| c.is_uppercase())
                     .collect::<String>()
             });
-            let sign = (rng.below(6) == 0).then(|| format!("{} {}", rng.pick(&KINDS_OF_STRUCTURE), rng.pick(&PLACE_WORDS)));
+            let sign = (rng.below(6) == 0).then(|| {
+                format!(
+                    "{} {}",
+                    rng.pick(&KINDS_OF_STRUCTURE),
+                    rng.pick(&PLACE_WORDS)
+                )
+            });
             ActorDocument {
                 siren: siret[..9].to_owned(),
                 siret,
@@ -353,8 +376,20 @@ fn queries() -> Vec<(&'static str, SearchQuery)> {
         ("insertion", text("insertion")),
         ("biblioteque (typo)", text("biblioteque")),
         ("foot chamonix (relaxed)", text("football chamonix")),
-        ("velo sorted by name", SearchQuery { sort: Sort::Name, ..text("velo") }),
-        ("velo page 5", SearchQuery { offset: 80, ..text("velo") }),
+        (
+            "velo sorted by name",
+            SearchQuery {
+                sort: Sort::Name,
+                ..text("velo")
+            },
+        ),
+        (
+            "velo page 5",
+            SearchQuery {
+                offset: 80,
+                ..text("velo")
+            },
+        ),
         ("(empty)", SearchQuery::default()),
         (
             "(empty) commune",
@@ -401,17 +436,29 @@ fn main() {
     let index = ActorIndex::in_memory().expect("index");
     let start = Instant::now();
     index.rebuild(docs).expect("rebuild");
-    println!("indexed {count} documents in {:.1} s", start.elapsed().as_secs_f64());
+    println!(
+        "indexed {count} documents in {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
 
     let start = Instant::now();
     index.upsert(probe).expect("upsert");
-    println!("one upsert (commit + reload) in {:.1} ms", ms(start.elapsed()));
+    println!(
+        "one upsert (commit + reload) in {:.1} ms",
+        ms(start.elapsed())
+    );
 
     let only = std::env::var("ESSOR_BENCH_ONLY").ok();
     let mut all = Vec::new();
-    println!("{:<28} {:>8} {:>9} {:>9} {:>9}", "query", "total", "p50 ms", "p99 ms", "max ms");
+    println!(
+        "{:<28} {:>8} {:>9} {:>9} {:>9}",
+        "query", "total", "p50 ms", "p99 ms", "max ms"
+    );
     for (label, query) in queries() {
-        if only.as_ref().is_some_and(|only| !label.contains(only.as_str())) {
+        if only
+            .as_ref()
+            .is_some_and(|only| !label.contains(only.as_str()))
+        {
             continue;
         }
         let results = index.search(&query).expect("search");

@@ -58,7 +58,10 @@ impl Analyzers {
             .filter(LowerCaser)
             .filter(AsciiFoldingFilter)
             .filter(StopWordFilter::remove(
-                ELISIONS.iter().chain(STOP_WORDS.iter()).map(|w| (*w).to_owned()),
+                ELISIONS
+                    .iter()
+                    .chain(STOP_WORDS.iter())
+                    .map(|w| (*w).to_owned()),
             ))
             .filter(Stemmer::new(Language::French))
             .filter(PluralFolder)
@@ -194,7 +197,10 @@ mod tests {
     #[test]
     fn elisions_are_removed_with_either_apostrophe() {
         let mut analyzers = Analyzers::new();
-        assert_eq!(analyzers.fold_words("l'épicerie d’Échirolles"), ["epicerie", "echirolles"]);
+        assert_eq!(
+            analyzers.fold_words("l'épicerie d’Échirolles"),
+            ["epicerie", "echirolles"]
+        );
         assert_eq!(analyzers.fold_words("qu'il"), ["il"]);
         assert_eq!(stems("l'atelier"), stems("atelier"));
     }
@@ -203,7 +209,10 @@ mod tests {
     fn stop_words_are_dropped_from_stems_but_not_from_folded_words() {
         let mut analyzers = Analyzers::new();
         assert_eq!(analyzers.stem("de"), None);
-        assert_eq!(analyzers.fold_words("la ressourcerie"), ["la", "ressourcerie"]);
+        assert_eq!(
+            analyzers.fold_words("la ressourcerie"),
+            ["la", "ressourcerie"]
+        );
         assert_eq!(stems("la ressourcerie de Vif").len(), 2);
     }
 

@@ -56,15 +56,24 @@ impl Bits {
         }
     }
 
+    #[cfg(test)]
     pub(crate) fn subtract(&mut self, other: &Bits) {
         for (word, other) in self.words.iter_mut().zip(&other.words) {
             *word &= !other;
         }
     }
 
-    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.words.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    /// The number of documents in both sets.
+    pub(crate) fn intersection_len(&self, other: &Bits) -> usize {
+        self.words
+            .iter()
+            .zip(&other.words)
+            .map(|(a, b)| (a & b).count_ones() as usize)
+            .sum()
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -97,12 +106,6 @@ impl Iterator for Ones {
     }
 }
 
-/// The positions of the set bits of a mask.
-#[inline]
-pub(crate) fn ones(mask: u64) -> impl Iterator<Item = u32> {
-    Ones(mask)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,5 +130,6 @@ mod tests {
         assert!(either.contains(129) && !either.contains(128));
         assert!(Bits::empty(10).is_empty());
         assert_eq!(Bits::full(64).len(), 64);
+        assert_eq!(a.intersection_len(&b), 3);
     }
 }

@@ -2,15 +2,16 @@
 //!
 //! Term at a time: each clause of each word walks its postings once and marks the documents it
 //! matches in a dense per-segment array; the text's matches are then a set of documents. Filters
-//! are sets too (the postings of the accepted values). With them, the hits and the disjunctive
-//! facet counts are set operations followed by one visit of the documents that count:
+//! are sets too (unions of the accepted values' documents), and so are the counts' bases:
 //!
-//! - hits = matches ∩ every filter: each counts in every dimension and competes for the page;
-//! - for each filtered dimension d, (matches ∩ every other filter) − filter d: each counts in d
-//!   only (its count answers "what if this value were chosen in d").
+//! - hits = matches ∩ every filter; they compete for the page;
+//! - a dimension without filter is counted over the hits; a filtered dimension d over
+//!   matches ∩ every other filter (disjunctive: a count tells how many hits choosing that value
+//!   in d would give);
+//! - a value's count is the size of the intersection of that base with the value's documents.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BTreeSet, BinaryHeap};
 use std::sync::Arc;
 
 use tantivy::postings::BlockSegmentPostings;
@@ -48,6 +49,10 @@ impl SegmentView {
         }
     }
 
+    fn max_doc(&self) -> DocId {
+        u32::try_from(self.tables.flags.len()).expect("doc ids are u32")
+    }
+
     fn live(&self, include_closed: bool) -> &Bits {
         if include_closed {
             &self.alive
@@ -57,13 +62,10 @@ impl SegmentView {
     }
 }
 
-/// The listing of every active actor by name, with its facet counts: the directory's landing
-/// page, computed once per snapshot.
+/// The facet counts of every active actor (the directory's landing page), computed once per
+/// snapshot.
 struct Landing {
-    total: usize,
     counts: [Vec<u32>; 6],
-    /// (segment, document), by name then SIRET.
-    order: Vec<(u32, DocId)>,
 }
 
 /// What one search reads: immutable, shared by concurrent searches.
@@ -122,8 +124,11 @@ impl Snapshot {
     ) -> Result<Self> {
         let name_ranks = global_name_ranks(&tables)?;
         let mut segments = Vec::with_capacity(tables.len());
-        for ((reader, tables), name_rank) in
-            searcher.segment_readers().iter().zip(tables).zip(name_ranks)
+        for ((reader, tables), name_rank) in searcher
+            .segment_readers()
+            .iter()
+            .zip(tables)
+            .zip(name_ranks)
         {
             let alive = match reader.alive_bitset() {
                 Some(alive_bitset) => {
@@ -156,107 +161,76 @@ impl Snapshot {
     /// Runs a search.
     pub(crate) fn run(&self, fields: &Fields, request: &Request<'_>) -> Result<Found> {
         let keep = request.offset.saturating_add(request.limit);
-        if request.plan.is_none() && request.filters.is_empty() && !request.include_closed {
-            return Ok(self.landing_page(request, keep));
-        }
+        let landing =
+            request.plan.is_none() && request.filters.is_empty() && !request.include_closed;
         let readers = self.searcher.segment_readers();
         let mut texts = Vec::with_capacity(readers.len());
         if let Some(plan) = request.plan {
             for (reader, view) in readers.iter().zip(&self.segments) {
-                texts.push(match_text(reader, plan, fields, view.live(request.include_closed))?);
+                let live = view.live(request.include_closed);
+                texts.push(match_text(reader, plan, fields, live)?);
             }
         }
         // When no actor has every word, any word will do.
         let relaxed = request.plan.is_some_and(|plan| plan.words.len() > 1)
             && texts.iter().all(|text| text.all.is_empty());
 
-        let mut counts = request
-            .count_facets
-            .then(|| self.interners.each_ref().map(|i| vec![0u32; i.values().len()]));
+        let count_facets = request.count_facets && !landing;
+        let mut counts = count_facets.then(|| {
+            self.interners
+                .each_ref()
+                .map(|i| vec![0u32; i.values().len()])
+        });
         let mut total = 0;
-        let mut best: Vec<(u128, u32, DocId, f32)> = Vec::new();
-        let scores = query::word_scores();
-        for (segment, (reader, view)) in readers.iter().zip(&self.segments).enumerate() {
-            let segment = u32::try_from(segment).expect("few segments");
+        let mut candidates = Vec::new();
+        for (segment, view) in (0u32..).zip(&self.segments) {
             let text = texts.get(segment as usize);
-            let mut matches = match text {
+            let matches = match text {
                 Some(text) if relaxed => text.any.clone(),
                 Some(text) => text.all.clone(),
                 None => view.live(request.include_closed).clone(),
             };
-            matches.intersect(view.live(request.include_closed));
-
             let filtered: Vec<(Facet, Bits)> = Facet::ALL
                 .into_iter()
                 .filter(|facet| !request.filters.values(*facet).is_empty())
                 .map(|facet| {
-                    let accepted = request.filters.values(facet);
-                    postings_of_values(reader, fields.facets[facet.index()], accepted)
-                        .map(|bits| (facet, bits))
+                    (
+                        facet,
+                        self.passing(view, facet, request.filters.values(facet)),
+                    )
                 })
-                .collect::<Result<_>>()?;
+                .collect();
             let mut hits = matches.clone();
             for (_, passing) in &filtered {
                 hits.intersect(passing);
             }
+            total += hits.len();
             if let Some(counts) = counts.as_mut() {
-                for (position, (facet, passing)) in filtered.iter().enumerate() {
-                    let mut others = matches.clone();
-                    for (other, (_, other_passing)) in filtered.iter().enumerate() {
-                        if other != position {
-                            others.intersect(other_passing);
-                        }
-                    }
-                    others.subtract(passing);
-                    let dim_counts = &mut counts[facet.index()];
-                    for doc in others.iter() {
-                        view.tables.count(doc, *facet, dim_counts);
-                    }
-                }
+                count_values(view, &matches, &hits, &filtered, counts);
             }
-
-            let mut heap: BinaryHeap<(u128, DocId, u32)> = BinaryHeap::new();
-            for doc in hits.iter() {
-                total += 1;
-                if let Some(counts) = counts.as_mut() {
-                    for facet in Facet::ALL {
-                        view.tables.count(doc, facet, &mut counts[facet.index()]);
-                    }
-                }
-                if keep == 0 {
-                    continue;
-                }
-                let record = &view.tables.records[doc as usize];
-                let (primary, score) = match (request.order, text) {
+            if keep > 0 {
+                match (request.order, text) {
                     (Order::Score, Some(text)) => {
-                        let score = score(text, &scores, doc, record.name_words, record.flags);
-                        (!score.to_bits(), score)
+                        best_by_score(view, text, &hits, keep, segment, &mut candidates);
                     }
-                    _ => (view.name_rank(doc), 0.0),
-                };
-                let key = (u128::from(primary) << 64) | u128::from(record.siret);
-                if heap.len() < keep {
-                    heap.push((key, doc, score.to_bits()));
-                } else if let Some(mut worst) = heap.peek_mut()
-                    && key < worst.0
-                {
-                    *worst = (key, doc, score.to_bits());
+                    _ => best_by_name(view, &hits, keep, segment, &mut candidates),
                 }
             }
-            best.extend(
-                heap.into_iter()
-                    .map(|(key, doc, score)| (key, segment, doc, f32::from_bits(score))),
-            );
         }
-        best.sort_unstable_by_key(|(key, segment, doc, _)| (*key, *segment, *doc));
-        let hits = best
+        candidates.sort_unstable_by_key(|c| (c.primary, c.siret, c.segment, c.doc));
+        let hits = candidates
             .into_iter()
             .skip(request.offset)
             .take(request.limit)
-            .map(|(_, segment, doc, score)| self.hit(segment, doc, score))
+            .map(|c| self.hit(c.segment, c.doc, c.score))
             .collect::<Result<_>>()?;
+        let counts = if landing {
+            request.count_facets.then_some(&self.landing.counts)
+        } else {
+            counts.as_ref()
+        };
         let facets = match counts {
-            Some(counts) => self.facet_lists(&counts, request.filters),
+            Some(counts) => self.facet_lists(counts, request.filters),
             None => Vec::new(),
         };
         Ok(Found {
@@ -267,23 +241,19 @@ impl Snapshot {
         })
     }
 
-    fn landing_page(&self, request: &Request<'_>, keep: usize) -> Found {
-        let landing = &self.landing;
-        let hits = landing.order[..keep.min(landing.order.len())]
-            .iter()
-            .skip(request.offset)
-            .map(|(segment, doc)| self.hit(*segment, *doc, 0.0))
-            .collect::<Result<_>>();
-        Found {
-            total: landing.total,
-            hits: hits.unwrap_or_default(),
-            facets: if request.count_facets {
-                self.facet_lists(&landing.counts, request.filters)
-            } else {
-                Vec::new()
-            },
-            relaxed: false,
+    /// The documents of a segment having one of `values` in a dimension.
+    fn passing(&self, view: &SegmentView, facet: Facet, values: &BTreeSet<String>) -> Bits {
+        let mut passing = Bits::empty(view.max_doc());
+        let interner = &self.interners[facet.index()];
+        for value in values {
+            if let Some(docs) = interner
+                .id(value)
+                .and_then(|id| view.tables.values[facet.index()].get(&id))
+            {
+                docs.add_to(&mut passing);
+            }
         }
+        passing
     }
 
     fn hit(&self, segment: u32, doc: DocId, score: f32) -> Result<Hit> {
@@ -327,6 +297,140 @@ impl Snapshot {
                 (facet, list)
             })
             .collect()
+    }
+}
+
+/// Adds a segment's counts: a dimension without filter over the hits, a filtered one over the
+/// matches passing every other filter.
+fn count_values(
+    view: &SegmentView,
+    matches: &Bits,
+    hits: &Bits,
+    filtered: &[(Facet, Bits)],
+    counts: &mut [Vec<u32>; 6],
+) {
+    for facet in Facet::ALL {
+        let own_filter = filtered.iter().position(|(f, _)| *f == facet);
+        let base = own_filter.map(|position| {
+            let mut base = matches.clone();
+            for (other, (_, passing)) in filtered.iter().enumerate() {
+                if other != position {
+                    base.intersect(passing);
+                }
+            }
+            base
+        });
+        add_counts(
+            view,
+            facet,
+            base.as_ref().unwrap_or(hits),
+            &mut counts[facet.index()],
+        );
+    }
+}
+
+/// Adds to `counts` the number of documents of `base` having each value of a dimension.
+fn add_counts(view: &SegmentView, facet: Facet, base: &Bits, counts: &mut [u32]) {
+    for (id, docs) in &view.tables.values[facet.index()] {
+        counts[*id as usize] += u32::try_from(docs.count_in(base)).unwrap_or(u32::MAX);
+    }
+}
+
+/// One of the best hits of a segment.
+struct Candidate {
+    /// Global: the score's bits inverted (higher scores first) or the name's rank.
+    primary: u32,
+    siret: u64,
+    segment: u32,
+    doc: DocId,
+    score: f32,
+}
+
+/// The `keep` best hits of a segment by relevance, then SIRET.
+fn best_by_score(
+    view: &SegmentView,
+    text: &SegmentText,
+    hits: &Bits,
+    keep: usize,
+    segment: u32,
+    out: &mut Vec<Candidate>,
+) {
+    let scores = query::word_scores();
+    let tables = &view.tables;
+    let mut heap: BinaryHeap<(u64, DocId)> = BinaryHeap::with_capacity(keep.min(hits.len()) + 1);
+    for doc in hits.iter() {
+        let index = doc as usize;
+        let score = score(
+            text,
+            &scores,
+            doc,
+            tables.name_words[index],
+            tables.flags[index],
+        );
+        let key = (u64::from(!score.to_bits()) << 32) | u64::from(tables.siret_ord[index]);
+        if heap.len() < keep {
+            heap.push((key, doc));
+        } else if let Some(mut worst) = heap.peek_mut()
+            && key < worst.0
+        {
+            *worst = (key, doc);
+        }
+    }
+    out.extend(heap.into_iter().map(|(key, doc)| {
+        let primary = u32::try_from(key >> 32).unwrap_or(u32::MAX);
+        Candidate {
+            primary,
+            siret: tables.siret_number(doc),
+            segment,
+            doc,
+            score: f32::from_bits(!primary),
+        }
+    }));
+}
+
+/// The `keep` first hits of a segment by name, then SIRET.
+fn best_by_name(
+    view: &SegmentView,
+    hits: &Bits,
+    keep: usize,
+    segment: u32,
+    out: &mut Vec<Candidate>,
+) {
+    let tables = &view.tables;
+    let mut push = |doc: DocId| {
+        out.push(Candidate {
+            primary: view.name_rank(doc),
+            siret: tables.siret_number(doc),
+            segment,
+            doc,
+            score: 0.0,
+        });
+    };
+    if hits.len().saturating_mul(16) >= tables.by_name.len() {
+        // Many hits: the first ones in name order come quickly.
+        for doc in tables
+            .by_name
+            .iter()
+            .filter(|doc| hits.contains(**doc))
+            .take(keep)
+        {
+            push(*doc);
+        }
+    } else {
+        let mut docs: Vec<DocId> = hits.iter().collect();
+        let key = |doc: &DocId| {
+            (
+                tables.sort_ord[*doc as usize],
+                tables.siret_ord[*doc as usize],
+            )
+        };
+        if docs.len() > keep {
+            docs.select_nth_unstable_by_key(keep, key);
+            docs.truncate(keep);
+        }
+        for doc in docs {
+            push(doc);
+        }
     }
 }
 
@@ -380,6 +484,7 @@ fn match_text(
         any.union(&matched);
         masks.push(mask);
     }
+    any.intersect(live);
     let mut exact = Bits::empty(max_doc);
     if !plan.exact.is_empty() {
         let matcher = Matcher::Term(plan.exact.clone());
@@ -391,21 +496,6 @@ fn match_text(
         all,
         any,
     })
-}
-
-/// The documents having one of `values` in a raw indexed field.
-fn postings_of_values<'a>(
-    reader: &SegmentReader,
-    field: Field,
-    values: impl IntoIterator<Item = &'a String>,
-) -> Result<Bits> {
-    let mut bits = Bits::empty(reader.max_doc());
-    for value in values {
-        for_each_posting(reader, field, &Matcher::Term(value.clone()), |doc| {
-            bits.insert(doc);
-        })?;
-    }
-    Ok(bits)
 }
 
 /// Calls `f` with every document (deleted ones included) holding a term the matcher accepts.
@@ -430,14 +520,20 @@ fn for_each_posting(
     match matcher {
         Matcher::Term(text) => {
             if let Some(info) = dictionary.get(text.as_bytes())? {
-                walk(&mut inverted.read_block_postings_from_terminfo(&info, IndexRecordOption::Basic)?);
+                walk(
+                    &mut inverted
+                        .read_block_postings_from_terminfo(&info, IndexRecordOption::Basic)?,
+                );
             }
         }
         Matcher::Fuzzy(automaton) => {
             let mut stream = dictionary.search(&**automaton).into_stream()?;
             while stream.advance() {
                 let info = stream.value().clone();
-                walk(&mut inverted.read_block_postings_from_terminfo(&info, IndexRecordOption::Basic)?);
+                walk(
+                    &mut inverted
+                        .read_block_postings_from_terminfo(&info, IndexRecordOption::Basic)?,
+                );
             }
         }
         Matcher::Prefix(prefix) => {
@@ -448,7 +544,10 @@ fn for_each_posting(
             let mut stream = range.into_stream()?;
             while stream.advance() {
                 let info = stream.value().clone();
-                walk(&mut inverted.read_block_postings_from_terminfo(&info, IndexRecordOption::Basic)?);
+                walk(
+                    &mut inverted
+                        .read_block_postings_from_terminfo(&info, IndexRecordOption::Basic)?,
+                );
             }
         }
     }
@@ -465,15 +564,12 @@ fn global_name_ranks(tables: &[Arc<SegmentTables>]) -> Result<Vec<Option<Vec<u32
     let mut streams = Vec::with_capacity(tables.len());
     let mut rank_of_ord: Vec<Vec<u32>> = Vec::with_capacity(tables.len());
     for table in tables {
-        match &table.sort_column {
-            Some(column) => {
-                streams.push(Some(column.dictionary().stream()?));
-                rank_of_ord.push(Vec::with_capacity(column.dictionary().num_terms()));
-            }
-            None => {
-                streams.push(None);
-                rank_of_ord.push(Vec::new());
-            }
+        if let Some(column) = &table.sort_column {
+            streams.push(Some(column.dictionary().stream()?));
+            rank_of_ord.push(Vec::with_capacity(column.dictionary().num_terms()));
+        } else {
+            streams.push(None);
+            rank_of_ord.push(Vec::new());
         }
     }
     let mut heads = BinaryHeap::new();
@@ -506,30 +602,26 @@ fn global_name_ranks(tables: &[Arc<SegmentTables>]) -> Result<Vec<Option<Vec<u32
                 table
                     .sort_ord
                     .iter()
-                    .map(|ord| if *ord == NONE { NONE } else { ranks[*ord as usize] })
+                    .map(|ord| {
+                        if *ord == NONE {
+                            NONE
+                        } else {
+                            ranks[*ord as usize]
+                        }
+                    })
                     .collect(),
             )
         })
         .collect())
 }
 
-/// Every active actor by name, and the facet counts of the whole directory.
+/// The facet counts of every active actor.
 fn landing(segments: &[SegmentView], interners: &[Interner; 6]) -> Landing {
     let mut counts = interners.each_ref().map(|i| vec![0u32; i.values().len()]);
-    let mut keyed = Vec::new();
-    for (segment, view) in (0u32..).zip(segments) {
-        for doc in view.alive_active.iter() {
-            for facet in Facet::ALL {
-                view.tables.count(doc, facet, &mut counts[facet.index()]);
-            }
-            let siret = view.tables.records[doc as usize].siret;
-            keyed.push(((u128::from(view.name_rank(doc)) << 64) | u128::from(siret), segment, doc));
+    for view in segments {
+        for facet in Facet::ALL {
+            add_counts(view, facet, &view.alive_active, &mut counts[facet.index()]);
         }
     }
-    keyed.sort_unstable();
-    Landing {
-        total: keyed.len(),
-        counts,
-        order: keyed.into_iter().map(|(_, segment, doc)| (segment, doc)).collect(),
-    }
+    Landing { counts }
 }

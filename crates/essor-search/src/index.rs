@@ -32,7 +32,7 @@ pub struct ActorIndex {
     fields: Fields,
     analyzers: Analyzers,
     reader: IndexReader,
-    writer: Mutex<Writer>,
+    writer: Mutex<Writing>,
     snapshot: RwLock<Arc<Snapshot>>,
     needs_rebuild: AtomicBool,
     /// Where the version file goes once a rebuild completes (`None` in memory).
@@ -40,7 +40,7 @@ pub struct ActorIndex {
 }
 
 /// What writes share, under one lock.
-struct Writer {
+struct Writing {
     writer: IndexWriter,
     interners: [Interner; 6],
     /// The tables of the segments seen so far.
@@ -108,7 +108,7 @@ impl ActorIndex {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        let mut writer = Writer {
+        let mut writer = Writing {
             writer,
             interners: Default::default(),
             tables: HashMap::new(),
@@ -141,7 +141,9 @@ impl ActorIndex {
         // No background merge may race the single merge below.
         state.writer.set_merge_policy(Box::new(NoMergePolicy));
         let result = self.rebuild_locked(state, docs);
-        state.writer.set_merge_policy(Box::new(LogMergePolicy::default()));
+        state
+            .writer
+            .set_merge_policy(Box::new(LogMergePolicy::default()));
         let count = match result {
             Ok(count) => count,
             Err(error) => {
@@ -162,7 +164,7 @@ impl ActorIndex {
 
     fn rebuild_locked(
         &self,
-        state: &mut Writer,
+        state: &mut Writing,
         docs: impl IntoIterator<Item = ActorDocument>,
     ) -> Result<usize> {
         let mut analyzers = self.analyzers.clone();
@@ -171,7 +173,7 @@ impl ActorIndex {
         for doc in docs {
             state
                 .writer
-                .add_document(self.fields.document(&doc, &mut analyzers))?;
+                .add_document(self.fields.document(doc, &mut analyzers))?;
             count += 1;
         }
         state.writer.commit()?;
@@ -188,12 +190,11 @@ impl ActorIndex {
     /// Adds or replaces one actor (by SIRET); searches see it when this returns.
     pub fn upsert(&self, doc: ActorDocument) -> Result<()> {
         let mut analyzers = self.analyzers.clone();
-        let document = self.fields.document(&doc, &mut analyzers);
+        let siret = Term::from_field_text(self.fields.siret, &doc.siret);
+        let document = self.fields.document(doc, &mut analyzers);
         let mut guard = self.lock_writer()?;
         let state = &mut *guard;
-        state
-            .writer
-            .delete_term(Term::from_field_text(self.fields.siret, &doc.siret));
+        state.writer.delete_term(siret);
         state.writer.add_document(document)?;
         state.writer.commit()?;
         self.refresh(state)
@@ -272,7 +273,11 @@ impl ActorIndex {
                 count_facets: false,
             },
         )?;
-        Ok(if found.relaxed { Vec::new() } else { found.hits })
+        Ok(if found.relaxed {
+            Vec::new()
+        } else {
+            found.hits
+        })
     }
 
     fn snapshot(&self) -> Arc<Snapshot> {
@@ -281,7 +286,7 @@ impl ActorIndex {
 
     /// The writer, for one write. A write that panicked may have left uncommitted operations
     /// (half a rebuild): they are rolled back before the writer is used again.
-    fn lock_writer(&self) -> Result<MutexGuard<'_, Writer>> {
+    fn lock_writer(&self) -> Result<MutexGuard<'_, Writing>> {
         match self.writer.lock() {
             Ok(guard) => Ok(guard),
             Err(poisoned) => {
@@ -291,23 +296,28 @@ impl ActorIndex {
                     .writer
                     .set_merge_policy(Box::new(LogMergePolicy::default()));
                 self.writer.clear_poison();
-                tracing::warn!("search index writer recovered from a panic, its uncommitted operations rolled back");
+                tracing::warn!(
+                    "search index writer recovered from a panic, its uncommitted operations rolled back"
+                );
                 Ok(guard)
             }
         }
     }
 
     /// Makes the last commit visible: reloads the reader and swaps in a new snapshot.
-    fn refresh(&self, state: &mut Writer) -> Result<()> {
+    fn refresh(&self, state: &mut Writing) -> Result<()> {
         self.reader.reload()?;
         let snapshot = take_snapshot(&self.reader, &self.fields, state)?;
-        *self.snapshot.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(snapshot);
+        *self
+            .snapshot
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Arc::new(snapshot);
         Ok(())
     }
 }
 
 /// The reader's current searcher with the tables of its segments, reusing those already built.
-fn take_snapshot(reader: &IndexReader, fields: &Fields, state: &mut Writer) -> Result<Snapshot> {
+fn take_snapshot(reader: &IndexReader, fields: &Fields, state: &mut Writing) -> Result<Snapshot> {
     let searcher = reader.searcher();
     let mut tables = HashMap::with_capacity(searcher.segment_readers().len());
     let mut ordered = Vec::with_capacity(searcher.segment_readers().len());

@@ -128,8 +128,11 @@ fn clauses(
         }
         let distance = typo_distance(length);
         if distance > 0 && !is_number {
-            let fuzzy =
-                FuzzyTermQuery::new(Term::from_field_text(fields.names_fold, word), distance, true);
+            let fuzzy = FuzzyTermQuery::new(
+                Term::from_field_text(fields.names_fold, word),
+                distance,
+                true,
+            );
             add(
                 NAME_TYPO,
                 fields.names_fold,
@@ -138,9 +141,17 @@ fn clauses(
         }
     }
     if is_last && length >= 2 {
-        add(NAME_PREFIX, fields.names_fold, Matcher::Prefix(word.to_owned()));
+        add(
+            NAME_PREFIX,
+            fields.names_fold,
+            Matcher::Prefix(word.to_owned()),
+        );
         if all_fields && length >= 3 {
-            add(OTHER_PREFIX, fields.other_fold, Matcher::Prefix(word.to_owned()));
+            add(
+                OTHER_PREFIX,
+                fields.other_fold,
+                Matcher::Prefix(word.to_owned()),
+            );
         }
     }
     Ok(clauses)

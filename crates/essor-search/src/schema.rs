@@ -5,8 +5,7 @@
 
 use tantivy::TantivyDocument;
 use tantivy::schema::{
-    FAST, Field, IndexRecordOption, NumericOptions, STRING, Schema, TextFieldIndexing,
-    TextOptions,
+    FAST, Field, IndexRecordOption, NumericOptions, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 
 use crate::analysis::{Analyzers, FOLD, FRENCH};
@@ -14,7 +13,7 @@ use crate::{ActorDocument, Facet};
 
 /// Bumped whenever the schema or the analysis changes: an index of another version is wiped and
 /// rebuilt.
-pub(crate) const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 2;
 
 /// Bit of [`Fields::flags`]: the establishment is active.
 pub(crate) const FLAG_ACTIVE: u64 = 1;
@@ -76,25 +75,24 @@ impl Fields {
             )
         };
         let raw_indexed = analyzed("raw");
-        let facet = TextOptions::from(STRING).set_fast("raw");
+        let facet = STRING.set_fast("raw");
         let column = TextOptions::default().set_fast("raw");
 
-        let siret = builder.add_text_field(SIRET, STRING | FAST);
-        let siren = builder.add_text_field("siren", raw_indexed.clone());
+        let siret_field = builder.add_text_field(SIRET, STRING | FAST);
+        let legal_unit = builder.add_text_field("siren", raw_indexed.clone());
         let names = builder.add_text_field("names", analyzed(FRENCH));
         let offers = builder.add_text_field("offers", analyzed(FRENCH));
         let other = builder.add_text_field("other", analyzed(FRENCH));
         let names_fold = builder.add_text_field("names_fold", analyzed(FOLD));
         let other_fold = builder.add_text_field("other_fold", analyzed(FOLD));
         let name_exact = builder.add_text_field("name_exact", raw_indexed);
-        let facets =
-            Facet::ALL.map(|f| builder.add_text_field(facet_field_name(f), facet.clone()));
+        let facets = Facet::ALL.map(|f| builder.add_text_field(facet_field_name(f), facet.clone()));
         let flags = builder.add_u64_field(FLAGS, NumericOptions::default().set_fast());
         let sort_key = builder.add_text_field(SORT_KEY, column.clone());
         let display_name = builder.add_text_field(DISPLAY_NAME, column);
         let fields = Fields {
-            siret,
-            siren,
+            siret: siret_field,
+            siren: legal_unit,
             names,
             offers,
             other,
@@ -112,34 +110,32 @@ impl Fields {
     /// The tantivy document of an actor.
     pub(crate) fn document(
         &self,
-        actor: &ActorDocument,
+        actor: ActorDocument,
         analyzers: &mut Analyzers,
     ) -> TantivyDocument {
         let mut doc = TantivyDocument::new();
         doc.add_text(self.siret, &actor.siret);
         doc.add_text(self.siren, &actor.siren);
 
-        let names = [&actor.name, &actor.acronym, &actor.sign];
+        let names = [actor.name, actor.acronym, actor.sign];
         for name in names.into_iter().flatten() {
-            doc.add_text(self.names, name);
-            doc.add_text(self.names_fold, name);
-            let normalized = analyzers.normalize(name);
+            let normalized = analyzers.normalize(&name);
             if !normalized.is_empty() {
                 doc.add_text(self.name_exact, normalized);
             }
+            doc.add_text(self.names_fold, &name);
+            doc.add_text(self.names, name);
         }
-        for offer in &actor.offers {
+        for offer in actor.offers {
+            doc.add_text(self.other_fold, &offer);
             doc.add_text(self.offers, offer);
-            doc.add_text(self.other_fold, offer);
         }
-        let texts = [&actor.activity, &actor.description];
+        let texts = [actor.activity, actor.description, Some(actor.commune_name)];
         for text in texts.into_iter().flatten() {
+            doc.add_text(self.other_fold, &text);
             doc.add_text(self.other, text);
-            doc.add_text(self.other_fold, text);
         }
-        doc.add_text(self.other, &actor.commune_name);
-        doc.add_text(self.other_fold, &actor.commune_name);
-        if let Some(postcode) = &actor.postcode {
+        if let Some(postcode) = actor.postcode {
             doc.add_text(self.other, postcode);
         }
 
@@ -154,12 +150,12 @@ impl Fields {
             }
         }
         let multi = [
-            (Facet::Theme, &actor.themes),
-            (Facet::OfferKind, &actor.offer_kinds),
-            (Facet::Label, &actor.labels),
+            (Facet::Theme, actor.themes),
+            (Facet::OfferKind, actor.offer_kinds),
+            (Facet::Label, actor.labels),
         ];
-        for (facet, values) in multi {
-            let mut values: Vec<&String> = values.iter().filter(|v| !v.is_empty()).collect();
+        for (facet, mut values) in multi {
+            values.retain(|v| !v.is_empty());
             values.sort_unstable();
             values.dedup();
             for value in values {
@@ -182,7 +178,7 @@ impl Fields {
             sort_key.push('~');
         }
         doc.add_text(self.sort_key, sort_key);
-        doc.add_text(self.display_name, &actor.sort_name);
+        doc.add_text(self.display_name, actor.sort_name);
         doc
     }
 }

@@ -1,10 +1,13 @@
-//! Compact per-segment tables of what facets, sorting and scoring read for every document,
-//! built once per segment from its columns (segments never change; deletions are applied
-//! through the snapshot's live sets).
+//! Compact per-segment tables, built once per segment from its columns (segments never change;
+//! deletions are applied through the snapshot's live sets).
 //!
-//! Facet values become dense global ids shared by all segments: counting is an array increment.
-//! The first 64 values of a multi-valued dimension are bits of a mask; later ones (rare) go to an
-//! overflow map.
+//! - For each facet value, the set of its documents: a bitset when the value is frequent, a
+//!   sorted list otherwise. Counting a value among a set of documents is then an AND and a
+//!   popcount, or a few bit tests, whatever the number of hits; a filter is a union of values.
+//! - Per document, the few bytes relevance and ordering read: flags, length of the names, rank
+//!   of the SIRET and of the sort key, and the documents in name order.
+//!
+//! Facet values get dense global ids shared by all segments, so counts add up across segments.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,36 +16,13 @@ use tantivy::columnar::StrColumn;
 use tantivy::{DocId, SegmentReader};
 
 use crate::Facet;
-use crate::bits::{Bits, ones};
+use crate::bits::Bits;
 use crate::schema::{self, FLAG_ACTIVE, Fields, facet_field_name};
 
 /// No value.
 pub(crate) const NONE: u32 = u32::MAX;
 /// A SIRET that is not 14 digits (read back from its column).
-pub(crate) const ODD_SIRET: u64 = u64::MAX;
-
-/// Where a dimension's values live in a [`Record`].
-#[derive(Clone, Copy)]
-pub(crate) enum Slot {
-    Single(usize),
-    Multi(usize),
-}
-
-pub(crate) fn slot(facet: Facet) -> Slot {
-    match facet {
-        Facet::Commune => Slot::Single(0),
-        Facet::Family => Slot::Single(1),
-        Facet::Section => Slot::Single(2),
-        Facet::Theme => Slot::Multi(0),
-        Facet::OfferKind => Slot::Multi(1),
-        Facet::Label => Slot::Multi(2),
-    }
-}
-
-/// Flag bit of a [`Record`]: the multi-valued slot `i` has values beyond the mask.
-const fn overflow_flag(slot: usize) -> u8 {
-    8 << slot
-}
+const ODD_SIRET: u64 = u64::MAX;
 
 /// The global ids of the values of one facet dimension. Ids are never reused or removed, so the
 /// tables of older segments stay valid.
@@ -63,36 +43,64 @@ impl Interner {
         id
     }
 
+    /// The id of a known value.
+    pub(crate) fn id(&self, value: &str) -> Option<u32> {
+        self.ids.get(value).copied()
+    }
+
     /// The value of each id.
     pub(crate) fn values(&self) -> &[String] {
         &self.values
     }
 }
 
-/// What is read of one document.
-#[derive(Clone, Copy)]
-pub(crate) struct Record {
-    /// The SIRET as a number (14 digits), or [`ODD_SIRET`].
-    pub siret: u64,
-    /// Values 0..64 of the multi-valued dimensions, as bits.
-    pub masks: [u64; 3],
-    /// Global ids of the single-valued dimensions, or [`NONE`].
-    pub single: [u32; 3],
-    /// [`schema::FLAG_ACTIVE`], [`schema::FLAG_HEAD_OFFICE`], overflow flags.
-    pub flags: u8,
-    /// Number of words in the names (capped at 255), for the relevance of name matches.
-    pub name_words: u8,
+/// The documents having one facet value.
+pub(crate) enum ValueDocs {
+    Dense(Bits),
+    Sparse(Vec<DocId>),
+}
+
+impl ValueDocs {
+    /// How many of `set` have the value.
+    #[inline]
+    pub(crate) fn count_in(&self, set: &Bits) -> usize {
+        match self {
+            ValueDocs::Dense(docs) => set.intersection_len(docs),
+            ValueDocs::Sparse(docs) => docs.iter().filter(|doc| set.contains(**doc)).count(),
+        }
+    }
+
+    /// Adds the documents having the value to `set`.
+    pub(crate) fn add_to(&self, set: &mut Bits) {
+        match self {
+            ValueDocs::Dense(docs) => set.union(docs),
+            ValueDocs::Sparse(docs) => {
+                for doc in docs {
+                    set.insert(*doc);
+                }
+            }
+        }
+    }
 }
 
 /// The tables of one segment.
 pub(crate) struct SegmentTables {
-    pub records: Vec<Record>,
-    /// Values 64.. of the multi-valued dimensions, by slot and document.
-    overflow: [HashMap<DocId, Box<[u32]>>; 3],
+    /// For each dimension (by [`Facet::index`]), its values present here and their documents.
+    pub values: [HashMap<u32, ValueDocs>; 6],
+    /// [`schema::FLAG_ACTIVE`] and [`schema::FLAG_HEAD_OFFICE`] bits, by document.
+    pub flags: Vec<u8>,
+    /// Number of words in the names (capped at 255), by document.
+    pub name_words: Vec<u8>,
     /// Active establishments.
     pub active: Bits,
+    /// Rank of each document's SIRET among the segment's.
+    pub siret_ord: Vec<u32>,
+    /// The SIRETs as numbers, by rank ([`ODD_SIRET`] when not 14 digits).
+    siret_by_ord: Vec<u64>,
     /// Rank of each document's sort key among the segment's.
     pub sort_ord: Vec<u32>,
+    /// Every document, by sort key then SIRET.
+    pub by_name: Vec<DocId>,
     /// The segment's sort keys (their dictionary ranks them against other segments').
     pub sort_column: Option<StrColumn>,
     siret_column: Option<StrColumn>,
@@ -107,118 +115,78 @@ impl SegmentTables {
     ) -> crate::Result<Self> {
         let max_doc = reader.max_doc();
         let fast = reader.fast_fields();
-        let siret_column = fast.str(schema::SIRET)?;
-        let flags = fast.u64(schema::FLAGS)?;
+
+        let flag_column = fast.u64(schema::FLAGS)?;
         let name_norms = reader.get_fieldnorms_reader(fields.names)?;
-        let siret_values = match &siret_column {
-            Some(column) => dictionary_terms(column, parse_siret)?,
-            None => Vec::new(),
-        };
-        let mut records = Vec::with_capacity(max_doc as usize);
+        let mut flags = Vec::with_capacity(max_doc as usize);
+        let mut name_words = Vec::with_capacity(max_doc as usize);
         let mut active = Bits::empty(max_doc);
         for doc in 0..max_doc {
-            let siret = siret_column
-                .as_ref()
-                .and_then(|column| column.ords().first(doc))
-                .map_or(ODD_SIRET, |ord| siret_values[ord_index(ord)]);
-            let flag_bits = u8::try_from(flags.first(doc).unwrap_or(0) & 0b11).unwrap_or(0);
-            if u64::from(flag_bits) & FLAG_ACTIVE != 0 {
+            let bits = u8::try_from(flag_column.first(doc).unwrap_or(0) & 0b11).unwrap_or(0);
+            if u64::from(bits) & FLAG_ACTIVE != 0 {
                 active.insert(doc);
             }
-            let words = name_norms.fieldnorm(doc);
-            records.push(Record {
-                siret,
-                masks: [0; 3],
-                single: [NONE; 3],
-                flags: flag_bits,
-                name_words: u8::try_from(words.min(255)).unwrap_or(u8::MAX),
-            });
+            flags.push(bits);
+            name_words.push(u8::try_from(name_norms.fieldnorm(doc).min(255)).unwrap_or(u8::MAX));
         }
 
-        let mut overflow: [HashMap<DocId, Box<[u32]>>; 3] = Default::default();
+        let mut values: [HashMap<u32, ValueDocs>; 6] = Default::default();
         for facet in Facet::ALL {
             let Some(column) = fast.str(facet_field_name(facet))? else {
                 continue;
             };
-            let global = global_ids(&column, &mut interners[facet.index()])?;
-            let ords = column.ords();
-            match slot(facet) {
-                Slot::Single(i) => {
-                    for (doc, record) in (0..max_doc).zip(records.iter_mut()) {
-                        if let Some(ord) = ords.first(doc) {
-                            record.single[i] = global[ord_index(ord)];
-                        }
-                    }
-                }
-                Slot::Multi(i) => {
-                    for (doc, record) in (0..max_doc).zip(records.iter_mut()) {
-                        let mut beyond = Vec::new();
-                        for ord in ords.values_for_doc(doc) {
-                            let id = global[ord_index(ord)];
-                            if id < 64 {
-                                record.masks[i] |= 1 << id;
-                            } else {
-                                beyond.push(id);
-                            }
-                        }
-                        if !beyond.is_empty() {
-                            record.flags |= overflow_flag(i);
-                            overflow[i].insert(doc, beyond.into_boxed_slice());
-                        }
-                    }
+            let global = dictionary_terms(&column, |v| interners[facet.index()].intern(v))?;
+            let mut docs_of: Vec<Vec<DocId>> = vec![Vec::new(); global.len()];
+            for doc in 0..max_doc {
+                for ord in column.ords().values_for_doc(doc) {
+                    docs_of[ord_index(ord)].push(doc);
                 }
             }
+            values[facet.index()] = global
+                .into_iter()
+                .zip(docs_of)
+                .filter(|(_, docs)| !docs.is_empty())
+                .map(|(id, docs)| (id, value_docs(docs, max_doc)))
+                .collect();
         }
 
+        let siret_column = fast.str(schema::SIRET)?;
+        let siret_by_ord = match &siret_column {
+            Some(column) => dictionary_terms(column, parse_siret)?,
+            None => Vec::new(),
+        };
+        let siret_ord = ords(siret_column.as_ref(), max_doc);
         let sort_column = fast.str(schema::SORT_KEY)?;
-        let mut sort_ord = vec![NONE; max_doc as usize];
-        if let Some(column) = &sort_column {
-            for (doc, ord) in (0..max_doc).zip(sort_ord.iter_mut()) {
-                if let Some(value) = column.ords().first(doc) {
-                    *ord = u32::try_from(value).unwrap_or(NONE);
-                }
-            }
-        }
+        let sort_ord = ords(sort_column.as_ref(), max_doc);
+        let mut by_name: Vec<DocId> = (0..max_doc).collect();
+        by_name.sort_unstable_by_key(|doc| (sort_ord[*doc as usize], siret_ord[*doc as usize]));
         Ok(SegmentTables {
-            records,
-            overflow,
+            values,
+            flags,
+            name_words,
             active,
+            siret_ord,
+            siret_by_ord,
             sort_ord,
+            by_name,
             sort_column,
             siret_column,
             display_name: fast.str(schema::DISPLAY_NAME)?,
         })
     }
 
-    /// Adds one to the count of each value `doc` has in `facet`.
-    #[inline]
-    pub(crate) fn count(&self, doc: DocId, facet: Facet, counts: &mut [u32]) {
-        let record = &self.records[doc as usize];
-        match slot(facet) {
-            Slot::Single(i) => {
-                let id = record.single[i];
-                if id != NONE {
-                    counts[id as usize] += 1;
-                }
-            }
-            Slot::Multi(i) => {
-                for bit in ones(record.masks[i]) {
-                    counts[bit as usize] += 1;
-                }
-                if record.flags & overflow_flag(i) != 0
-                    && let Some(ids) = self.overflow[i].get(&doc)
-                {
-                    for id in ids {
-                        counts[*id as usize] += 1;
-                    }
-                }
-            }
-        }
+    /// The SIRET of a document as a number, ordered as the text (14 digits; others last).
+    pub(crate) fn siret_number(&self, doc: DocId) -> u64 {
+        let ord = self.siret_ord[doc as usize];
+        self.siret_by_ord
+            .get(ord as usize)
+            .copied()
+            .unwrap_or(ODD_SIRET)
     }
 
     /// The SIRET of a document.
     pub(crate) fn siret(&self, doc: DocId) -> crate::Result<String> {
-        let siret = self.records[doc as usize].siret;
+        let siret = self.siret_number(doc);
         if siret != ODD_SIRET {
             return Ok(format!("{siret:014}"));
         }
@@ -231,6 +199,19 @@ impl SegmentTables {
     }
 }
 
+/// A bitset for a frequent value (one in 32 documents or more), a list otherwise: the smaller.
+fn value_docs(docs: Vec<DocId>, max_doc: DocId) -> ValueDocs {
+    if docs.len() as u64 * 32 >= u64::from(max_doc) {
+        let mut bits = Bits::empty(max_doc);
+        for doc in docs {
+            bits.insert(doc);
+        }
+        ValueDocs::Dense(bits)
+    } else {
+        ValueDocs::Sparse(docs)
+    }
+}
+
 /// A SIRET of 14 digits as a number (same order as the text), or [`ODD_SIRET`].
 fn parse_siret(text: &str) -> u64 {
     if text.len() == 14 && text.bytes().all(|b| b.is_ascii_digit()) {
@@ -240,28 +221,32 @@ fn parse_siret(text: &str) -> u64 {
     }
 }
 
+/// The rank of each document's value in a column's dictionary ([`NONE`] without one).
+fn ords(column: Option<&StrColumn>, max_doc: DocId) -> Vec<u32> {
+    (0..max_doc)
+        .map(|doc| {
+            column
+                .and_then(|column| column.ords().first(doc))
+                .map_or(NONE, |ord| u32::try_from(ord).unwrap_or(NONE))
+        })
+        .collect()
+}
+
 fn read_string(column: Option<&StrColumn>, doc: DocId) -> crate::Result<String> {
     let mut out = String::new();
     if let Some(column) = column
         && let Some(ord) = column.ords().first(doc)
     {
-        column
-            .ord_to_str(ord, &mut out)
-            .map_err(tantivy::TantivyError::from)?;
+        column.ord_to_str(ord, &mut out)?;
     }
     Ok(out)
-}
-
-/// The global id of each term ordinal of a column's dictionary.
-fn global_ids(column: &StrColumn, interner: &mut Interner) -> crate::Result<Vec<u32>> {
-    dictionary_terms(column, |value| interner.intern(value))
 }
 
 /// `f` of each term of a column's dictionary, by term ordinal.
 fn dictionary_terms<T>(column: &StrColumn, mut f: impl FnMut(&str) -> T) -> crate::Result<Vec<T>> {
     let dictionary = column.dictionary();
     let mut out = Vec::with_capacity(dictionary.num_terms());
-    let mut stream = dictionary.stream().map_err(tantivy::TantivyError::from)?;
+    let mut stream = dictionary.stream()?;
     while stream.advance() {
         out.push(f(&String::from_utf8_lossy(stream.key())));
     }
@@ -282,5 +267,19 @@ mod tests {
         assert_eq!(parse_siret("00000000000042"), 42);
         assert_eq!(parse_siret("1234"), ODD_SIRET);
         assert_eq!(parse_siret("1234567890123A"), ODD_SIRET);
+    }
+
+    #[test]
+    fn frequent_values_are_bitsets_and_rare_ones_lists() {
+        let rare = value_docs(vec![1, 5], 1000);
+        let frequent = value_docs((0..100).collect(), 1000);
+        assert!(matches!(rare, ValueDocs::Sparse(_)));
+        assert!(matches!(frequent, ValueDocs::Dense(_)));
+        let mut set = Bits::empty(1000);
+        for doc in [1, 2, 50, 500] {
+            set.insert(doc);
+        }
+        assert_eq!(rare.count_in(&set), 1);
+        assert_eq!(frequent.count_in(&set), 3);
     }
 }

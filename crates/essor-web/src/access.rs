@@ -12,8 +12,8 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
-use essor_domain::Siren;
 use essor_domain::access::{Decision, Permission, Principal, SecondFactor};
+use essor_domain::{Siren, Siret};
 
 use crate::AppState;
 use crate::cookies;
@@ -24,7 +24,8 @@ use crate::error::error_page;
 pub enum Need {
     /// A fixed permission.
     Permission(StaticPermission),
-    /// Acting for the structure whose SIREN is the path's `{siren}` parameter.
+    /// Acting for the structure whose SIREN is the path's `{siren}` parameter, or the SIREN of
+    /// its `{siret}` parameter.
     ActForPathSiren,
 }
 
@@ -79,13 +80,16 @@ impl RouteSpec {
     }
 }
 
-/// The value of the `{siren}` segment of `path` matched by `pattern`.
+/// The SIREN of the `{siren}` segment of `path` matched by `pattern`, or of its `{siret}`.
 fn siren_in_path(pattern: &str, path: &str) -> Option<Siren> {
     pattern
         .split('/')
         .zip(path.split('/'))
-        .find(|(p, _)| *p == "{siren}")
-        .and_then(|(_, value)| Siren::parse(value).ok())
+        .find_map(|(p, value)| match p {
+            "{siren}" => Siren::parse(value).ok(),
+            "{siret}" => Siret::parse(value).ok().map(|s| s.siren()),
+            _ => None,
+        })
 }
 
 /// Who is behind the request, put in the request's extensions by [`resolve`].

@@ -232,7 +232,12 @@ fn mailbox(account_email: &str, name: &str) -> Option<Mailbox> {
 
 /// Sends a mail; a failure is logged (without the mail's content) and not shown to the user, so
 /// that the answer does not reveal whether the address has an account.
-async fn send(state: &AppState, to: &str, name: &str, mail: Result<Mail, essor_mail::MailError>) {
+pub(crate) async fn send(
+    state: &AppState,
+    to: &str,
+    name: &str,
+    mail: Result<Mail, essor_mail::MailError>,
+) {
     let Some(to) = mailbox(to, name) else {
         tracing::warn!("adresse électronique inutilisable pour l’envoi");
         return;

@@ -626,6 +626,7 @@ struct ActorPage {
     synthetic: bool,
     imported_on: String,
     can_edit: bool,
+    staff: bool,
 }
 
 struct OfferView {
@@ -709,6 +710,10 @@ pub(crate) async fn actor_page(
             .as_ref()
             .map(|s| format_date(s.imported_at.date_naive()))
             .unwrap_or_default(),
+        staff: user
+            .principal
+            .decide(&essor_domain::access::Permission::BackOffice)
+            == essor_domain::access::Decision::Allow,
         can_edit: essor_domain::Siren::parse(&actor.siren).is_ok_and(|siren| {
             user.principal
                 .decide(&essor_domain::access::Permission::ActFor(siren))

@@ -20,6 +20,7 @@ mod layout;
 mod map;
 mod observatory;
 mod pages;
+mod profiles;
 pub mod ratelimit;
 mod site;
 
@@ -128,8 +129,10 @@ impl AppState {
     }
 }
 
-/// Largest request body accepted (forms; uploads will have their own limits).
+/// Largest request body accepted for forms; the image upload raises its own limit, up to
+/// [`MAX_UPLOAD_BYTES`], which no request may exceed.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
+const MAX_UPLOAD_BYTES: usize = profiles::MAX_IMAGE_BYTES + 64 * 1024;
 
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; \
      style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; \
@@ -200,7 +203,8 @@ pub fn router(state: AppState) -> Router {
                 .layer(CompressionLayer::new())
                 .layer(from_fn(csrf::verify))
                 .layer(from_fn_with_state(state.clone(), access::resolve))
-                .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+                .layer(RequestBodyLimitLayer::new(MAX_UPLOAD_BYTES))
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
                 .layer(tower_http::timeout::TimeoutLayer::with_status_code(
                     axum::http::StatusCode::SERVICE_UNAVAILABLE,
                     Duration::from_secs(30),
@@ -213,11 +217,19 @@ pub fn router(state: AppState) -> Router {
 /// router is built from this table only, and the test of the authorisation matrix walks it.
 #[allow(clippy::too_many_lines)] // one line per route reads best as one list
 pub(crate) fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
-    use StaticPermission::{ManageAccounts, OwnAccount, Public, ReadAudit, SecondFactorStep};
+    use StaticPermission::{
+        BackOffice, ManageAccounts, OwnAccount, Public, ReadAudit, SecondFactorStep,
+    };
     let spec = |method: &'static str, path: &'static str, need: StaticPermission| RouteSpec {
         method,
         path,
         need: Need::Permission(need),
+        rate_limited: false,
+    };
+    let acting = |method: &'static str, path: &'static str| RouteSpec {
+        method,
+        path,
+        need: Need::ActForPathSiren,
         rate_limited: false,
     };
     let limited = |path: &'static str, need: StaticPermission| RouteSpec {
@@ -265,6 +277,68 @@ pub(crate) fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (
             spec("GET", "/acteurs/{siret}", Public),
             get(actors::actor_page),
+        ),
+        (
+            spec("GET", "/acteurs/{siret}/revendiquer", OwnAccount),
+            get(profiles::claim_page),
+        ),
+        (
+            spec("POST", "/acteurs/{siret}/revendiquer", OwnAccount),
+            post(profiles::claim),
+        ),
+        (
+            acting("GET", "/acteurs/{siret}/modifier"),
+            get(profiles::edit_form),
+        ),
+        (
+            acting("POST", "/acteurs/{siret}/modifier"),
+            post(profiles::edit),
+        ),
+        (
+            acting("POST", "/acteurs/{siret}/images"),
+            post(profiles::upload_image).route_layer(axum::extract::DefaultBodyLimit::max(
+                profiles::MAX_IMAGE_BYTES + 64 * 1024,
+            )),
+        ),
+        (
+            acting("POST", "/acteurs/{siret}/images/{id}/retirer"),
+            post(profiles::remove_image),
+        ),
+        (
+            spec("GET", "/acteurs/{siret}/images/{id}", Public),
+            get(profiles::image),
+        ),
+        (
+            spec("GET", "/acteurs/{siret}/historique", BackOffice),
+            get(profiles::history),
+        ),
+        (
+            spec(
+                "POST",
+                "/acteurs/{siret}/historique/{id}/retablir",
+                BackOffice,
+            ),
+            post(profiles::restore),
+        ),
+        (
+            spec("GET", "/administration/annuaire", BackOffice),
+            get(profiles::review_page),
+        ),
+        (
+            spec(
+                "POST",
+                "/administration/annuaire/revendications/{id}",
+                BackOffice,
+            ),
+            post(profiles::decide_claim),
+        ),
+        (
+            spec(
+                "POST",
+                "/administration/annuaire/modifications/{id}/relue",
+                BackOffice,
+            ),
+            post(profiles::mark_reviewed),
         ),
         (
             spec("GET", "/territoire/communes.geojson", Public),

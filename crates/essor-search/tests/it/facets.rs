@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use essor_search::{ActorDocument, ActorIndex, Facet, FacetCount, Filters, SearchQuery, SearchResults};
+use essor_search::{
+    ActorDocument, ActorIndex, Facet, FacetCount, Filters, SearchQuery, SearchResults,
+};
 
 use crate::support::{actor, index_of, search};
 
@@ -23,13 +25,17 @@ fn directory() -> Vec<ActorDocument> {
     (0..97u64)
         .map(|n| {
             let i = usize::try_from(n).unwrap();
-            let name = if n % 3 == 0 { "Recyclerie" } else { "Épicerie" };
+            let name = if n % 3 == 0 {
+                "Recyclerie"
+            } else {
+                "Épicerie"
+            };
             let mut doc = actor(1000 + n, &format!("{name} {n}"));
             let (code, commune) = COMMUNES[(i * 7 / 5) % 4];
-            doc.commune = code.to_owned();
-            doc.commune_name = commune.to_owned();
-            doc.family = FAMILIES[(i * i) % 3].to_owned();
-            doc.section = SECTIONS[(i / 3) % 4].to_owned();
+            doc.commune = code.into();
+            doc.commune_name = commune.into();
+            doc.family = FAMILIES[(i * i) % 3].into();
+            doc.section = SECTIONS[(i / 3) % 4].into();
             doc.themes = (0..4)
                 .filter(|t| (i >> t) & 1 == 1)
                 .map(|t| THEMES[t].to_owned())
@@ -71,10 +77,13 @@ fn values_of(doc: &ActorDocument, facet: Facet) -> Vec<String> {
 }
 
 fn passes(doc: &ActorDocument, filters: &Filters, except: Option<Facet>) -> bool {
-    Facet::ALL.into_iter().filter(|f| Some(*f) != except).all(|facet| {
-        let accepted = filters.values(facet);
-        accepted.is_empty() || values_of(doc, facet).iter().any(|v| accepted.contains(v))
-    })
+    Facet::ALL
+        .into_iter()
+        .filter(|f| Some(*f) != except)
+        .all(|facet| {
+            let accepted = filters.values(facet);
+            accepted.is_empty() || values_of(doc, facet).iter().any(|v| accepted.contains(v))
+        })
 }
 
 /// The counts computed by hand: active actors whose name has `word` (all when `None`),
@@ -211,7 +220,11 @@ fn values_are_sorted_by_count_then_value() {
 #[test]
 fn a_document_counts_once_per_value_of_a_multi_valued_dimension() {
     let mut both = actor(1, "Épicerie");
-    both.themes = vec!["alimentation".into(), "reemploi".into(), "alimentation".into()];
+    both.themes = vec![
+        "alimentation".into(),
+        "reemploi".into(),
+        "alimentation".into(),
+    ];
     let mut one = actor(2, "Recyclerie");
     one.themes = vec!["reemploi".into()];
     let index = index_of(vec![both, one]);
@@ -243,12 +256,10 @@ fn a_selected_value_is_listed_even_without_hits() {
     let results = search(&index, query("", filters));
     assert_eq!(results.total, 0);
     assert!(results.hits.is_empty());
-    assert!(results
-        .facet(Facet::Commune)
-        .contains(&FacetCount {
-            value: "99999".into(),
-            count: 0
-        }));
+    assert!(results.facet(Facet::Commune).contains(&FacetCount {
+        value: "99999".into(),
+        count: 0
+    }));
     // The commune dimension ignores its own filter: the real communes are still counted.
     assert_eq!(results.facet(Facet::Commune).len(), 5);
 }
@@ -265,7 +276,11 @@ fn closed_establishments_are_counted_only_when_included() {
         },
     );
     assert_eq!(with_closed.total, docs.len());
-    let families: usize = with_closed.facet(Facet::Family).iter().map(|c| c.count).sum();
+    let families: usize = with_closed
+        .facet(Facet::Family)
+        .iter()
+        .map(|c| c.count)
+        .sum();
     assert_eq!(families, docs.len());
     let without: usize = search(&index, SearchQuery::default())
         .facet(Facet::Family)
@@ -291,7 +306,10 @@ fn dimensions_with_more_than_64_values_are_counted_and_filtered() {
     let docs: Vec<ActorDocument> = (0..150u64)
         .map(|n| {
             let mut doc = actor(n + 1, "Épicerie");
-            doc.themes = vec![format!("theme{:03}", n % 75), format!("theme{:03}", (n + 1) % 75)];
+            doc.themes = vec![
+                format!("theme{:03}", n % 75),
+                format!("theme{:03}", (n + 1) % 75),
+            ];
             doc.labels = vec![format!("label{:03}", n % 70)];
             doc
         })
@@ -350,5 +368,8 @@ fn counts_stay_exact_across_segments_and_deletions() {
     }
     check_counts_against_filters(&index, &results, "", &filters);
     let everything = search(&index, SearchQuery::default());
-    assert_eq!(everything.total, current.iter().filter(|d| d.active).count());
+    assert_eq!(
+        everything.total,
+        current.iter().filter(|d| d.active).count()
+    );
 }

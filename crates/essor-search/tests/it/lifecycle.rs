@@ -76,7 +76,11 @@ fn hits_of_several_segments_are_merged_in_order() {
 fn a_rebuild_replaces_every_document() {
     let index = index_of(vec![actor(1, "Recyclerie"), actor(2, "Épicerie")]);
     let count = index
-        .rebuild(vec![actor(3, "Ressourcerie"), actor(4, "Bricothèque"), actor(5, "Atelier")])
+        .rebuild(vec![
+            actor(3, "Ressourcerie"),
+            actor(4, "Bricothèque"),
+            actor(5, "Atelier"),
+        ])
         .expect("rebuild");
     assert_eq!(count, 3);
     assert_eq!(index.len(), 3);
@@ -143,7 +147,9 @@ fn a_crash_during_a_rebuild_leaves_the_previous_index_on_disk() {
     let dir = tempfile::tempdir().expect("temp dir");
     {
         let index = ActorIndex::open_or_create(dir.path()).expect("create");
-        index.rebuild(vec![actor(1, "Recyclerie")]).expect("rebuild");
+        index
+            .rebuild(vec![actor(1, "Recyclerie")])
+            .expect("rebuild");
         let failing = (10..20u64).map(|n| {
             assert!(n < 15, "killed");
             actor(n, "Nouvelle")
@@ -161,7 +167,9 @@ fn an_index_of_another_schema_version_is_wiped_and_recreated() {
     let dir = tempfile::tempdir().expect("temp dir");
     {
         let index = ActorIndex::open_or_create(dir.path()).expect("create");
-        index.rebuild(vec![actor(1, "Recyclerie")]).expect("rebuild");
+        index
+            .rebuild(vec![actor(1, "Recyclerie")])
+            .expect("rebuild");
     }
     fs::write(dir.path().join("essor-schema-version"), "0\n").expect("write");
     let index = ActorIndex::open_or_create(dir.path()).expect("open");
@@ -176,7 +184,9 @@ fn a_corrupt_index_is_wiped_and_recreated() {
     let dir = tempfile::tempdir().expect("temp dir");
     {
         let index = ActorIndex::open_or_create(dir.path()).expect("create");
-        index.rebuild(vec![actor(1, "Recyclerie")]).expect("rebuild");
+        index
+            .rebuild(vec![actor(1, "Recyclerie")])
+            .expect("rebuild");
     }
     fs::write(dir.path().join("meta.json"), "{ not json").expect("write");
     let index = ActorIndex::open_or_create(dir.path()).expect("open");
@@ -188,7 +198,9 @@ fn a_corrupt_index_is_wiped_and_recreated() {
 fn an_index_open_elsewhere_is_not_wiped() {
     let dir = tempfile::tempdir().expect("temp dir");
     let first = ActorIndex::open_or_create(dir.path()).expect("create");
-    first.rebuild(vec![actor(1, "Recyclerie")]).expect("rebuild");
+    first
+        .rebuild(vec![actor(1, "Recyclerie")])
+        .expect("rebuild");
     assert!(ActorIndex::open_or_create(dir.path()).is_err());
     assert_eq!(found(&first, "recyclerie"), [siret(1)]);
     drop(first);

@@ -52,7 +52,10 @@ fn an_empty_text_lists_active_actors_by_name() {
             ..SearchQuery::default()
         },
     );
-    assert_eq!(sirets(&with_closed), [siret(1), siret(4), siret(3), siret(2)]);
+    assert_eq!(
+        sirets(&with_closed),
+        [siret(1), siret(4), siret(3), siret(2)]
+    );
 }
 
 #[test]
@@ -60,7 +63,10 @@ fn closed_establishments_are_found_only_when_asked() {
     let mut closed = actor(1, "Recyclerie");
     closed.active = false;
     let index = index_of(vec![closed, actor(2, "Recyclerie du Parc")]);
-    assert_eq!(sirets(&search(&index, SearchQuery::text("recyclerie"))), [siret(2)]);
+    assert_eq!(
+        sirets(&search(&index, SearchQuery::text("recyclerie"))),
+        [siret(2)]
+    );
     let all = search(
         &index,
         SearchQuery {

@@ -45,6 +45,8 @@ pub fn found(index: &ActorIndex, text: &str) -> Vec<String> {
     sirets(&search(index, SearchQuery::text(text)))
 }
 
+// Tests build their queries inline: taking them by value reads better.
+#[allow(clippy::needless_pass_by_value)]
 pub fn search(index: &ActorIndex, query: SearchQuery) -> SearchResults {
     index.search(&query).expect("search")
 }

@@ -6,12 +6,12 @@ use crate::support::{actor, found, index_of, search, siret, sirets};
 
 fn directory() -> Vec<ActorDocument> {
     let mut epicerie = actor(1, "Épicerie solidaire du Village");
-    epicerie.commune = "38151".to_owned();
-    epicerie.commune_name = "Échirolles".to_owned();
+    epicerie.commune = "38151".into();
+    epicerie.commune_name = "Échirolles".into();
     let ressourcerie = actor(2, "La Ressourcerie du Grésivaudan");
     let mut recyclerie_echirolles = actor(3, "Recyclerie");
-    recyclerie_echirolles.commune = "38151".to_owned();
-    recyclerie_echirolles.commune_name = "Échirolles".to_owned();
+    recyclerie_echirolles.commune = "38151".into();
+    recyclerie_echirolles.commune_name = "Échirolles".into();
     let recyclerie_grenoble = actor(4, "Recyclerie des Alpes");
     let mut atelier = actor(5, "Atelier du Coin");
     atelier.offers = vec!["Réparation de Vélo".to_owned()];
@@ -117,6 +117,20 @@ fn when_no_actor_has_every_word_any_word_will_do_and_it_is_said() {
 }
 
 #[test]
+fn relaxed_results_keep_out_closed_and_removed_actors() {
+    let mut closed = actor(7, "Recyclerie Fermée");
+    closed.active = false;
+    let mut docs = directory();
+    docs.push(closed);
+    let index = index_of(docs);
+    index.remove(&siret(4)).expect("remove");
+    let results = search(&index, SearchQuery::text("recyclerie chamonix"));
+    assert!(results.relaxed);
+    assert_eq!(sirets(&results), [siret(3)]);
+    assert_eq!(results.total, 1);
+}
+
+#[test]
 fn relaxed_results_put_actors_with_more_words_first() {
     let index = index_of(directory());
     let results = search(&index, SearchQuery::text("recyclerie echirolles chamonix"));
@@ -186,7 +200,11 @@ fn equal_scores_are_ordered_by_siret() {
 fn a_siren_or_a_siret_finds_its_actor() {
     let index = index_of(directory());
     assert_eq!(found(&index, &siret(4)), [siret(4)]);
-    assert_eq!(found(&index, &siret(4)[..9]).len(), 6, "all share SIREN 000000000");
+    assert_eq!(
+        found(&index, &siret(4)[..9]).len(),
+        6,
+        "all share SIREN 000000000"
+    );
 }
 
 #[test]
@@ -231,7 +249,10 @@ fn suggestions_match_names_as_one_types() {
     let index = index_of(docs);
     let suggestions = index.suggest("ressou", 5).expect("suggest");
     assert_eq!(
-        suggestions.iter().map(|h| h.siret.clone()).collect::<Vec<_>>(),
+        suggestions
+            .iter()
+            .map(|h| h.siret.clone())
+            .collect::<Vec<_>>(),
         [siret(2)]
     );
     assert_eq!(suggestions[0].name, "La Ressourcerie du Grésivaudan");

@@ -16,7 +16,7 @@ const SECRET_NAME: &str = "DUPONTEL";
 const SECRET_STREET: &str = "IMPASSE DES SECRETS";
 
 #[allow(clippy::too_many_arguments)]
-fn record(
+pub fn record(
     siret: &str,
     commune: &str,
     name: Option<&str>,
@@ -167,9 +167,15 @@ fn records() -> Vec<EstablishmentRecord> {
 }
 
 pub async fn directory_state() -> AppState {
+    directory_state_with(Vec::new()).await
+}
+
+/// The directory's test actors, and more.
+pub async fn directory_state_with(extra: Vec<EstablishmentRecord>) -> AppState {
     let state = seeded_state().await;
     let rows: Vec<EstablishmentRow> = records()
         .into_iter()
+        .chain(extra)
         .map(|r| EstablishmentRow {
             siret: r.siret.clone(),
             siren: r.siren.clone(),

@@ -5,6 +5,7 @@ mod directory;
 mod matrix;
 mod observatory;
 mod pages;
+mod profiles;
 
 use std::sync::Arc;
 

@@ -1,0 +1,418 @@
+//! Structures claim and complete their pages; staff decide claims, review and restore.
+
+use std::io::Cursor;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use chrono::{Duration, Utc};
+use essor_domain::access::{Role, SecondFactor};
+use essor_domain::ess::Family;
+use essor_store::Store;
+use essor_web::router;
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+use crate::accounts::{Browser, account};
+use crate::directory::{directory_state_with, record};
+
+/// A real SIRET (valid checksum), the page the tests claim.
+const SIRET: &str = "73282932000074";
+const SIREN: &str = "732829320";
+
+async fn setup() -> (Router, std::sync::Arc<dyn Store>) {
+    let actor = record(
+        SIRET,
+        "38185",
+        Some("LA RESSOURCERIE VERTE"),
+        None,
+        "47.79Z",
+        "G",
+        &["dechets"],
+        Family::Association,
+        "9220",
+    );
+    let state = directory_state_with(vec![actor]).await;
+    let store = std::sync::Arc::clone(&state.store);
+    (router(state), store)
+}
+
+/// A browser signed in as a new account (second factor given, as staff need it).
+async fn signed_in(
+    app: &Router,
+    store: &std::sync::Arc<dyn Store>,
+    email: &str,
+    roles: &[Role],
+) -> (Browser, i64) {
+    let id = account(store, email, roles).await;
+    let (token, hash) = essor_auth::Token::generate();
+    let now = Utc::now();
+    store
+        .create_session(
+            &hash.to_hex(),
+            id,
+            SecondFactor::Done,
+            now,
+            now + Duration::hours(1),
+        )
+        .await
+        .unwrap();
+    let mut browser = Browser::new(app.clone());
+    browser.set_cookie("essor_session", token.as_str());
+    (browser, id)
+}
+
+async fn api_actor(app: &Router) -> Value {
+    let page = crate::get(app, &format!("/api/v1/acteurs/{SIRET}")).await;
+    serde_json::from_str(&page.body).unwrap()
+}
+
+#[tokio::test]
+#[allow(clippy::too_many_lines)] // one story, from the claim to the restore
+async fn a_claim_approved_by_staff_lets_the_member_complete_the_page() {
+    let (app, store) = setup().await;
+    let (mut member, member_id) = signed_in(&app, &store, "marie@gmail.com", &[]).await;
+    let (mut staff, _) =
+        signed_in(&app, &store, "agent@metropole.fr", &[Role::ChargeDeMission]).await;
+
+    // Not a member yet: the form is refused.
+    assert_eq!(
+        member
+            .get(&format!("/acteurs/{SIRET}/modifier"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    // A claim without a word is refused, with a French message naming the field.
+    let page = member.get(&format!("/acteurs/{SIRET}/revendiquer")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Une chargée de mission vérifiera"));
+    let refused = member
+        .post(&format!("/acteurs/{SIRET}/revendiquer"), &[("message", "")])
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("Message : dites en quelques mots"));
+    let sent = member
+        .post(
+            &format!("/acteurs/{SIRET}/revendiquer"),
+            &[("message", "Je suis la coordinatrice.")],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    assert!(
+        member
+            .get(&format!("/acteurs/{SIRET}/revendiquer"))
+            .await
+            .body
+            .contains("Votre demande est enregistrée")
+    );
+    assert!(store.memberships(member_id).await.unwrap().is_empty());
+
+    // Staff see it and accept it.
+    let review = staff.get("/administration/annuaire").await;
+    assert_eq!(review.status, StatusCode::OK);
+    assert!(
+        review.body.contains("Je suis la coordinatrice."),
+        "{}",
+        review.body
+    );
+    assert!(review.body.contains("marie@gmail.com"));
+    let claim = store.claims(None).await.unwrap()[0].id;
+    let decided = staff
+        .post(
+            &format!("/administration/annuaire/revendications/{claim}"),
+            &[("decision", "accepter"), ("motif", "")],
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        store.memberships(member_id).await.unwrap()[0]
+            .siren
+            .as_str(),
+        SIREN
+    );
+
+    // The member (a fresh session reads the new membership) completes the page.
+    let (token, hash) = essor_auth::Token::generate();
+    let now = Utc::now();
+    store
+        .create_session(
+            &hash.to_hex(),
+            member_id,
+            SecondFactor::NotRequired,
+            now,
+            now + Duration::hours(1),
+        )
+        .await
+        .unwrap();
+    member.set_cookie("essor_session", token.as_str());
+    let form = member.get(&format!("/acteurs/{SIRET}/modifier")).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    let bad = member
+        .post(
+            &format!("/acteurs/{SIRET}/modifier"),
+            &[
+                ("description", "Une ressourcerie."),
+                ("courriel", "pas-une-adresse"),
+                ("site", "javascript:alert(1)"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("Adresse électronique invalide"));
+    assert!(bad.body.contains("Adresse du site invalide"));
+    assert_eq!(
+        api_actor(&app).await["description"],
+        Value::Null,
+        "nothing half-written"
+    );
+
+    let saved = member
+        .post(
+            &format!("/acteurs/{SIRET}/modifier"),
+            &[
+                ("description", "Collecte, répare et revend des objets."),
+                ("offre_1_titre", "Atelier de réparation de bicyclettes"),
+                ("offre_1_description", "Le samedi matin."),
+                ("offre_1_type", "reparation"),
+                ("offre_1_themes", "mobilites"),
+                ("offre_1_communes", "38185"),
+                ("offre_1_communes", "38151"),
+                ("courriel", "contact@ressourcerie-verte.org"),
+                ("site", "https://www.ressourcerie-verte.org"),
+                ("labels", "esus"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    // Published at once: on the page, in the API, and searchable by its offer.
+    let page = crate::get(&app, &format!("/acteurs/{SIRET}")).await;
+    assert!(page.body.contains("Collecte, répare et revend des objets."));
+    assert!(page.body.contains("Atelier de réparation de bicyclettes"));
+    assert!(page.body.contains("Échirolles"), "communes served");
+    let actor = api_actor(&app).await;
+    assert_eq!(actor["labels"][0], "esus");
+    assert_eq!(actor["offer_kinds"][0], "reparation");
+    let found: Value = serde_json::from_str(
+        &crate::get(&app, "/api/v1/acteurs?q=bicyclette&label=esus")
+            .await
+            .body,
+    )
+    .unwrap();
+    assert_eq!(found["total"], 1);
+    assert_eq!(found["hits"][0]["siret"], SIRET);
+
+    // The member writes again; staff see it to review and restore the first version.
+    member
+        .post(
+            &format!("/acteurs/{SIRET}/modifier"),
+            &[("description", "Texte remplacé par erreur.")],
+        )
+        .await;
+    let review = staff.get("/administration/annuaire").await;
+    assert!(review.body.contains("La Ressourcerie Verte"));
+    let history = store.profile_revisions(SIRET).await.unwrap();
+    assert_eq!(history.len(), 2);
+    let first = history[1].id;
+    let page = staff.get(&format!("/acteurs/{SIRET}/historique")).await;
+    assert!(page.body.contains("à relire"));
+    let restored = staff
+        .post(
+            &format!("/acteurs/{SIRET}/historique/{first}/retablir"),
+            &[],
+        )
+        .await;
+    assert_eq!(restored.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        api_actor(&app).await["description"],
+        "Collecte, répare et revend des objets."
+    );
+    assert!(
+        store.unreviewed_revisions().await.unwrap().is_empty(),
+        "a restore settles the review"
+    );
+    // Members may not open the history.
+    assert_eq!(
+        member
+            .get(&format!("/acteurs/{SIRET}/historique"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn an_address_of_the_structure_domain_gets_the_page_at_once() {
+    let (app, store) = setup().await;
+    let (mut staff, _) =
+        signed_in(&app, &store, "agent@metropole.fr", &[Role::ChargeDeMission]).await;
+    let saved = staff
+        .post(
+            &format!("/acteurs/{SIRET}/modifier"),
+            &[("site", "https://www.ressourcerie-verte.org/")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    assert!(
+        store.unreviewed_revisions().await.unwrap().is_empty(),
+        "staff changes are born reviewed"
+    );
+    let (mut member, id) = signed_in(&app, &store, "paul@ressourcerie-verte.org", &[]).await;
+    let page = member.get(&format!("/acteurs/{SIRET}/revendiquer")).await;
+    assert!(
+        page.body
+            .contains("la fiche vous sera confiée immédiatement"),
+        "{}",
+        page.body
+    );
+    member
+        .post(&format!("/acteurs/{SIRET}/revendiquer"), &[("message", "")])
+        .await;
+    assert_eq!(
+        store.memberships(id).await.unwrap()[0].siren.as_str(),
+        SIREN
+    );
+    // Someone of another domain waits.
+    let (mut other, other_id) =
+        signed_in(&app, &store, "paul@fauxressourcerie-verte.org", &[]).await;
+    other
+        .post(
+            &format!("/acteurs/{SIRET}/revendiquer"),
+            &[("message", "Je suis bénévole.")],
+        )
+        .await;
+    assert!(store.memberships(other_id).await.unwrap().is_empty());
+}
+
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x & 0xff).to_le_bytes()[0], (y & 0xff).to_le_bytes()[0], 90])
+    });
+    let mut out = Cursor::new(Vec::new());
+    image.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+async fn upload(
+    browser: &Browser,
+    usage: &str,
+    filename: &str,
+    bytes: &[u8],
+) -> (StatusCode, String, Option<String>) {
+    let token = browser.cookie("essor_csrf").unwrap().to_owned();
+    let boundary = "----essor-test-boundary";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"usage\"\r\n\r\n{usage}\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"{filename}\"\r\nContent-Type: image/png\r\n\r\n").as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let cookies = format!(
+        "essor_csrf={token}; essor_session={}",
+        browser.cookie("essor_session").unwrap()
+    );
+    let request = Request::post(format!("/acteurs/{SIRET}/images?_csrf={token}"))
+        .header(header::COOKIE, cookies)
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .unwrap();
+    let response = browser.app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let location = response
+        .headers()
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_owned());
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        String::from_utf8_lossy(&bytes).into_owned(),
+        location,
+    )
+}
+
+#[tokio::test]
+async fn images_are_checked_bounded_and_re_encoded() {
+    let (app, store) = setup().await;
+    let (mut staff, _) =
+        signed_in(&app, &store, "agent@metropole.fr", &[Role::ChargeDeMission]).await;
+    assert_eq!(
+        staff
+            .get(&format!("/acteurs/{SIRET}/modifier"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    let (status, body, _) = upload(
+        &staff,
+        "photo",
+        "notes.png",
+        b"<html><script>alert(1)</script></html>",
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("Image : ce n’est pas une image"), "{body}");
+
+    let mut big = png(8, 8);
+    big.resize(6 * 1024 * 1024, 0);
+    let (status, _, _) = upload(&staff, "photo", "big.png", &big).await;
+    assert!(
+        matches!(
+            status,
+            StatusCode::PAYLOAD_TOO_LARGE | StatusCode::UNPROCESSABLE_ENTITY
+        ),
+        "{status}"
+    );
+
+    let (status, _, location) = upload(&staff, "logo", "logo.png", &png(2400, 1200)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        location.as_deref(),
+        Some(format!("/acteurs/{SIRET}/modifier?fait=image").as_str())
+    );
+    let logo = store
+        .profile(SIRET)
+        .await
+        .unwrap()
+        .unwrap()
+        .profile
+        .logo
+        .unwrap();
+    let media = store.media(logo).await.unwrap().unwrap();
+    assert_eq!((media.width, media.height), (1600, 800), "scaled down");
+    assert_eq!(media.content_type, "image/png");
+    let served = crate::get(&app, &format!("/acteurs/{SIRET}/images/{logo}")).await;
+    assert_eq!(served.status, StatusCode::OK);
+    assert_eq!(served.content_type, "image/png");
+    // Another actor's path does not serve it.
+    assert_eq!(
+        crate::get(&app, &format!("/acteurs/30000000100019/images/{logo}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    let (status, _, _) = upload(&staff, "photo", "photo.png", &png(300, 200)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let photo = store.profile(SIRET).await.unwrap().unwrap().profile.photos[0];
+    assert_eq!(
+        store.media(photo).await.unwrap().unwrap().content_type,
+        "image/jpeg"
+    );
+    let page = crate::get(&app, &format!("/acteurs/{SIRET}")).await;
+    assert!(
+        page.body
+            .contains(&format!("/acteurs/{SIRET}/images/{photo}"))
+    );
+    assert!(page.body.contains("alt=\"Logo de La Ressourcerie Verte\""));
+}
