@@ -56,6 +56,12 @@ const AXE_OPTIONS = {
   resultTypes: ['violations'],
 };
 // Paths that are not pages: assets, the API, and files offered for download.
+// Pages of which the crawl checks only a sample: they share one template.
+const SAMPLED = [
+  [/^\/acteurs\/\d{14}$/, 6],
+  [/^\/acteurs\/carte\?/, 1],
+  [/^\/(acteurs|widget\/acteurs)\?/, 4],
+];
 const NOT_A_PAGE = /^\/(static|api)(\/|$)|\.(csv|json|geojson|xlsx?|ods|pdf|zip|xml|txt|svg|png|jpe?g|webp|ico)$/i;
 
 function binaryPath() {
@@ -529,6 +535,66 @@ async function checkAccountFlow(ctx, server) {
   return { problems, details };
 }
 
+// The directory: live search as one types, an actor's page, the map; axe-core on each state.
+async function checkDirectory(ctx) {
+  const problems = [];
+  let details = [];
+  const audit = async (page, label) => {
+    const violations = await runAxe(page);
+    if (violations.length) {
+      problems.push(`${label} : ${violations.length} violation(s) axe-core : ${violations.map((v) => v.id).join(', ')}`);
+      details = details.concat(describeViolations(violations));
+    }
+  };
+  const page = await ctx.jsContext.newPage();
+  const seen = watch(page);
+  try {
+    await page.goto(`${ctx.baseUrl}/acteurs`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+    const before = normalise(await page.textContent('#resultats .total'));
+    // Typing updates the results without a reload (the URL follows).
+    await page.locator('#q').pressSequentially('ressourc', { delay: 30 });
+    await page.waitForFunction(
+      (previous) => {
+        const total = document.querySelector('#resultats .total');
+        return total && total.textContent.replace(/\s+/g, ' ').trim() !== previous;
+      },
+      before,
+      { timeout: 10_000 },
+    );
+    if (!page.url().includes('q=ressourc')) problems.push(`recherche en direct : l'adresse ne suit pas (${page.url()})`);
+    const first = page.locator('#resultats ol.resultats a').first();
+    if (!(await first.count())) {
+      problems.push('recherche « ressourc » : aucun résultat');
+      return { problems, details };
+    }
+    await audit(page, 'annuaire après recherche');
+    // A facet ticked by keyboard filters the list.
+    const box = page.locator('#facettes input[type=checkbox]').first();
+    await box.focus();
+    await page.keyboard.press('Space');
+    await page.waitForFunction(() => document.querySelector('#facettes input[type=checkbox]:checked'), null, { timeout: 10_000 });
+    await audit(page, 'annuaire filtré');
+
+    await Promise.all([page.waitForNavigation(), page.locator('#resultats ol.resultats a').first().click()]);
+    if (!/\/acteurs\/\d{14}$/.test(new URL(page.url()).pathname)) problems.push(`fiche : adresse inattendue ${page.url()}`);
+    if (!(await page.locator('h2', { hasText: 'Informations du répertoire SIRENE' }).count())) problems.push('fiche : pas de section SIRENE');
+    await audit(page, "fiche d'acteur");
+
+    await page.goto(`${ctx.baseUrl}/acteurs/carte?q=association`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+    await page.waitForSelector('.carte-acteurs.leaflet-container', { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelectorAll('.carte-acteurs canvas, .carte-acteurs path').length > 0, null, { timeout: 10_000 });
+    await audit(page, 'carte');
+    const errors = seen.consoleErrors;
+    if (errors.length) problems.push(`erreurs de la console : ${errors.join(' | ')}`);
+    if (seen.externalRequests.length) problems.push(`requêtes hors du serveur : ${seen.externalRequests.join(', ')}`);
+  } catch (error) {
+    problems.push(`erreur du test : ${error.message.split('\n')[0]}`);
+  } finally {
+    await page.close();
+  }
+  return { problems, details };
+}
+
 async function checkHealthz(baseUrl) {
   const response = await fetch(`${baseUrl}/healthz`);
   const body = (await response.text()).trim();
@@ -629,6 +695,13 @@ async function main() {
       report(path, result);
       for (const link of result.links) {
         if (queued.has(link)) continue;
+        // Pages of one kind are sampled: a few actors, the first pages of results.
+        const kind = SAMPLED.find(([pattern]) => pattern.test(link));
+        if (kind) {
+          const [pattern, limit] = kind;
+          const taken = [...queued].filter((p) => pattern.test(p)).length;
+          if (taken >= limit) continue;
+        }
         if (queued.size >= MAX_PAGES) {
           capped = true;
           continue;
@@ -639,6 +712,7 @@ async function main() {
     }
     console.log(`${queued.size} page(s) explorée(s)${capped ? ` (limite de ${MAX_PAGES} atteinte)` : ''}`);
     if (server) report('comptes : inscription, confirmation, connexion, déconnexion', await checkAccountFlow(ctx, server));
+    report('annuaire : recherche en direct, filtre, fiche, carte', await checkDirectory(ctx));
   } catch (error) {
     failed++;
     console.log(`ÉCHEC démarrage : ${error.message}`);

@@ -560,6 +560,80 @@ pub fn is_web_url(value: &str) -> bool {
     url_host(value).is_some() && !value.chars().any(char::is_whitespace) && value.len() <= 500
 }
 
+/// Words that say nothing about which structure a name designates.
+const NAME_NOISE: [&str; 22] = [
+    "association",
+    "asso",
+    "assoc",
+    "la",
+    "le",
+    "les",
+    "de",
+    "du",
+    "des",
+    "d",
+    "l",
+    "et",
+    "a",
+    "au",
+    "aux",
+    "scop",
+    "scic",
+    "sarl",
+    "sas",
+    "sa",
+    "cooperative",
+    "societe",
+];
+
+/// The words of a name that identify it: folded, without legal forms and small words.
+#[must_use]
+pub fn name_key(name: &str) -> Vec<String> {
+    crate::referential::fold(name)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty() && !NAME_NOISE.contains(w))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// How alike two names are, from 0 to 1: Jaro–Winkler over their identifying words, so that
+/// « Association La Ressourcerie » and « RESSOURCERIE (LA) » are the same name.
+#[must_use]
+pub fn name_similarity(a: &str, b: &str) -> f64 {
+    let (mut a, mut b) = (name_key(a), name_key(b));
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    a.sort();
+    b.sort();
+    strsim::jaro_winkler(&a.join(" "), &b.join(" "))
+}
+
+/// Distance in kilometres between two points (haversine, mean Earth radius).
+#[must_use]
+pub fn distance_km(a: crate::geo::LatLon, b: crate::geo::LatLon) -> f64 {
+    let (lat1, lat2) = (a.lat.to_radians(), b.lat.to_radians());
+    let dlat = lat2 - lat1;
+    let dlon = (b.lon - a.lon).to_radians();
+    let h = (dlat / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * (dlon / 2.0).sin().powi(2);
+    2.0 * 6_371.0 * h.sqrt().asin()
+}
+
+/// Names at least this alike are the same structure when they are near each other.
+pub const SIMILAR_NAME: f64 = 0.88;
+/// Names at least this alike are the same structure wherever they are.
+pub const SAME_NAME: f64 = 0.97;
+/// "Near": the same commune, or this many kilometres apart at most.
+pub const NEAR_KM: f64 = 5.0;
+
+/// Whether an actor about to be created by hand may already exist: its name is nearly the same,
+/// or alike and near (same commune or within [`NEAR_KM`]).
+#[must_use]
+pub fn may_be_duplicate(similarity: f64, same_commune: bool, distance: Option<f64>) -> bool {
+    similarity >= SAME_NAME
+        || (similarity >= SIMILAR_NAME && (same_commune || distance.is_some_and(|d| d <= NEAR_KM)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -704,6 +778,33 @@ mod tests {
             ..Profile::default()
         };
         assert_eq!(webmail.known_domain(), None);
+    }
+
+    #[test]
+    fn duplicates_are_names_alike_and_near() {
+        let same = name_similarity("Association La Ressourcerie", "RESSOURCERIE (LA)");
+        assert!(same > 0.99, "{same}");
+        let typo = name_similarity("Les Amis du Vélo", "AMIS DU VELLO");
+        assert!(typo >= SIMILAR_NAME, "{typo}");
+        let other = name_similarity("Les Amis du Vélo", "Épicerie solidaire du centre");
+        assert!(other < SIMILAR_NAME, "{other}");
+        let alike = 0.9;
+        assert!(may_be_duplicate(alike, true, None));
+        assert!(!may_be_duplicate(alike, false, Some(30.0)));
+        assert!(!may_be_duplicate(alike, false, None));
+        assert!(may_be_duplicate(alike, false, Some(2.0)));
+        assert!(may_be_duplicate(same, false, None));
+        assert!(!may_be_duplicate(other, true, Some(0.0)));
+        let grenoble = crate::geo::LatLon {
+            lat: 45.1885,
+            lon: 5.7245,
+        };
+        let echirolles = crate::geo::LatLon {
+            lat: 45.1436,
+            lon: 5.7187,
+        };
+        let d = distance_km(grenoble, echirolles);
+        assert!((4.9..5.1).contains(&d), "{d}");
     }
 
     #[test]

@@ -185,6 +185,7 @@ pub const KNOWN_ACTIONS: &[(&str, &str)] = &[
     ("user.created", "Compte créé par un administrateur"),
     ("user.role_changed", "Rôle modifié"),
     ("membership.changed", "Rattachement à une structure modifié"),
+    ("actor.created", "Acteur ajouté à l’annuaire"),
     ("actor.claimed", "Fiche d’acteur revendiquée"),
     ("actor.claim_decided", "Revendication de fiche décidée"),
     ("actor.profile_updated", "Fiche d’acteur modifiée"),

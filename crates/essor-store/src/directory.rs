@@ -114,6 +114,42 @@ pub struct Media {
     pub created_at: DateTime<Utc>,
 }
 
+/// An actor added by hand (not from SIRENE).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManualActor {
+    pub id: i64,
+    pub name: String,
+    /// When the structure has one, though the import does not keep it.
+    pub siret: Option<String>,
+    /// An ESS family key (`association`…).
+    pub family: String,
+    pub commune: String,
+    pub address: Option<String>,
+    pub postcode: Option<String>,
+    pub created_by: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl ManualActor {
+    /// The key of its page and profile: `m<id>` (a SIRET never starts with a letter).
+    #[must_use]
+    pub fn key(&self) -> String {
+        format!("m{}", self.id)
+    }
+}
+
+/// What adding an actor by hand needs.
+#[derive(Debug, Clone)]
+pub struct NewManualActor<'a> {
+    pub name: &'a str,
+    pub siret: Option<&'a str>,
+    pub family: &'a str,
+    pub commune: &'a str,
+    pub address: Option<&'a str>,
+    pub postcode: Option<&'a str>,
+    pub created_by: Option<i64>,
+}
+
 /// The directory's storage. Both backends implement it with the same SQL.
 #[async_trait]
 pub trait Directory: Send + Sync {
@@ -176,6 +212,12 @@ pub trait Directory: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<Option<Claim>>;
 
+    async fn create_manual_actor(&self, actor: &NewManualActor<'_>) -> Result<ManualActor>;
+    /// Every actor added by hand, by id.
+    async fn manual_actors(&self) -> Result<Vec<ManualActor>>;
+    /// The last id of an actor added by hand, to notice additions made by another process.
+    async fn latest_manual_actor(&self) -> Result<Option<i64>>;
+
     async fn save_media(
         &self,
         siret: &str,
@@ -186,6 +228,36 @@ pub trait Directory: Send + Sync {
     ) -> Result<i64>;
     async fn media(&self, id: i64) -> Result<Option<Media>>;
     async fn delete_media(&self, id: i64) -> Result<bool>;
+}
+
+pub(crate) type ManualActorRow = (
+    i64,
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    DateTime<Utc>,
+);
+
+pub(crate) const MANUAL_ACTOR_COLUMNS: &str =
+    "id, name, siret, family, commune, address, postcode, created_by, created_at";
+
+pub(crate) fn manual_actor_from_row(row: ManualActorRow) -> ManualActor {
+    let (id, name, siret, family, commune, address, postcode, created_by, created_at) = row;
+    ManualActor {
+        id,
+        name,
+        siret,
+        family,
+        commune,
+        address,
+        postcode,
+        created_by,
+        created_at,
+    }
 }
 
 pub(crate) type ProfileRow = (String, String, String, i64, DateTime<Utc>);
@@ -611,6 +683,51 @@ macro_rules! impl_directory {
                 }
                 tx.commit().await?;
                 Ok(Some(claim))
+            }
+
+            async fn create_manual_actor(
+                &self,
+                actor: &$crate::directory::NewManualActor<'_>,
+            ) -> $crate::Result<$crate::directory::ManualActor> {
+                let row: $crate::directory::ManualActorRow = sqlx::query_as(&format!(
+                    "INSERT INTO manual_actors (name, siret, family, commune, address, postcode, \
+                     created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {}",
+                    $crate::directory::MANUAL_ACTOR_COLUMNS
+                ))
+                .bind(actor.name)
+                .bind(actor.siret)
+                .bind(actor.family)
+                .bind(actor.commune)
+                .bind(actor.address)
+                .bind(actor.postcode)
+                .bind(actor.created_by)
+                .bind(chrono::Utc::now())
+                .fetch_one(&self.pool)
+                .await?;
+                Ok($crate::directory::manual_actor_from_row(row))
+            }
+
+            async fn manual_actors(
+                &self,
+            ) -> $crate::Result<Vec<$crate::directory::ManualActor>> {
+                let rows: Vec<$crate::directory::ManualActorRow> = sqlx::query_as(&format!(
+                    "SELECT {} FROM manual_actors ORDER BY id",
+                    $crate::directory::MANUAL_ACTOR_COLUMNS
+                ))
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map($crate::directory::manual_actor_from_row)
+                    .collect())
+            }
+
+            async fn latest_manual_actor(&self) -> $crate::Result<Option<i64>> {
+                let (latest,): (Option<i64>,) =
+                    sqlx::query_as("SELECT MAX(id) FROM manual_actors")
+                        .fetch_one(&self.pool)
+                        .await?;
+                Ok(latest)
             }
 
             async fn save_media(

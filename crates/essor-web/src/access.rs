@@ -75,19 +75,26 @@ impl RouteSpec {
     fn permission_for(&self, path: &str) -> Option<Permission> {
         match self.need {
             Need::Permission(p) => Some(p.permission()),
-            Need::ActForPathSiren => siren_in_path(self.path, path).map(Permission::ActFor),
+            Need::ActForPathSiren => actor_permission(self.path, path),
         }
     }
 }
 
-/// The SIREN of the `{siren}` segment of `path` matched by `pattern`, or of its `{siret}`.
-fn siren_in_path(pattern: &str, path: &str) -> Option<Siren> {
+/// Acting for the structure of the `{siren}` segment of `path` matched by `pattern`, or of its
+/// `{siret}`; an actor added by hand (`m<id>`, no structure to belong to) is staff's only.
+fn actor_permission(pattern: &str, path: &str) -> Option<Permission> {
     pattern
         .split('/')
         .zip(path.split('/'))
         .find_map(|(p, value)| match p {
-            "{siren}" => Siren::parse(value).ok(),
-            "{siret}" => Siret::parse(value).ok().map(|s| s.siren()),
+            "{siren}" => Siren::parse(value).ok().map(Permission::ActFor),
+            "{siret}" => match Siret::parse(value) {
+                Ok(siret) => Some(Permission::ActFor(siret.siren())),
+                Err(_) => value
+                    .strip_prefix('m')
+                    .filter(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+                    .map(|_| Permission::BackOffice),
+            },
             _ => None,
         })
 }

@@ -714,11 +714,17 @@ pub(crate) async fn actor_page(
             .principal
             .decide(&essor_domain::access::Permission::BackOffice)
             == essor_domain::access::Decision::Allow,
-        can_edit: essor_domain::Siren::parse(&actor.siren).is_ok_and(|siren| {
+        can_edit: if actor.is_manual() {
             user.principal
-                .decide(&essor_domain::access::Permission::ActFor(siren))
+                .decide(&essor_domain::access::Permission::BackOffice)
                 == essor_domain::access::Decision::Allow
-        }),
+        } else {
+            essor_domain::Siren::parse(&actor.siren).is_ok_and(|siren| {
+                user.principal
+                    .decide(&essor_domain::access::Permission::ActFor(siren))
+                    == essor_domain::access::Decision::Allow
+            })
+        },
         actor,
     };
     Ok(Html(page.render()?).into_response())

@@ -22,7 +22,7 @@ use essor_domain::referential::Referential;
 use essor_domain::territory::Territory;
 use essor_search::{ActorDocument, ActorIndex};
 use essor_store::Store;
-use essor_store::directory::StoredProfile;
+use essor_store::directory::{ManualActor, StoredProfile};
 use serde::Serialize;
 
 use crate::error::AppError;
@@ -183,6 +183,61 @@ impl Actor {
         }
     }
 
+    /// An actor added by hand: its name and place as staff wrote them, placed at its commune's
+    /// centre on the map.
+    #[must_use]
+    pub fn from_manual(
+        manual: &ManualActor,
+        referential: &Referential,
+        profile: Option<&StoredProfile>,
+    ) -> Self {
+        let family = Family::parse(&manual.family).unwrap_or(Family::Association);
+        let themes = profile
+            .map(|p| p.profile.themes().into_iter().map(str::to_owned).collect())
+            .unwrap_or_default();
+        Self {
+            siret: manual.key(),
+            siren: String::new(),
+            name: manual.name.clone(),
+            sign: None,
+            acronym: None,
+            legal_category: String::new(),
+            legal_form: "Non renseignée (acteur ajouté par l’équipe)".to_owned(),
+            family: family.key(),
+            family_label: family.label(),
+            naf: None,
+            activity: None,
+            section: ess::SECTION_NON_CLASSEE.to_owned(),
+            section_label: ess::section_label(ess::SECTION_NON_CLASSEE),
+            size_band: None,
+            created: None,
+            address: manual.address.clone(),
+            postcode: manual.postcode.clone(),
+            commune: manual.commune.clone(),
+            commune_name: referential
+                .commune(&manual.commune)
+                .map_or_else(|| manual.commune.clone(), |c| c.name.clone()),
+            head_office: true,
+            active: true,
+            employer: false,
+            partial_dissemination: false,
+            themes,
+            position: crate::map::commune_centre(&manual.commune).map(|c| Position {
+                lat: c.lat,
+                lon: c.lon,
+                approximate: true,
+            }),
+            profile: profile.map(|p| p.profile.clone()),
+            revision: profile.map(|p| p.revision),
+        }
+    }
+
+    /// Whether staff added the actor by hand (its key is not a SIRET).
+    #[must_use]
+    pub fn is_manual(&self) -> bool {
+        self.siret.starts_with('m')
+    }
+
     /// What the search index holds of the actor.
     #[must_use]
     pub fn document(&self) -> ActorDocument {
@@ -245,6 +300,7 @@ impl Actor {
 struct Version {
     snapshot: Option<i64>,
     revision: Option<i64>,
+    manual: Option<i64>,
 }
 
 struct Loaded {
@@ -341,6 +397,7 @@ impl Catalogue {
         let latest = Version {
             snapshot: store.latest_snapshot().await?.map(|s| s.id),
             revision: store.latest_profile_revision().await?,
+            manual: store.latest_manual_actor().await?,
         };
         let current = self
             .loaded
@@ -352,7 +409,9 @@ impl Catalogue {
         let actors = match current {
             Some((version, actors)) if version == latest => actors,
             Some((version, actors))
-                if version.snapshot == latest.snapshot && !self.index.needs_rebuild() =>
+                if version.snapshot == latest.snapshot
+                    && version.manual == latest.manual
+                    && !self.index.needs_rebuild() =>
             {
                 self.apply_profiles(store, referential, &actors, version)
                     .await?
@@ -378,13 +437,19 @@ impl Catalogue {
     ) -> Result<Arc<HashMap<String, Arc<Actor>>>, AppError> {
         let started = Instant::now();
         let mut actors = HashMap::new();
+        let profiles: HashMap<String, StoredProfile> = store
+            .profiles()
+            .await?
+            .into_iter()
+            .map(|p| (p.siret.clone(), p))
+            .collect();
+        for manual in store.manual_actors().await? {
+            if territory.contains(&manual.commune) {
+                let actor = Actor::from_manual(&manual, referential, profiles.get(&manual.key()));
+                actors.insert(actor.siret.clone(), Arc::new(actor));
+            }
+        }
         if let Some(snapshot) = version.snapshot {
-            let profiles: HashMap<String, StoredProfile> = store
-                .profiles()
-                .await?
-                .into_iter()
-                .map(|p| (p.siret.clone(), p))
-                .collect();
             let rows = store
                 .snapshot_establishments(snapshot, &territory.commune_codes_with_arrondissements())
                 .await?;
@@ -419,15 +484,26 @@ impl Catalogue {
         actors: &Arc<HashMap<String, Arc<Actor>>>,
         version: Version,
     ) -> Result<Arc<HashMap<String, Arc<Actor>>>, AppError> {
-        let (Some(snapshot), Some(since)) = (version.snapshot, version.revision.or(Some(0))) else {
-            return Ok(Arc::clone(actors));
-        };
-        let changed = store.profiles_since(since).await?;
+        let changed = store.profiles_since(version.revision.unwrap_or(0)).await?;
         let mut next = HashMap::clone(actors);
+        let manual = store.manual_actors().await?;
         for stored in changed {
-            if !actors.contains_key(&stored.siret) {
+            let Some(current) = actors.get(&stored.siret) else {
+                continue;
+            };
+            if current.is_manual() {
+                if let Some(m) = manual.iter().find(|m| m.key() == stored.siret) {
+                    let updated = Actor::from_manual(m, referential, Some(&stored));
+                    self.index
+                        .upsert(updated.document())
+                        .map_err(|e| AppError::Internal(format!("index de recherche : {e}")))?;
+                    next.insert(updated.siret.clone(), Arc::new(updated));
+                }
                 continue;
             }
+            let Some(snapshot) = version.snapshot else {
+                continue;
+            };
             let Some(row) = store.establishment(snapshot, &stored.siret).await? else {
                 continue;
             };

@@ -325,6 +325,14 @@ pub(crate) fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(profiles::review_page),
         ),
         (
+            spec("GET", "/administration/annuaire/nouvel-acteur", BackOffice),
+            get(profiles::new_actor_form),
+        ),
+        (
+            spec("POST", "/administration/annuaire/nouvel-acteur", BackOffice),
+            post(profiles::create_actor),
+        ),
+        (
             spec(
                 "POST",
                 "/administration/annuaire/revendications/{id}",

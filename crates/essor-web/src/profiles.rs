@@ -143,6 +143,9 @@ pub(crate) async fn claim_page(
     Path(siret): Path<String>,
 ) -> Result<Response, AppError> {
     let actor = actor_of(&state, &siret).await?;
+    if actor.is_manual() {
+        return Err(AppError::NotFound);
+    }
     let status = claim_status(&state, &user, &actor).await?;
     let immediate = domain_matches(&state, &user, &actor).await?;
     let (csrf, cookie) = csrf::token(&headers, state.accounts.secure_cookies);
@@ -168,6 +171,9 @@ pub(crate) async fn claim(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let actor = actor_of(&state, &siret).await?;
+    if actor.is_manual() {
+        return Err(AppError::NotFound);
+    }
     let account = account_id(&user)?;
     if claim_status(&state, &user, &actor).await?.is_some() {
         return Ok(Redirect::to(&format!("/acteurs/{siret}/revendiquer")).into_response());
@@ -1011,4 +1017,236 @@ pub(crate) async fn restore(
             .await?;
     }
     Ok(Redirect::to(&format!("/acteurs/{siret}/historique")).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Actors added by hand, checked against the directory first
+
+struct SimilarView {
+    url: String,
+    name: String,
+    commune: String,
+    why: String,
+}
+
+#[derive(Template)]
+#[template(path = "actor_new.html")]
+struct NewActorPage {
+    layout: Layout,
+    csrf: String,
+    name: String,
+    siret: String,
+    family: String,
+    commune: String,
+    address: String,
+    postcode: String,
+    families: Vec<(&'static str, &'static str)>,
+    communes: Vec<(String, String)>,
+    errors: Vec<FieldError>,
+    similar: Vec<SimilarView>,
+}
+
+impl NewActorPage {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+}
+
+async fn new_actor_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    fields: &[(String, String)],
+    errors: Vec<FieldError>,
+    similar: Vec<SimilarView>,
+) -> Result<Response, AppError> {
+    let context = state
+        .site
+        .context(state.store.as_ref(), state.referential)
+        .await?;
+    let (csrf, cookie) = csrf::token(headers, state.accounts.secure_cookies);
+    let status = if errors.is_empty() && similar.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = NewActorPage {
+        layout: page_layout(state, "").await?,
+        csrf,
+        name: field(fields, "nom").trim().to_owned(),
+        siret: field(fields, "siret").trim().to_owned(),
+        family: field(fields, "famille").to_owned(),
+        commune: field(fields, "commune").to_owned(),
+        address: field(fields, "adresse").trim().to_owned(),
+        postcode: field(fields, "code_postal").trim().to_owned(),
+        families: essor_domain::ess::Family::ALL
+            .iter()
+            .map(|f| (f.key(), f.label()))
+            .collect(),
+        communes: context
+            .territory
+            .communes
+            .iter()
+            .map(|c| (c.code.to_string(), c.name.clone()))
+            .collect(),
+        errors,
+        similar,
+    };
+    let mut response = Html(page.render()?).into_response();
+    *response.status_mut() = status;
+    Ok(with_cookie(response, cookie))
+}
+
+/// `GET /administration/annuaire/nouvel-acteur`.
+pub(crate) async fn new_actor_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    new_actor_page(&state, &headers, &[], Vec::new(), Vec::new()).await
+}
+
+/// The actors of the directory that the one described may duplicate, most alike first.
+fn similar_actors(state: &AppState, name: &str, commune: &str) -> Vec<SimilarView> {
+    let centre = crate::map::commune_centre(commune);
+    let mut found: Vec<(f64, SimilarView)> = state
+        .catalogue
+        .actors()
+        .values()
+        .filter_map(|actor| {
+            let similarity = [Some(&actor.name), actor.sign.as_ref()]
+                .into_iter()
+                .flatten()
+                .map(|candidate| actor::name_similarity(name, candidate))
+                .fold(0.0, f64::max);
+            let same_commune = actor.commune == commune;
+            let distance = centre.zip(actor.position).map(|(c, p)| {
+                actor::distance_km(
+                    c,
+                    essor_domain::geo::LatLon {
+                        lat: p.lat,
+                        lon: p.lon,
+                    },
+                )
+            });
+            actor::may_be_duplicate(similarity, same_commune, distance).then(|| {
+                let place = if same_commune {
+                    "même commune".to_owned()
+                } else {
+                    distance.map_or_else(
+                        || "autre commune".to_owned(),
+                        |d| format!("à {} km", essor_domain::money::format_number(d, 1)),
+                    )
+                };
+                (
+                    similarity,
+                    SimilarView {
+                        url: actor.url(),
+                        name: actor.name.clone(),
+                        commune: actor.commune_name.clone(),
+                        why: format!(
+                            "nom semblable à {} %, {place}",
+                            (similarity * 100.0).round()
+                        ),
+                    },
+                )
+            })
+        })
+        .collect();
+    found.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)));
+    found.into_iter().take(10).map(|(_, view)| view).collect()
+}
+
+/// `POST /administration/annuaire/nouvel-acteur`: checks the fields, then the directory for
+/// actors the new one may duplicate; creates it only when none, or once staff confirm.
+pub(crate) async fn create_actor(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let context = state
+        .site
+        .context(state.store.as_ref(), state.referential)
+        .await?;
+    state
+        .catalogue
+        .refresh(
+            state.store.as_ref(),
+            state.referential,
+            &context.territory,
+            false,
+        )
+        .await?;
+    let name = field(&fields, "nom").trim();
+    let siret = field(&fields, "siret").trim();
+    let family = field(&fields, "famille");
+    let commune = field(&fields, "commune");
+    let mut errors = Vec::new();
+    let error = |field: &str, message: &str| FieldError {
+        field: field.to_owned(),
+        message: message.to_owned(),
+    };
+    if name.chars().count() < 2 || name.chars().count() > 200 {
+        errors.push(error(
+            "nom",
+            "Nom : indiquez le nom de la structure (2 à 200 caractères).",
+        ));
+    }
+    if !siret.is_empty() {
+        match essor_domain::Siret::parse(siret) {
+            Err(e) => errors.push(error("siret", &format!("SIRET : {e}"))),
+            Ok(parsed) if state.catalogue.actor(parsed.as_str()).is_some() => errors.push(error(
+                "siret",
+                "SIRET : cet établissement est déjà dans l’annuaire, d’après le répertoire SIRENE.",
+            )),
+            Ok(_) => {}
+        }
+    }
+    if essor_domain::ess::Family::parse(family).is_none() {
+        errors.push(error(
+            "famille",
+            "Famille : choisissez une famille de l’ESS.",
+        ));
+    }
+    if !context.territory.contains(commune) {
+        errors.push(error(
+            "commune",
+            "Commune : choisissez une commune du territoire.",
+        ));
+    }
+    if !errors.is_empty() {
+        return new_actor_page(&state, &headers, &fields, errors, Vec::new()).await;
+    }
+    let confirmed = field(&fields, "confirmer") == "1";
+    let similar = similar_actors(&state, name, commune);
+    if !similar.is_empty() && !confirmed {
+        return new_actor_page(&state, &headers, &fields, Vec::new(), similar).await;
+    }
+    let account = account_id(&user)?;
+    let optional = |name: &str| Some(field(&fields, name).trim()).filter(|v| !v.is_empty());
+    let created = state
+        .store
+        .create_manual_actor(&essor_store::directory::NewManualActor {
+            name,
+            siret: Some(siret).filter(|s| !s.is_empty()),
+            family,
+            commune,
+            address: optional("adresse"),
+            postcode: optional("code_postal"),
+            created_by: Some(account),
+        })
+        .await?;
+    audit::record(
+        &state,
+        AuditActor::Account(account),
+        "actor.created",
+        "actor",
+        &created.key(),
+        Some(serde_json::json!({"similar_confirmed": !similar.is_empty()})),
+    )
+    .await;
+    state.refresh_directory().await?;
+    Ok(Redirect::to(&format!("/acteurs/{}/modifier", created.key())).into_response())
 }

@@ -314,3 +314,29 @@ async fn images_are_stored_and_removed() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn actors_added_by_hand_are_kept_with_their_author() {
+    each_store(|store| async move {
+        assert_eq!(store.latest_manual_actor().await.unwrap(), None);
+        let staff = account(store.as_ref(), "agent@metropole.fr").await;
+        let created = store
+            .create_manual_actor(&essor_store::directory::NewManualActor {
+                name: "Collectif Vélo Libre",
+                siret: None,
+                family: "association",
+                commune: "38185",
+                address: Some("5 rue Très-Cloîtres"),
+                postcode: Some("38000"),
+                created_by: Some(staff),
+            })
+            .await
+            .unwrap();
+        assert_eq!(created.key(), format!("m{}", created.id));
+        assert_eq!(store.manual_actors().await.unwrap(), vec![created.clone()]);
+        assert_eq!(store.latest_manual_actor().await.unwrap(), Some(created.id));
+        store.delete_account(staff).await.unwrap();
+        assert_eq!(store.manual_actors().await.unwrap()[0].created_by, None);
+    })
+    .await;
+}

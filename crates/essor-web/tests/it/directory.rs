@@ -476,3 +476,68 @@ async fn exports_api_description_widget_and_map() {
         serde_json::from_str(&get(&app, "/territoire/communes.geojson").await.body).unwrap();
     assert_eq!(contours["features"].as_array().unwrap().len(), 49);
 }
+
+#[tokio::test]
+async fn a_unit_that_switches_to_partial_dissemination_is_masked_from_the_next_import() {
+    let state = directory_state().await;
+    let app = router(state.clone());
+    let before: Value =
+        serde_json::from_str(&get(&app, "/api/v1/acteurs/60000000400011").await.body).unwrap();
+    assert_eq!(before["address"], "3 rue des Arts");
+    assert_eq!(before["position"]["approximate"], false);
+
+    // The next stock: the same unit, now under partial dissemination.
+    let rows: Vec<EstablishmentRow> = records()
+        .into_iter()
+        .map(|mut r| {
+            if r.siret == "60000000400011" {
+                r.diffusion_partial = true;
+            }
+            EstablishmentRow {
+                siret: r.siret.clone(),
+                siren: r.siren.clone(),
+                commune: r.commune.clone(),
+                active: r.active,
+                record: serde_json::to_string(&r).unwrap(),
+            }
+        })
+        .collect();
+    state
+        .store
+        .save_snapshot(&NewSnapshot {
+            establishments_file: "StockEtablissement_utf8.zip",
+            units_file: "StockUniteLegale_utf8.zip",
+            synthetic: false,
+            report: &serde_json::json!({}),
+            facts: &[],
+            establishments: &rows,
+        })
+        .await
+        .unwrap();
+    state.refresh_directory().await.unwrap();
+    for path in ["/api/v1/acteurs/60000000400011", "/acteurs/60000000400011"] {
+        let body = get(&app, path).await.body.to_lowercase();
+        assert!(!body.contains("3 rue des arts"), "{path}");
+    }
+    let csv = get(&app, "/opendata/acteurs.csv").await.body;
+    let line = csv
+        .lines()
+        .find(|l| l.starts_with("60000000400011"))
+        .unwrap();
+    assert!(!line.to_lowercase().contains("rue des arts"), "{line}");
+    let export: Value =
+        serde_json::from_str(&get(&app, "/opendata/acteurs.json").await.body).unwrap();
+    let exported = export["actors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["siret"] == "60000000400011")
+        .unwrap();
+    assert_eq!(exported["address"], Value::Null);
+    let after: Value =
+        serde_json::from_str(&get(&app, "/api/v1/acteurs/60000000400011").await.body).unwrap();
+    assert_eq!(after["address"], Value::Null);
+    assert_eq!(after["postcode"], Value::Null);
+    assert_eq!(after["position"]["approximate"], true);
+    assert_eq!(after["partial_dissemination"], true);
+}

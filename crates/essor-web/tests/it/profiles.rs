@@ -416,3 +416,113 @@ async fn images_are_checked_bounded_and_re_encoded() {
     );
     assert!(page.body.contains("alt=\"Logo de La Ressourcerie Verte\""));
 }
+
+#[tokio::test]
+async fn an_actor_added_by_hand_is_checked_against_the_directory_first() {
+    let (app, store) = setup().await;
+    let (mut staff, _) =
+        signed_in(&app, &store, "agent@metropole.fr", &[Role::ChargeDeMission]).await;
+    let form = staff.get("/administration/annuaire/nouvel-acteur").await;
+    assert_eq!(form.status, StatusCode::OK);
+
+    let bad = staff
+        .post(
+            "/administration/annuaire/nouvel-acteur",
+            &[
+                ("nom", ""),
+                ("siret", "12345678901234"),
+                ("famille", "x"),
+                ("commune", "69381"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for message in [
+        "Nom : indiquez",
+        "SIRET :",
+        "Famille : choisissez",
+        "Commune : choisissez une commune du territoire",
+    ] {
+        assert!(bad.body.contains(message), "{message}");
+    }
+
+    let alike = [
+        ("nom", "Ressourcerie Verte (La)"),
+        ("famille", "association"),
+        ("commune", "38185"),
+    ];
+    let reply = staff
+        .post("/administration/annuaire/nouvel-acteur", &alike)
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        reply
+            .body
+            .contains("Cet acteur est peut-être déjà dans l’annuaire")
+    );
+    assert!(reply.body.contains(&format!("href=\"/acteurs/{SIRET}\"")));
+    assert!(reply.body.contains("même commune"));
+    assert!(
+        store.manual_actors().await.unwrap().is_empty(),
+        "nothing created yet"
+    );
+
+    let mut confirmed = alike.to_vec();
+    confirmed.push(("confirmer", "1"));
+    let reply = staff
+        .post("/administration/annuaire/nouvel-acteur", &confirmed)
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    let created = store.manual_actors().await.unwrap();
+    assert_eq!(created.len(), 1);
+    assert_eq!(
+        reply.location.as_deref(),
+        Some(format!("/acteurs/m{}/modifier", created[0].id).as_str())
+    );
+
+    // A name unlike any other is added at once, shows in the directory and is searchable.
+    let reply = staff
+        .post(
+            "/administration/annuaire/nouvel-acteur",
+            &[
+                ("nom", "Collectif Vélo Libre"),
+                ("famille", "association"),
+                ("commune", "38151"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    let key = format!("m{}", store.manual_actors().await.unwrap()[1].id);
+    let found: Value = serde_json::from_str(
+        &crate::get(&app, "/api/v1/acteurs?q=collectif+velo")
+            .await
+            .body,
+    )
+    .unwrap();
+    assert_eq!(found["hits"][0]["siret"], key.as_str());
+    let page = crate::get(&app, &format!("/acteurs/{key}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("ajouté à l’annuaire par l’équipe"));
+    // Staff complete it; nobody else may, and it cannot be claimed.
+    let saved = staff
+        .post(
+            &format!("/acteurs/{key}/modifier"),
+            &[("description", "Atelier vélo participatif.")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let api = crate::get(&app, &format!("/api/v1/acteurs/{key}")).await;
+    assert!(api.body.contains("Atelier vélo participatif."));
+    let (mut member, _) = signed_in(&app, &store, "marie@gmail.com", &[]).await;
+    assert_eq!(
+        member.get(&format!("/acteurs/{key}/modifier")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        member
+            .get(&format!("/acteurs/{key}/revendiquer"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
