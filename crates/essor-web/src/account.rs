@@ -1497,6 +1497,14 @@ pub(crate) async fn home(
     {
         back_office.push(("/administration/journal", "Journal d’audit"));
     }
+    if principal.decide(&essor_domain::access::Permission::BackOffice)
+        == essor_domain::access::Decision::Allow
+    {
+        back_office.push((
+            "/administration/annuaire",
+            "Annuaire : revendications et modifications",
+        ));
+    }
     if principal.decide(&essor_domain::access::Permission::ManageAccounts)
         == essor_domain::access::Decision::Allow
     {

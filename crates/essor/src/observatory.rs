@@ -5,9 +5,12 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use essor_domain::actor::{Label, Offer, OfferKind, Profile};
+use essor_domain::establishment::EstablishmentRecord;
 use essor_domain::referential::Referential;
 use essor_domain::territory::TerritoryRef;
 use essor_sirene::{ImportOutput, Importer, Progress};
+use essor_store::directory::Author;
 use essor_store::{EstablishmentRow, NewSnapshot, SnapshotSummary, Store};
 
 /// The file the generator writes beside synthetic stock files.
@@ -140,6 +143,188 @@ pub async fn ensure_demo(store: &dyn Store, data_dir: &Path) -> Result<()> {
         |_| {},
     )
     .await?;
+    demo_profiles(
+        store,
+        snapshot.id,
+        &territory.commune_codes_with_arrondissements(),
+    )
+    .await?;
     store.set_meta(DEMO_KEY, &snapshot.id.to_string()).await?;
     Ok(())
+}
+
+/// A word of the name, the presentation, offers (title, kind, theme) and labels.
+type DemoProfile = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str, &'static str)],
+    &'static [Label],
+);
+
+/// What a few demonstration actors say of themselves, so that the directory shows complete
+/// pages: the first active establishment whose name holds the word, and its profile.
+const DEMO_PROFILES: &[DemoProfile] = &[
+    (
+        "RESSOURCERIE",
+        "Fiche de démonstration. La ressourcerie collecte les objets dont vous ne voulez plus, \
+         les répare et les revend à petits prix ; elle emploie des personnes en parcours \
+         d’insertion.",
+        &[
+            ("Collecte d’objets et de meubles", "reparation", "dechets"),
+            ("Boutique solidaire de réemploi", "produit", "dechets"),
+            ("Atelier de réparation de vélos", "reparation", "mobilites"),
+        ],
+        &[Label::Ressourcerie, Label::SiaeAci],
+    ),
+    (
+        "JARDINS",
+        "Fiche de démonstration. Des jardins partagés ouverts aux habitants du quartier, des \
+         ateliers de jardinage et une vente de légumes de saison.",
+        &[
+            ("Parcelles de jardin partagé", "location", "circuits_courts"),
+            ("Panier de légumes de saison", "produit", "circuits_courts"),
+        ],
+        &[Label::Organic],
+    ),
+    (
+        "INSERTION",
+        "Fiche de démonstration. L’association accompagne vers l’emploi des personnes qui en \
+         sont éloignées, par des chantiers d’entretien d’espaces verts et de rénovation.",
+        &[
+            (
+                "Chantiers d’insertion en espaces verts",
+                "emploi",
+                "transition_energetique",
+            ),
+            (
+                "Petits travaux de rénovation énergétique",
+                "service",
+                "habitat",
+            ),
+        ],
+        &[Label::SiaeAci, Label::Esus],
+    ),
+];
+
+async fn demo_profiles(store: &dyn Store, snapshot: i64, communes: &[String]) -> Result<()> {
+    let rows = store.snapshot_establishments(snapshot, communes).await?;
+    for (word, description, offers, labels) in DEMO_PROFILES {
+        let found = rows.iter().find_map(|row| {
+            let record: EstablishmentRecord = serde_json::from_str(&row.record).ok()?;
+            (record.active
+                && !record.diffusion_partial
+                && record.name.as_deref().is_some_and(|n| n.contains(word)))
+            .then_some(record)
+        });
+        let Some(record) = found else { continue };
+        let profile = Profile {
+            description: (*description).to_owned(),
+            offers: offers
+                .iter()
+                .map(|(title, kind, theme)| Offer {
+                    title: (*title).to_owned(),
+                    description: String::new(),
+                    kind: OfferKind::parse(kind),
+                    themes: vec![(*theme).to_owned()],
+                    communes: Vec::new(),
+                })
+                .collect(),
+            hours: "Du mardi au samedi, de 10 h à 18 h (démonstration)".to_owned(),
+            labels: labels.to_vec(),
+            ..Profile::default()
+        };
+        store
+            .save_profile(
+                &record.siret,
+                &record.siren,
+                &profile,
+                Author {
+                    account: None,
+                    staff: true,
+                },
+                None,
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use essor_domain::ess::Family;
+    use essor_store::SqliteStore;
+    use essor_store::directory::Directory as _;
+
+    use super::*;
+
+    fn row(siret: &str, name: &str, partial: bool) -> EstablishmentRow {
+        let record = EstablishmentRecord {
+            siret: siret.to_owned(),
+            siren: siret[..9].to_owned(),
+            commune: "38185".to_owned(),
+            active: true,
+            employer: false,
+            head_office: true,
+            diffusion_partial: partial,
+            name: Some(name.to_owned()),
+            acronym: None,
+            sign: None,
+            address_line: None,
+            postcode: None,
+            naf: None,
+            naf_nomenclature: None,
+            band: None,
+            family: Family::Association,
+            legal_category: "9220".to_owned(),
+            ess_flag: false,
+            created: None,
+            lambert_x: None,
+            lambert_y: None,
+            section: "S".to_owned(),
+            themes: Vec::new(),
+            jobs_x2: 0,
+        };
+        EstablishmentRow {
+            siret: record.siret.clone(),
+            siren: record.siren.clone(),
+            commune: record.commune.clone(),
+            active: true,
+            record: serde_json::to_string(&record).unwrap(),
+        }
+    }
+
+    #[tokio::test]
+    async fn demonstration_actors_get_labelled_pages() {
+        let store = SqliteStore::in_memory().await.unwrap();
+        store.migrate().await.unwrap();
+        let rows = [
+            row("10000000100011", "ASSOCIATION DE LA RESSOURCERIE", true),
+            row("10000000200011", "ASSOCIATION DE LA RESSOURCERIE", false),
+            row("10000000300011", "CLUB DE TENNIS", false),
+        ];
+        let snapshot = store
+            .save_snapshot(&NewSnapshot {
+                establishments_file: "e.csv",
+                units_file: "u.csv",
+                synthetic: true,
+                report: &serde_json::json!({}),
+                facts: &[],
+                establishments: &rows,
+            })
+            .await
+            .unwrap();
+        demo_profiles(&store, snapshot.id, &["38185".to_owned()])
+            .await
+            .unwrap();
+        let profiles = store.profiles().await.unwrap();
+        assert_eq!(profiles.len(), 1, "only the public ressourcerie matches");
+        assert_eq!(profiles[0].siret, "10000000200011");
+        assert!(
+            profiles[0]
+                .profile
+                .description
+                .starts_with("Fiche de démonstration.")
+        );
+        assert!(store.unreviewed_revisions().await.unwrap().is_empty());
+    }
 }
