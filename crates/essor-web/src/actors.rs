@@ -534,7 +534,36 @@ pub(crate) async fn map_page(
         map_css: assets::url("actors-map.css"),
         map_js: assets::url("actors-map.js"),
     };
-    Ok(Html(page.render()?).into_response())
+    let mut response = Html(page.render()?).into_response();
+    if let Some(origin) = state.map.tiles_url.as_deref().and_then(tile_origin) {
+        // The tiles come from the configured server: the only outside source a page may use.
+        let policy = format!(
+            "default-src 'self'; img-src 'self' data: {origin}; style-src 'self'; \
+             script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
+             frame-ancestors 'none'"
+        );
+        if let Ok(value) = HeaderValue::from_str(&policy) {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+    Ok(response)
+}
+
+/// The origin of a tile URL template, as a CSP source (`https://*.tile.example.org` for a
+/// `{s}` subdomain); `None` when it is not an http(s) URL.
+fn tile_origin(template: &str) -> Option<String> {
+    let (scheme, rest) = template.split_once("://")?;
+    if !matches!(scheme, "https" | "http") {
+        return None;
+    }
+    let host = rest.split('/').next()?.replace("{s}", "*");
+    let valid = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '*'));
+    valid.then(|| format!("{scheme}://{host}"))
 }
 
 /// The most points one map answer carries.
@@ -1096,4 +1125,23 @@ pub(crate) async fn openapi(State(state): State<AppState>) -> Response {
     let mut text = String::new();
     let _ = write!(text, "{doc:#}");
     ([(header::CONTENT_TYPE, "application/json")], text).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tile_origin;
+
+    #[test]
+    fn the_tile_server_is_the_only_outside_image_source() {
+        assert_eq!(
+            tile_origin("https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png").as_deref(),
+            Some("https://*.tile.openstreetmap.org")
+        );
+        assert_eq!(
+            tile_origin("https://tuiles.example.fr:8443/carte/{z}/{x}/{y}.png").as_deref(),
+            Some("https://tuiles.example.fr:8443")
+        );
+        assert_eq!(tile_origin("javascript:alert(1)"), None);
+        assert_eq!(tile_origin("https://a b/{z}"), None);
+    }
 }

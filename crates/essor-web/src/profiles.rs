@@ -694,6 +694,16 @@ pub(crate) async fn image(
     State(state): State<AppState>,
     Path((siret, id)): Path<(String, i64)>,
 ) -> Result<Response, AppError> {
+    // Only the images of the published profile: a removed photo is no longer served, though it
+    // is kept for an earlier version to be restored.
+    let actor = actor_of(&state, &siret).await?;
+    let published = actor
+        .profile
+        .as_ref()
+        .is_some_and(|p| p.logo == Some(id) || p.photos.contains(&id));
+    if !published {
+        return Err(AppError::NotFound);
+    }
     let Some(media) = state.store.media(id).await? else {
         return Err(AppError::NotFound);
     };

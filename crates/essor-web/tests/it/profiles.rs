@@ -415,6 +415,14 @@ async fn images_are_checked_bounded_and_re_encoded() {
             .contains(&format!("/acteurs/{SIRET}/images/{photo}"))
     );
     assert!(page.body.contains("alt=\"Logo de La Ressourcerie Verte\""));
+
+    // A photo taken off the page is no longer served.
+    let removed = staff
+        .post(&format!("/acteurs/{SIRET}/images/{photo}/retirer"), &[])
+        .await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER);
+    let gone = crate::get(&app, &format!("/acteurs/{SIRET}/images/{photo}")).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
