@@ -218,6 +218,14 @@ impl Action {
     pub const USER_CREATED: Self = Self::known("user.created");
     pub const USER_ROLE_CHANGED: Self = Self::known("user.role_changed");
     pub const MEMBERSHIP_CHANGED: Self = Self::known("membership.changed");
+    pub const ACTOR_CREATED: Self = Self::known("actor.created");
+    pub const ACTOR_CLAIMED: Self = Self::known("actor.claimed");
+    pub const ACTOR_CLAIM_DECIDED: Self = Self::known("actor.claim_decided");
+    pub const ACTOR_PROFILE_UPDATED: Self = Self::known("actor.profile_updated");
+    pub const ACTOR_PROFILE_REVERTED: Self = Self::known("actor.profile_reverted");
+    pub const ACTOR_REVISION_REVIEWED: Self = Self::known("actor.revision_reviewed");
+    pub const ACTOR_IMAGE_ADDED: Self = Self::known("actor.image_added");
+    pub const ACTOR_IMAGE_REMOVED: Self = Self::known("actor.image_removed");
     pub const DOSSIER_DECIDED: Self = Self::known("dossier.decided");
     pub const DOSSIER_AMOUNT_CHANGED: Self = Self::known("dossier.amount_changed");
     pub const PAYMENT_RECORDED: Self = Self::known("payment.recorded");
@@ -886,6 +894,14 @@ mod tests {
             Action::USER_CREATED,
             Action::USER_ROLE_CHANGED,
             Action::MEMBERSHIP_CHANGED,
+            Action::ACTOR_CREATED,
+            Action::ACTOR_CLAIMED,
+            Action::ACTOR_CLAIM_DECIDED,
+            Action::ACTOR_PROFILE_UPDATED,
+            Action::ACTOR_PROFILE_REVERTED,
+            Action::ACTOR_REVISION_REVIEWED,
+            Action::ACTOR_IMAGE_ADDED,
+            Action::ACTOR_IMAGE_REMOVED,
             Action::DOSSIER_DECIDED,
             Action::DOSSIER_AMOUNT_CHANGED,
             Action::PAYMENT_RECORDED,
