@@ -123,37 +123,13 @@ impl ActorsQuery {
     }
 }
 
-/// The catalogue, brought up to date, and the site context it was built for.
-async fn catalogue(
-    state: &AppState,
-) -> Result<(Arc<SiteContext>, Arc<HashMap<String, Arc<Actor>>>), AppError> {
-    let context = state
-        .site
-        .context(state.store.as_ref(), state.referential)
-        .await?;
-    state
-        .catalogue
-        .refresh(
-            state.store.as_ref(),
-            state.referential,
-            &context.territory,
-            false,
-        )
-        .await?;
-    Ok((context, state.catalogue.actors()))
-}
-
 /// Runs a search: the results and the actors of the page's hits.
 fn run(
     state: &AppState,
     actors: &HashMap<String, Arc<Actor>>,
     query: &ActorsQuery,
 ) -> Result<(SearchResults, Vec<Arc<Actor>>), AppError> {
-    let results = state
-        .catalogue
-        .index()
-        .search(&query.search())
-        .map_err(|e| AppError::Internal(format!("recherche : {e}")))?;
+    let results = state.catalogue.index().search(&query.search())?;
     let hits = results
         .hits
         .iter()
@@ -396,15 +372,6 @@ struct ResultsFragment<'a> {
     results: &'a ResultsView,
 }
 
-/// Whether the latest import is synthetic (demonstration data).
-async fn synthetic(state: &AppState) -> Result<bool, AppError> {
-    Ok(state
-        .store
-        .latest_snapshot()
-        .await?
-        .is_some_and(|s| s.synthetic))
-}
-
 /// `GET /acteurs`: the search page. Without JavaScript a plain form; with it, the script asks
 /// for the facets and results only (`X-Essor-Fragment: 1`) as one types.
 pub(crate) async fn search_page(
@@ -413,7 +380,7 @@ pub(crate) async fn search_page(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
     let query = ActorsQuery::parse(raw.as_deref());
-    let (context, actors) = catalogue(&state).await?;
+    let (context, actors) = state.directory(false).await?;
     let (results, hits) = run(&state, &actors, &query)?;
     let facets = facet_views(&context, &state, &results, &query);
     let view = results_view("/acteurs", &query, &results, &hits);
@@ -430,7 +397,7 @@ pub(crate) async fn search_page(
         query,
         facets,
         results: view,
-        synthetic: synthetic(&state).await?,
+        synthetic: context.snapshot.as_ref().is_some_and(|s| s.synthetic),
         script_url: assets::url("actors-search.js"),
         action: "/acteurs",
     };
@@ -456,7 +423,7 @@ pub(crate) async fn widget(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
     let query = ActorsQuery::parse(raw.as_deref());
-    let (context, actors) = catalogue(&state).await?;
+    let (context, actors) = state.directory(false).await?;
     let (results, hits) = run(&state, &actors, &query)?;
     let facets = facet_views(&context, &state, &results, &query);
     let view = results_view("/widget/acteurs", &query, &results, &hits);
@@ -513,7 +480,7 @@ pub(crate) async fn map_page(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
     let query = ActorsQuery::parse(raw.as_deref());
-    let (_, actors) = catalogue(&state).await?;
+    let (_, actors) = state.directory(false).await?;
     let (results, hits) = run(&state, &actors, &query)?;
     let view = results_view("/acteurs/carte", &query, &results, &hits);
     let qs = query.to_query_string(1);
@@ -577,14 +544,10 @@ pub(crate) async fn map_points(
     let mut query = ActorsQuery::parse(raw.as_deref());
     query.page = 1;
     query.per_page = MAX_POINTS;
-    let (_, actors) = catalogue(&state).await?;
+    let (_, actors) = state.directory(false).await?;
     let mut search = query.search();
     search.limit = MAX_POINTS;
-    let results = state
-        .catalogue
-        .index()
-        .search(&search)
-        .map_err(|e| AppError::Internal(format!("recherche : {e}")))?;
+    let results = state.catalogue.index().search(&search)?;
     let features: Vec<Value> = results
         .hits
         .iter()
@@ -666,18 +629,31 @@ struct OfferView {
     communes: Vec<String>,
 }
 
+/// Where another establishment of the structure is, and what it is.
+fn sibling_label(actor: &Actor) -> String {
+    let place = match &actor.address {
+        Some(address) if !actor.partial_dissemination => {
+            format!("{address}, {}", actor.commune_name)
+        }
+        _ => actor.commune_name.clone(),
+    };
+    let head = if actor.head_office { " — siège" } else { "" };
+    let status = if actor.active { "" } else { " (fermé)" };
+    format!("{place}{head}{status}")
+}
+
 /// `GET /acteurs/{siret}`.
 pub(crate) async fn actor_page(
     State(state): State<AppState>,
     axum::Extension(user): axum::Extension<crate::access::CurrentUser>,
     Path(siret): Path<String>,
 ) -> Result<Response, AppError> {
-    let (context, actors) = catalogue(&state).await?;
+    let (context, actors) = state.directory(false).await?;
     let Some(actor) = actors.get(&siret).cloned() else {
         return Err(AppError::NotFound);
     };
-    let snapshot = state.store.latest_snapshot().await?;
-    let siblings = match &snapshot {
+    let snapshot = context.snapshot.as_ref();
+    let siblings = match snapshot {
         Some(s) => state
             .store
             .establishments_of_siren(s.id, &actor.siren)
@@ -688,22 +664,7 @@ pub(crate) async fn actor_page(
                 let known = actors.get(&row.siret);
                 SiblingView {
                     url: known.map(|a| a.url()),
-                    label: known.map_or_else(
-                        || "établissement".to_owned(),
-                        |a| {
-                            let place = if a.partial_dissemination {
-                                a.commune_name.clone()
-                            } else {
-                                a.address.as_ref().map_or_else(
-                                    || a.commune_name.clone(),
-                                    |address| format!("{address}, {}", a.commune_name),
-                                )
-                            };
-                            let status = if a.active { "" } else { " (fermé)" };
-                            let head = if a.head_office { " — siège" } else { "" };
-                            format!("{place}{head}{status}")
-                        },
-                    ),
+                    label: known.map_or_else(|| "établissement".to_owned(), |a| sibling_label(a)),
                     siret: row.siret,
                 }
             })
@@ -734,9 +695,8 @@ pub(crate) async fn actor_page(
             })
             .collect(),
         labels: profile.labels.iter().map(|l| l.label()).collect(),
-        synthetic: snapshot.as_ref().is_some_and(|s| s.synthetic),
+        synthetic: snapshot.is_some_and(|s| s.synthetic),
         imported_on: snapshot
-            .as_ref()
             .map(|s| format_date(s.imported_at.date_naive()))
             .unwrap_or_default(),
         staff: user
@@ -831,7 +791,7 @@ pub(crate) async fn api_search(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
     let query = ActorsQuery::parse(raw.as_deref());
-    let (_, actors) = catalogue(&state).await?;
+    let (_, actors) = state.directory(false).await?;
     let (results, hits) = run(&state, &actors, &query)?;
     let base = base_url(&state);
     let facets: serde_json::Map<String, Value> = results
@@ -865,7 +825,7 @@ pub(crate) async fn api_actor(
     State(state): State<AppState>,
     Path(siret): Path<String>,
 ) -> Result<Response, AppError> {
-    let (_, actors) = catalogue(&state).await?;
+    let (_, actors) = state.directory(false).await?;
     let base = base_url(&state);
     match actors.get(&siret) {
         Some(actor) => Ok(Json(ApiActor::of(actor, &base)).into_response()),
@@ -898,7 +858,7 @@ fn sorted(actors: &HashMap<String, Arc<Actor>>) -> Vec<&Arc<Actor>> {
 
 /// `GET /opendata/acteurs.json`: every actor of the directory, public fields only.
 pub(crate) async fn export_json(State(state): State<AppState>) -> Result<Response, AppError> {
-    let (_, actors) = catalogue(&state).await?;
+    let (_, actors) = state.directory(false).await?;
     let base = base_url(&state);
     let all: Vec<ApiActor<'_>> = sorted(&actors)
         .into_iter()
@@ -957,7 +917,7 @@ const CSV_COLUMNS: [&str; 27] = [
 /// `GET /opendata/acteurs.csv`: the same as the JSON export, one line per actor, `;` separated
 /// lists, UTF-8.
 pub(crate) async fn export_csv(State(state): State<AppState>) -> Result<Response, AppError> {
-    let (_, actors) = catalogue(&state).await?;
+    let (_, actors) = state.directory(false).await?;
     let base = base_url(&state);
     let mut writer = csv::Writer::from_writer(Vec::new());
     let failed = |e: csv::Error| AppError::Internal(format!("export CSV : {e}"));

@@ -26,6 +26,7 @@ use essor_store::directory::{ManualActor, StoredProfile};
 use serde::Serialize;
 
 use crate::error::AppError;
+use crate::site::SiteContext;
 
 /// How long the catalogue is trusted before the store is asked whether it changed.
 pub const REFRESH_AFTER: Duration = Duration::from_secs(5);
@@ -73,6 +74,9 @@ pub struct Actor {
     pub partial_dissemination: bool,
     /// Theme keys: from the activity, and from the profile's offers.
     pub themes: Vec<String>,
+    /// The themes of the activity alone, before the profile's offers add theirs.
+    #[serde(skip)]
+    activity_themes: Vec<String>,
     pub position: Option<Position>,
     #[serde(skip)]
     pub profile: Option<Profile>,
@@ -85,11 +89,7 @@ impl Actor {
     /// The public view of an establishment record. Protected persons get no name; units under
     /// partial dissemination get no address, no sign and a position at the commune's centre.
     #[must_use]
-    pub fn from_record(
-        record: &EstablishmentRecord,
-        referential: &Referential,
-        profile: Option<&StoredProfile>,
-    ) -> Self {
+    pub fn from_record(record: &EstablishmentRecord, referential: &Referential) -> Self {
         let partial = record.diffusion_partial;
         let exact = if partial {
             None
@@ -105,13 +105,7 @@ impl Actor {
                 lon,
                 approximate: false,
             })
-            .or_else(|| {
-                crate::map::commune_centre(&record.commune).map(|c| Position {
-                    lat: c.lat,
-                    lon: c.lon,
-                    approximate: true,
-                })
-            });
+            .or_else(|| commune_position(&record.commune));
         let family = record.family;
         let naf = record.naf.clone();
         let activity = naf
@@ -121,14 +115,6 @@ impl Actor {
             })
             .and_then(|code| referential.naf_label(code))
             .map(str::to_owned);
-        let mut themes = record.themes.clone();
-        if let Some(stored) = profile {
-            for theme in stored.profile.themes() {
-                if !themes.iter().any(|t| t == theme) {
-                    themes.push(theme.to_owned());
-                }
-            }
-        }
         Self {
             siret: record.siret.clone(),
             siren: record.siren.clone(),
@@ -169,32 +155,24 @@ impl Actor {
                 record.postcode.clone()
             },
             commune: record.commune.clone(),
-            commune_name: referential
-                .commune(&record.commune)
-                .map_or_else(|| record.commune.clone(), |c| c.name.clone()),
+            commune_name: commune_name(referential, &record.commune),
             head_office: record.head_office,
             active: record.active,
             employer: record.employer,
             partial_dissemination: partial,
-            themes,
+            themes: record.themes.clone(),
+            activity_themes: record.themes.clone(),
             position,
-            profile: profile.map(|p| p.profile.clone()),
-            revision: profile.map(|p| p.revision),
+            profile: None,
+            revision: None,
         }
     }
 
     /// An actor added by hand: its name and place as staff wrote them, placed at its commune's
     /// centre on the map.
     #[must_use]
-    pub fn from_manual(
-        manual: &ManualActor,
-        referential: &Referential,
-        profile: Option<&StoredProfile>,
-    ) -> Self {
+    pub fn from_manual(manual: &ManualActor, referential: &Referential) -> Self {
         let family = Family::parse(&manual.family).unwrap_or(Family::Association);
-        let themes = profile
-            .map(|p| p.profile.themes().into_iter().map(str::to_owned).collect())
-            .unwrap_or_default();
         Self {
             siret: manual.key(),
             siren: String::new(),
@@ -214,22 +192,35 @@ impl Actor {
             address: manual.address.clone(),
             postcode: manual.postcode.clone(),
             commune: manual.commune.clone(),
-            commune_name: referential
-                .commune(&manual.commune)
-                .map_or_else(|| manual.commune.clone(), |c| c.name.clone()),
+            commune_name: commune_name(referential, &manual.commune),
             head_office: true,
             active: true,
             employer: false,
             partial_dissemination: false,
-            themes,
-            position: crate::map::commune_centre(&manual.commune).map(|c| Position {
-                lat: c.lat,
-                lon: c.lon,
-                approximate: true,
-            }),
-            profile: profile.map(|p| p.profile.clone()),
-            revision: profile.map(|p| p.revision),
+            themes: Vec::new(),
+            activity_themes: Vec::new(),
+            position: commune_position(&manual.commune),
+            profile: None,
+            revision: None,
         }
+    }
+
+    /// The actor with the profile its structure published: the offers' themes join the
+    /// activity's.
+    #[must_use]
+    pub fn with_profile(mut self, stored: Option<&StoredProfile>) -> Self {
+        let mut themes = self.activity_themes.clone();
+        if let Some(stored) = stored {
+            for theme in stored.profile.themes() {
+                if !themes.iter().any(|t| t == theme) {
+                    themes.push(theme.to_owned());
+                }
+            }
+        }
+        self.themes = themes;
+        self.profile = stored.map(|p| p.profile.clone());
+        self.revision = stored.map(|p| p.revision);
+        self
     }
 
     /// Whether staff added the actor by hand (its key is not a SIRET).
@@ -295,6 +286,25 @@ impl Actor {
     }
 }
 
+/// A commune's name, or its code when the referential does not know it.
+fn commune_name(referential: &Referential, code: &str) -> String {
+    referential
+        .commune(code)
+        .map_or_else(|| code.to_owned(), |c| c.name.clone())
+}
+
+/// The centre of a commune, as an approximate position.
+fn commune_position(code: &str) -> Option<Position> {
+    crate::map::commune_centre(code).map(|c| Position {
+        lat: c.lat,
+        lon: c.lon,
+        approximate: true,
+    })
+}
+
+/// Every actor of the catalogue, by SIRET (or `m<id>` for those added by hand).
+pub type Actors = Arc<HashMap<String, Arc<Actor>>>;
+
 /// What the catalogue was built from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 struct Version {
@@ -306,7 +316,7 @@ struct Version {
 struct Loaded {
     version: Version,
     territory: String,
-    actors: Arc<HashMap<String, Arc<Actor>>>,
+    actors: Actors,
     checked: Instant,
 }
 
@@ -345,7 +355,7 @@ impl Catalogue {
 
     /// The actors as last loaded (empty before the first load).
     #[must_use]
-    pub fn actors(&self) -> Arc<HashMap<String, Arc<Actor>>> {
+    pub fn actors(&self) -> Actors {
         self.loaded
             .read()
             .unwrap_or_else(PoisonError::into_inner)
@@ -359,14 +369,6 @@ impl Catalogue {
         self.actors().get(siret).cloned()
     }
 
-    fn fresh(&self, territory: &str) -> bool {
-        self.loaded
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_ref()
-            .is_some_and(|l| l.territory == territory && l.checked.elapsed() < REFRESH_AFTER)
-    }
-
     /// How many actors the catalogue holds.
     #[must_use]
     pub fn len(&self) -> usize {
@@ -378,43 +380,46 @@ impl Catalogue {
         self.len() == 0
     }
 
-    /// Brings the catalogue up to date with the store, unless it was checked less than
-    /// [`REFRESH_AFTER`] ago. `force` checks at once (after a change made by this process).
+    /// Brings the catalogue up to date with the store and the site context (whose last import
+    /// it follows), unless it was checked less than [`REFRESH_AFTER`] ago. While one request
+    /// refreshes, the others are served the current catalogue; `force` checks at once and
+    /// waits (after a change made by this process).
     pub async fn refresh(
         &self,
         store: &dyn Store,
         referential: &Referential,
-        territory: &Territory,
+        context: &SiteContext,
         force: bool,
     ) -> Result<(), AppError> {
-        if !force && self.fresh(&territory.code) {
-            return Ok(());
-        }
-        let _one = self.refreshing.lock().await;
-        if !force && self.fresh(&territory.code) {
-            return Ok(());
-        }
-        let latest = Version {
-            snapshot: store.latest_snapshot().await?.map(|s| s.id),
-            revision: store.latest_profile_revision().await?,
-            manual: store.latest_manual_actor().await?,
-        };
-        let current = self
+        let territory = &context.territory;
+        let loaded = self
             .loaded
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .as_ref()
             .filter(|l| l.territory == territory.code)
-            .map(|l| (l.version, Arc::clone(&l.actors)));
-        let actors = match current {
-            Some((version, actors)) if version == latest => actors,
-            Some((version, actors))
+            .map(|l| (l.version, Arc::clone(&l.actors), l.checked));
+        let _one = match &loaded {
+            Some((_, _, checked)) if !force && checked.elapsed() < REFRESH_AFTER => return Ok(()),
+            Some(_) if !force => match self.refreshing.try_lock() {
+                Ok(guard) => guard,
+                Err(_) => return Ok(()),
+            },
+            _ => self.refreshing.lock().await,
+        };
+        let latest = Version {
+            snapshot: context.snapshot.as_ref().map(|s| s.id),
+            revision: store.latest_profile_revision().await?,
+            manual: store.latest_manual_actor().await?,
+        };
+        let actors = match loaded {
+            Some((version, actors, _)) if version == latest => actors,
+            Some((version, actors, _))
                 if version.snapshot == latest.snapshot
                     && version.manual == latest.manual
                     && !self.index.needs_rebuild() =>
             {
-                self.apply_profiles(store, referential, &actors, version)
-                    .await?
+                self.apply_profiles(store, &actors, version).await?
             }
             _ => self.rebuild(store, referential, territory, latest).await?,
         };
@@ -434,7 +439,7 @@ impl Catalogue {
         referential: &Referential,
         territory: &Territory,
         version: Version,
-    ) -> Result<Arc<HashMap<String, Arc<Actor>>>, AppError> {
+    ) -> Result<Actors, AppError> {
         let started = Instant::now();
         let mut actors = HashMap::new();
         let profiles: HashMap<String, StoredProfile> = store
@@ -445,7 +450,8 @@ impl Catalogue {
             .collect();
         for manual in store.manual_actors().await? {
             if territory.contains(&manual.commune) {
-                let actor = Actor::from_manual(&manual, referential, profiles.get(&manual.key()));
+                let actor = Actor::from_manual(&manual, referential)
+                    .with_profile(profiles.get(&manual.key()));
                 actors.insert(actor.siret.clone(), Arc::new(actor));
             }
         }
@@ -458,7 +464,8 @@ impl Catalogue {
                     serde_json::from_str(&row.record).map_err(|e| {
                         AppError::Internal(format!("fiche {} illisible : {e}", row.siret))
                     })?;
-                let actor = Actor::from_record(&record, referential, profiles.get(&row.siret));
+                let actor =
+                    Actor::from_record(&record, referential).with_profile(profiles.get(&row.siret));
                 actors.insert(actor.siret.clone(), Arc::new(actor));
             }
         }
@@ -466,8 +473,7 @@ impl Catalogue {
         let index = Arc::clone(&self.index);
         let count = tokio::task::spawn_blocking(move || index.rebuild(documents))
             .await
-            .map_err(|e| AppError::Internal(format!("index de recherche : {e}")))?
-            .map_err(|e| AppError::Internal(format!("index de recherche : {e}")))?;
+            .map_err(|e| AppError::Internal(format!("index de recherche : {e}")))??;
         tracing::info!(
             actors = count,
             elapsed_ms = started.elapsed().as_millis(),
@@ -476,44 +482,22 @@ impl Catalogue {
         Ok(Arc::new(actors))
     }
 
-    /// Applies the profiles published since `since` (by this process or another).
+    /// Applies the profiles published since the catalogue's version (by this process or
+    /// another): the actors' SIRENE facts are unchanged, only their profiles are replaced.
     async fn apply_profiles(
         &self,
         store: &dyn Store,
-        referential: &Referential,
-        actors: &Arc<HashMap<String, Arc<Actor>>>,
+        actors: &Actors,
         version: Version,
-    ) -> Result<Arc<HashMap<String, Arc<Actor>>>, AppError> {
+    ) -> Result<Actors, AppError> {
         let changed = store.profiles_since(version.revision.unwrap_or(0)).await?;
         let mut next = HashMap::clone(actors);
-        let manual = store.manual_actors().await?;
         for stored in changed {
             let Some(current) = actors.get(&stored.siret) else {
                 continue;
             };
-            if current.is_manual() {
-                if let Some(m) = manual.iter().find(|m| m.key() == stored.siret) {
-                    let updated = Actor::from_manual(m, referential, Some(&stored));
-                    self.index
-                        .upsert(updated.document())
-                        .map_err(|e| AppError::Internal(format!("index de recherche : {e}")))?;
-                    next.insert(updated.siret.clone(), Arc::new(updated));
-                }
-                continue;
-            }
-            let Some(snapshot) = version.snapshot else {
-                continue;
-            };
-            let Some(row) = store.establishment(snapshot, &stored.siret).await? else {
-                continue;
-            };
-            let record: EstablishmentRecord = serde_json::from_str(&row.record)
-                .map_err(|e| AppError::Internal(format!("fiche {} illisible : {e}", row.siret)))?;
-            let updated = Actor::from_record(&record, referential, Some(&stored));
-            let document = updated.document();
-            self.index
-                .upsert(document)
-                .map_err(|e| AppError::Internal(format!("index de recherche : {e}")))?;
+            let updated = Actor::clone(current).with_profile(Some(&stored));
+            self.index.upsert(updated.document())?;
             next.insert(updated.siret.clone(), Arc::new(updated));
         }
         Ok(Arc::new(next))

@@ -21,6 +21,8 @@ pub enum AppError {
     Template(#[from] askama::Error),
     #[error("erreur interne : {0}")]
     Internal(String),
+    #[error("index de recherche : {0}")]
+    Search(#[from] essor_search::SearchError),
 }
 
 impl AppError {
@@ -28,7 +30,9 @@ impl AppError {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::NotConfigured(_) | Self::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Template(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Template(_) | Self::Internal(_) | Self::Search(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 }

@@ -98,21 +98,31 @@ impl AppState {
         self
     }
 
+    /// The site context and the directory's actors, brought up to date (see
+    /// [`directory::Catalogue::refresh`]).
+    pub(crate) async fn directory(
+        &self,
+        force: bool,
+    ) -> Result<(Arc<site::SiteContext>, directory::Actors), AppError> {
+        let context = if force {
+            self.site
+                .checked_context(self.store.as_ref(), self.referential)
+                .await?
+        } else {
+            self.site
+                .context(self.store.as_ref(), self.referential)
+                .await?
+        };
+        self.catalogue
+            .refresh(self.store.as_ref(), self.referential, &context, force)
+            .await?;
+        Ok((context, self.catalogue.actors()))
+    }
+
     /// Brings the directory up to date with the store now (at start, after an import or a
     /// profile change made by this process).
     pub async fn refresh_directory(&self) -> Result<(), AppError> {
-        let context = self
-            .site
-            .context(self.store.as_ref(), self.referential)
-            .await?;
-        self.catalogue
-            .refresh(
-                self.store.as_ref(),
-                self.referential,
-                &context.territory,
-                true,
-            )
-            .await
+        self.directory(true).await.map(|_| ())
     }
 
     /// Replaces the rate limiter (tests use a tight one).

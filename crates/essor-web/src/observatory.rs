@@ -480,7 +480,10 @@ pub(crate) async fn page(
         comparison,
     };
     let html = page.render()?;
-    if default_view && status == StatusCode::OK && current_id == site.latest_snapshot {
+    if default_view
+        && status == StatusCode::OK
+        && current_id == site.snapshot.as_ref().map(|s| s.id)
+    {
         site.keep("/observatoire", Bytes::from(html.clone()));
     }
     Ok((status, Html(html)).into_response())

@@ -28,7 +28,7 @@ use essor_store::directory::{Author, ClaimStatus};
 
 use crate::access::CurrentUser;
 use crate::audit::{self, Actor as AuditActor};
-use crate::directory::Actor;
+use crate::directory::{Actor, Actors};
 use crate::error::AppError;
 use crate::layout::Layout;
 use crate::{AppState, csrf, page_layout};
@@ -44,20 +44,8 @@ const BLANK_OFFERS: usize = 2;
 
 /// The actor of the path, from the directory (404 when it is not in it).
 async fn actor_of(state: &AppState, siret: &str) -> Result<Arc<Actor>, AppError> {
-    let context = state
-        .site
-        .context(state.store.as_ref(), state.referential)
-        .await?;
-    state
-        .catalogue
-        .refresh(
-            state.store.as_ref(),
-            state.referential,
-            &context.territory,
-            false,
-        )
-        .await?;
-    state.catalogue.actor(siret).ok_or(AppError::NotFound)
+    let (_, actors) = state.directory(false).await?;
+    actors.get(siret).cloned().ok_or(AppError::NotFound)
 }
 
 fn is_staff(user: &CurrentUser) -> bool {
@@ -772,7 +760,7 @@ pub(crate) async fn review_page(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let actors = state.catalogue.actors();
+    let (_, actors) = state.directory(false).await?;
     let name = |siret: &str| {
         actors
             .get(siret)
@@ -1118,11 +1106,9 @@ pub(crate) async fn new_actor_form(
 }
 
 /// The actors of the directory that the one described may duplicate, most alike first.
-fn similar_actors(state: &AppState, name: &str, commune: &str) -> Vec<SimilarView> {
+fn similar_actors(actors: &Actors, name: &str, commune: &str) -> Vec<SimilarView> {
     let centre = crate::map::commune_centre(commune);
-    let mut found: Vec<(f64, SimilarView)> = state
-        .catalogue
-        .actors()
+    let mut found: Vec<(f64, SimilarView)> = actors
         .values()
         .filter_map(|actor| {
             let similarity = [Some(&actor.name), actor.sign.as_ref()]
@@ -1176,19 +1162,7 @@ pub(crate) async fn create_actor(
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let context = state
-        .site
-        .context(state.store.as_ref(), state.referential)
-        .await?;
-    state
-        .catalogue
-        .refresh(
-            state.store.as_ref(),
-            state.referential,
-            &context.territory,
-            false,
-        )
-        .await?;
+    let (context, actors) = state.directory(false).await?;
     let name = field(&fields, "nom").trim();
     let siret = field(&fields, "siret").trim();
     let family = field(&fields, "famille");
@@ -1207,7 +1181,7 @@ pub(crate) async fn create_actor(
     if !siret.is_empty() {
         match essor_domain::Siret::parse(siret) {
             Err(e) => errors.push(error("siret", &format!("SIRET : {e}"))),
-            Ok(parsed) if state.catalogue.actor(parsed.as_str()).is_some() => errors.push(error(
+            Ok(parsed) if actors.contains_key(parsed.as_str()) => errors.push(error(
                 "siret",
                 "SIRET : cet établissement est déjà dans l’annuaire, d’après le répertoire SIRENE.",
             )),
@@ -1230,7 +1204,7 @@ pub(crate) async fn create_actor(
         return new_actor_page(&state, &headers, &fields, errors, Vec::new()).await;
     }
     let confirmed = field(&fields, "confirmer") == "1";
-    let similar = similar_actors(&state, name, commune);
+    let similar = similar_actors(&actors, name, commune);
     if !similar.is_empty() && !confirmed {
         return new_actor_page(&state, &headers, &fields, Vec::new(), similar).await;
     }

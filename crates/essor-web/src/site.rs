@@ -60,7 +60,7 @@ pub struct SiteContext {
     pub territory: Territory,
     pub plan: Plan,
     /// The last SIRENE import when the context was read: pages built from it are cached too.
-    pub latest_snapshot: Option<i64>,
+    pub snapshot: Option<essor_store::SnapshotSummary>,
     /// The territory's panorama in that import, for the home page.
     pub panorama: Option<Panorama>,
     pages: Mutex<HashMap<&'static str, Bytes>>,
@@ -92,12 +92,11 @@ impl SiteContext {
             Some(s) => Some(essor_store::observatory::panorama(store, &territory, s).await?),
             None => None,
         };
-        let latest_snapshot = snapshot.map(|s| s.id);
         Ok(Self {
             version,
             territory,
             plan,
-            latest_snapshot,
+            snapshot,
             panorama,
             pages: Mutex::new(HashMap::new()),
         })
@@ -155,22 +154,42 @@ impl SiteCache {
         store: &dyn Store,
         referential: &Referential,
     ) -> Result<Arc<SiteContext>, AppError> {
+        self.context_within(store, referential, REFRESH_AFTER).await
+    }
+
+    /// The context checked against the store now (after a change this process made or saw,
+    /// such as an import): rebuilt only if what it was built from changed.
+    pub async fn checked_context(
+        &self,
+        store: &dyn Store,
+        referential: &Referential,
+    ) -> Result<Arc<SiteContext>, AppError> {
+        self.context_within(store, referential, Duration::ZERO)
+            .await
+    }
+
+    async fn context_within(
+        &self,
+        store: &dyn Store,
+        referential: &Referential,
+        max_age: Duration,
+    ) -> Result<Arc<SiteContext>, AppError> {
         let stale = match self.current() {
-            Some((loaded_at, context)) if loaded_at.elapsed() < REFRESH_AFTER => {
+            Some((loaded_at, context)) if loaded_at.elapsed() < max_age => {
                 return Ok(context);
             }
             other => other.map(|(_, context)| context),
         };
         let _refreshing = match &stale {
-            Some(context) => match self.refreshing.try_lock() {
+            Some(context) if !max_age.is_zero() => match self.refreshing.try_lock() {
                 Ok(guard) => guard,
                 Err(_) => return Ok(Arc::clone(context)),
             },
-            None => self.refreshing.lock().await,
+            _ => self.refreshing.lock().await,
         };
         // Another request may have refreshed while this one waited.
         if let Some((loaded_at, context)) = self.current()
-            && loaded_at.elapsed() < REFRESH_AFTER
+            && loaded_at.elapsed() < max_age
         {
             return Ok(context);
         }
