@@ -191,8 +191,7 @@ async fn render_form(
         errors,
         csrf,
     };
-    let response = (status, Html(page.render()?)).into_response();
-    Ok(private(with_cookies(response, cookie)))
+    Ok(csrf::form_page(status, page.render()?, cookie))
 }
 
 async fn message(

@@ -5,7 +5,7 @@ use axum::Extension;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use essor_domain::access::Role;
 use essor_domain::dates::format_date;
 
@@ -60,13 +60,7 @@ pub(crate) async fn accounts(
         accounts,
         csrf,
     };
-    let mut response = Html(page.render()?).into_response();
-    if let Some(cookie) = cookie {
-        response
-            .headers_mut()
-            .append(axum::http::header::SET_COOKIE, cookie);
-    }
-    Ok(response)
+    Ok(csrf::form_page(StatusCode::OK, page.render()?, cookie))
 }
 
 /// `POST /administration/comptes/{id}/roles`: the checked roles replace the account's.

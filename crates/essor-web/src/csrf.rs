@@ -34,6 +34,22 @@ pub(crate) fn token(headers: &HeaderMap, secure: bool) -> (String, Option<Header
     }
 }
 
+/// A page holding forms: its status and HTML, the token's cookie when [`token`] just issued
+/// one, and no caching (the page carries the token).
+pub(crate) fn form_page(status: StatusCode, html: String, cookie: Option<HeaderValue>) -> Response {
+    let mut response =
+        axum::response::IntoResponse::into_response((status, axum::response::Html(html)));
+    let headers = response.headers_mut();
+    if let Some(cookie) = cookie {
+        headers.append(axum::http::header::SET_COOKIE, cookie);
+    }
+    headers.insert(
+        axum::http::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
 fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }

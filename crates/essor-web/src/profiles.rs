@@ -18,7 +18,7 @@ use axum::Extension;
 use axum::Form;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use essor_domain::access::{Decision, Permission};
 use essor_domain::actor::{self, FieldError, Label, Offer, OfferKind, Profile};
@@ -56,17 +56,6 @@ fn account_id(user: &CurrentUser) -> Result<i64, AppError> {
     user.principal
         .account
         .ok_or_else(|| AppError::Internal("compte attendu".to_owned()))
-}
-
-/// Adds the CSRF cookie to a page when it was just created.
-fn with_cookie(mut response: Response, cookie: Option<HeaderValue>) -> Response {
-    if let Some(cookie) = cookie {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
-    }
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -146,7 +135,7 @@ pub(crate) async fn claim_page(
         error: None,
         message: String::new(),
     };
-    Ok(with_cookie(Html(page.render()?).into_response(), cookie))
+    Ok(csrf::form_page(StatusCode::OK, page.render()?, cookie))
 }
 
 /// `POST /acteurs/{siret}/revendiquer`: records the claim, granted at once when the account's
@@ -183,9 +172,11 @@ pub(crate) async fn claim(
             ),
             message,
         };
-        let mut response = Html(page.render()?).into_response();
-        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(with_cookie(response, cookie));
+        return Ok(csrf::form_page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            page.render()?,
+            cookie,
+        ));
     }
     let status = if immediate {
         ClaimStatus::Approved
@@ -247,11 +238,21 @@ struct EditPage {
 
 impl EditPage {
     fn error_for(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|e| e.field == field || e.field.starts_with(&format!("{field}_")))
-            .map(|e| e.message.as_str())
+        error_for(&self.errors, field)
     }
+}
+
+/// The message of a field (or of one of its parts: `offre_2` for `offre_2_titre`).
+fn error_for<'a>(errors: &'a [FieldError], field: &str) -> Option<&'a str> {
+    errors
+        .iter()
+        .find(|e| {
+            e.field == field
+                || e.field
+                    .strip_prefix(field)
+                    .is_some_and(|rest| rest.starts_with('_'))
+        })
+        .map(|e| e.message.as_str())
 }
 
 async fn edit_page(
@@ -342,9 +343,7 @@ async fn edit_page(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let mut response = Html(page.render()?).into_response();
-    *response.status_mut() = status;
-    Ok(with_cookie(response, cookie))
+    Ok(csrf::form_page(status, page.render()?, cookie))
 }
 
 /// `GET /acteurs/{siret}/modifier`: the structure's form (members and staff).
@@ -801,7 +800,7 @@ pub(crate) async fn review_page(
         claims,
         revisions,
     };
-    Ok(with_cookie(Html(page.render()?).into_response(), cookie))
+    Ok(csrf::form_page(StatusCode::OK, page.render()?, cookie))
 }
 
 /// `POST /administration/annuaire/revendications/{id}`: `decision` = `accepter` or `refuser`.
@@ -814,7 +813,13 @@ pub(crate) async fn decide_claim(
     let approve = match field(&fields, "decision") {
         "accepter" => true,
         "refuser" => false,
-        _ => return Ok(StatusCode::UNPROCESSABLE_ENTITY.into_response()),
+        _ => {
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Décision : choisissez « accepter » ou « refuser ».",
+            )
+                .into_response());
+        }
     };
     let staff = account_id(&user)?;
     let reason = field(&fields, "motif").trim();
@@ -983,7 +988,7 @@ pub(crate) async fn history(
         csrf,
         rows,
     };
-    Ok(with_cookie(Html(page.render()?).into_response(), cookie))
+    Ok(csrf::form_page(StatusCode::OK, page.render()?, cookie))
 }
 
 /// `POST /acteurs/{siret}/historique/{id}/retablir` (staff): publishes an earlier version again.
@@ -1046,10 +1051,7 @@ struct NewActorPage {
 
 impl NewActorPage {
     fn error_for(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
+        error_for(&self.errors, field)
     }
 }
 
@@ -1092,9 +1094,7 @@ async fn new_actor_page(
         errors,
         similar,
     };
-    let mut response = Html(page.render()?).into_response();
-    *response.status_mut() = status;
-    Ok(with_cookie(response, cookie))
+    Ok(csrf::form_page(status, page.render()?, cookie))
 }
 
 /// `GET /administration/annuaire/nouvel-acteur`.
@@ -1199,6 +1199,18 @@ pub(crate) async fn create_actor(
             "commune",
             "Commune : choisissez une commune du territoire.",
         ));
+    }
+    let postcode = field(&fields, "code_postal").trim();
+    let postcode_ok = postcode.is_empty()
+        || (postcode.len() == 5 && postcode.bytes().all(|b| b.is_ascii_digit()));
+    if !postcode_ok {
+        errors.push(error(
+            "code_postal",
+            "Code postal : 5 chiffres, par exemple 38000.",
+        ));
+    }
+    if field(&fields, "adresse").trim().chars().count() > 200 {
+        errors.push(error("adresse", "Adresse : 200 caractères au plus."));
     }
     if !errors.is_empty() {
         return new_actor_page(&state, &headers, &fields, errors, Vec::new()).await;

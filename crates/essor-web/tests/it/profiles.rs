@@ -441,6 +441,7 @@ async fn an_actor_added_by_hand_is_checked_against_the_directory_first() {
                 ("siret", "12345678901234"),
                 ("famille", "x"),
                 ("commune", "69381"),
+                ("code_postal", "380"),
             ],
         )
         .await;
@@ -450,6 +451,7 @@ async fn an_actor_added_by_hand_is_checked_against_the_directory_first() {
         "SIRET :",
         "Famille : choisissez",
         "Commune : choisissez une commune du territoire",
+        "Code postal : 5 chiffres",
     ] {
         assert!(bad.body.contains(message), "{message}");
     }
