@@ -93,6 +93,7 @@ pub(crate) struct Request<'a> {
     pub offset: usize,
     pub limit: usize,
     pub count_facets: bool,
+    pub facet_limit: Option<usize>,
 }
 
 /// What a search found.
@@ -230,7 +231,7 @@ impl Snapshot {
             counts.as_ref()
         };
         let facets = match counts {
-            Some(counts) => self.facet_lists(counts, request.filters),
+            Some(counts) => self.facet_lists(counts, request.filters, request.facet_limit),
             None => Vec::new(),
         };
         Ok(Found {
@@ -265,31 +266,48 @@ impl Snapshot {
         })
     }
 
-    /// The counts of every dimension, by count descending then value; selected values are
-    /// listed even with no hit.
+    /// The counts of every dimension, by count descending then value, the `limit` first (when
+    /// given); selected values are listed even beyond the limit or with no hit.
     fn facet_lists(
         &self,
         counts: &[Vec<u32>; 6],
         filters: &Filters,
+        limit: Option<usize>,
     ) -> Vec<(Facet, Vec<FacetCount>)> {
         Facet::ALL
             .into_iter()
             .map(|facet| {
                 let values = self.interners[facet.index()].values();
-                let mut list: Vec<FacetCount> = counts[facet.index()]
+                let mut ranked: Vec<(u32, usize)> = counts[facet.index()]
                     .iter()
                     .enumerate()
                     .filter(|(_, count)| **count > 0)
-                    .map(|(id, count)| FacetCount {
+                    .map(|(id, count)| (*count, id))
+                    .collect();
+                let order = |a: &(u32, usize), b: &(u32, usize)| {
+                    b.0.cmp(&a.0).then_with(|| values[a.1].cmp(&values[b.1]))
+                };
+                if let Some(limit) = limit.filter(|l| *l < ranked.len()) {
+                    // Only the first `limit` are sorted and named.
+                    ranked.select_nth_unstable_by(limit, order);
+                    ranked.truncate(limit);
+                }
+                ranked.sort_unstable_by(order);
+                let mut list: Vec<FacetCount> = ranked
+                    .into_iter()
+                    .map(|(count, id)| FacetCount {
                         value: values[id].clone(),
-                        count: *count as usize,
+                        count: count as usize,
                     })
                     .collect();
                 for selected in filters.values(facet) {
                     if !list.iter().any(|c| &c.value == selected) {
+                        let count = self.interners[facet.index()]
+                            .id(selected)
+                            .map_or(0, |id| counts[facet.index()][id as usize] as usize);
                         list.push(FacetCount {
                             value: selected.clone(),
-                            count: 0,
+                            count,
                         });
                     }
                 }
@@ -329,10 +347,22 @@ fn count_values(
     }
 }
 
-/// Adds to `counts` the number of documents of `base` having each value of a dimension.
+/// Adds to `counts` the number of documents of `base` having each value of a dimension: by
+/// reading the values of `base`'s documents when they are fewer than the dimension's values
+/// (a few hits among thousands of communes), else by intersecting each value's documents.
 fn add_counts(view: &SegmentView, facet: Facet, base: &Bits, counts: &mut [u32]) {
-    for (id, docs) in &view.tables.values[facet.index()] {
-        counts[*id as usize] += u32::try_from(docs.count_in(base)).unwrap_or(u32::MAX);
+    let by_value = &view.tables.values[facet.index()];
+    if base.len() < by_value.len() {
+        let by_doc = &view.tables.doc_values[facet.index()];
+        for doc in base.iter() {
+            for id in by_doc.of(doc) {
+                counts[*id as usize] += 1;
+            }
+        }
+    } else {
+        for (id, docs) in by_value {
+            counts[*id as usize] += u32::try_from(docs.count_in(base)).unwrap_or(u32::MAX);
+        }
     }
 }
 

@@ -243,6 +243,7 @@ impl ActorIndex {
                 offset: search.offset,
                 limit: search.limit,
                 count_facets: true,
+                facet_limit: search.facet_limit,
             },
         )?;
         Ok(SearchResults {
@@ -271,6 +272,7 @@ impl ActorIndex {
                 offset: 0,
                 limit,
                 count_facets: false,
+                facet_limit: None,
             },
         )?;
         Ok(if found.relaxed {

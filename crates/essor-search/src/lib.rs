@@ -194,6 +194,9 @@ pub struct SearchQuery {
     pub limit: usize,
     /// Whether closed establishments are included (by default only active ones).
     pub include_closed: bool,
+    /// The most values listed per facet, the most frequent first (selected values are always
+    /// listed); `None`: every value.
+    pub facet_limit: Option<usize>,
 }
 
 impl Default for SearchQuery {
@@ -205,6 +208,7 @@ impl Default for SearchQuery {
             offset: 0,
             limit: 20,
             include_closed: false,
+            facet_limit: None,
         }
     }
 }

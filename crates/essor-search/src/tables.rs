@@ -54,6 +54,26 @@ impl Interner {
     }
 }
 
+/// The values of each document in one dimension: document `d`'s are
+/// `ids[starts[d]..starts[d + 1]]` (global value ids).
+#[derive(Default)]
+pub(crate) struct DocValues {
+    starts: Vec<u32>,
+    ids: Vec<u32>,
+}
+
+impl DocValues {
+    /// The value ids of a document (none when the dimension has no column).
+    #[inline]
+    pub(crate) fn of(&self, doc: DocId) -> &[u32] {
+        let doc = doc as usize;
+        match (self.starts.get(doc), self.starts.get(doc + 1)) {
+            (Some(&start), Some(&end)) => &self.ids[start as usize..end as usize],
+            _ => &[],
+        }
+    }
+}
+
 /// The documents having one facet value.
 pub(crate) enum ValueDocs {
     Dense(Bits),
@@ -87,6 +107,9 @@ impl ValueDocs {
 pub(crate) struct SegmentTables {
     /// For each dimension (by [`Facet::index`]), its values present here and their documents.
     pub values: [HashMap<u32, ValueDocs>; 6],
+    /// For each dimension, the values of each document: counting them over a few documents
+    /// is cheaper than intersecting every value's documents.
+    pub doc_values: [DocValues; 6],
     /// [`schema::FLAG_ACTIVE`] and [`schema::FLAG_HEAD_OFFICE`] bits, by document.
     pub flags: Vec<u8>,
     /// Number of words in the names (capped at 255), by document.
@@ -131,17 +154,27 @@ impl SegmentTables {
         }
 
         let mut values: [HashMap<u32, ValueDocs>; 6] = Default::default();
+        let mut doc_values: [DocValues; 6] = Default::default();
         for facet in Facet::ALL {
             let Some(column) = fast.str(facet_field_name(facet))? else {
                 continue;
             };
             let global = dictionary_terms(&column, |v| interners[facet.index()].intern(v))?;
             let mut docs_of: Vec<Vec<DocId>> = vec![Vec::new(); global.len()];
+            let by_doc = &mut doc_values[facet.index()];
+            by_doc.starts.reserve(max_doc as usize + 1);
             for doc in 0..max_doc {
+                by_doc
+                    .starts
+                    .push(u32::try_from(by_doc.ids.len()).unwrap_or(u32::MAX));
                 for ord in column.ords().values_for_doc(doc) {
                     docs_of[ord_index(ord)].push(doc);
+                    by_doc.ids.push(global[ord_index(ord)]);
                 }
             }
+            by_doc
+                .starts
+                .push(u32::try_from(by_doc.ids.len()).unwrap_or(u32::MAX));
             values[facet.index()] = global
                 .into_iter()
                 .zip(docs_of)
@@ -162,6 +195,7 @@ impl SegmentTables {
         by_name.sort_unstable_by_key(|doc| (sort_ord[*doc as usize], siret_ord[*doc as usize]));
         Ok(SegmentTables {
             values,
+            doc_values,
             flags,
             name_words,
             active,

@@ -209,6 +209,21 @@ pub struct EstablishmentRow {
     pub record: String,
 }
 
+impl EstablishmentRow {
+    /// The row of an import's record: its keys, and the record as JSON.
+    pub fn of(
+        record: &essor_domain::establishment::EstablishmentRecord,
+    ) -> serde_json::Result<Self> {
+        Ok(Self {
+            siret: record.siret.clone(),
+            siren: record.siren.clone(),
+            commune: record.commune.clone(),
+            active: record.active,
+            record: serde_json::to_string(record)?,
+        })
+    }
+}
+
 /// What an import hands to the store, written whole or not at all.
 pub struct NewSnapshot<'a> {
     pub establishments_file: &'a str,

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use askama::Template;
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use essor_domain::actor::{Label, OfferKind};
 use essor_domain::dates::format_date;
@@ -31,6 +31,8 @@ use crate::{AppState, assets, page_layout};
 /// Results per page on the site; the API accepts up to [`MAX_PER_PAGE`].
 const PER_PAGE: usize = 20;
 const MAX_PER_PAGE: usize = 100;
+/// Values listed per facet, the most frequent first (and the chosen ones).
+const FACET_VALUES: usize = 50;
 /// The longest text searched, in characters.
 const MAX_QUERY_CHARS: usize = 200;
 
@@ -94,6 +96,7 @@ impl ActorsQuery {
         search.offset = (self.page - 1).saturating_mul(self.per_page);
         search.limit = self.per_page;
         search.include_closed = self.include_closed;
+        search.facet_limit = Some(FACET_VALUES);
         search
     }
 
@@ -379,29 +382,59 @@ pub(crate) async fn search_page(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
-    let query = ActorsQuery::parse(raw.as_deref());
-    let (context, actors) = state.directory(false).await?;
-    let (results, hits) = run(&state, &actors, &query)?;
-    let facets = facet_views(&context, &state, &results, &query);
-    let view = results_view("/acteurs", &query, &results, &hits);
+    let (context, found) = searched(&state, raw.as_deref(), "/acteurs").await?;
     if headers.get("x-essor-fragment").is_some() {
-        return Ok(Json(json!({
-            "total": view.total,
-            "facettes": FacetsFragment { facets: &facets }.render()?,
-            "resultats": ResultsFragment { results: &view }.render()?,
-        }))
-        .into_response());
+        return found.fragment();
     }
     let page = ActorsPage {
         layout: page_layout(&state, "/acteurs").await?,
-        query,
-        facets,
-        results: view,
+        query: found.query,
+        facets: found.facets,
+        results: found.view,
         synthetic: context.snapshot.as_ref().is_some_and(|s| s.synthetic),
         script_url: assets::url("actors-search.js"),
         action: "/acteurs",
     };
     Ok(Html(page.render()?).into_response())
+}
+
+/// A search of the directory, ready for a page at `base`.
+struct Searched {
+    query: ActorsQuery,
+    facets: Vec<FacetView>,
+    view: ResultsView,
+}
+
+impl Searched {
+    /// What the live search asks for (`X-Essor-Fragment: 1`): the facets and the results only.
+    fn fragment(&self) -> Result<Response, AppError> {
+        Ok(Json(json!({
+            "total": self.view.total,
+            "facettes": FacetsFragment { facets: &self.facets }.render()?,
+            "resultats": ResultsFragment { results: &self.view }.render()?,
+        }))
+        .into_response())
+    }
+}
+
+async fn searched(
+    state: &AppState,
+    raw: Option<&str>,
+    base: &str,
+) -> Result<(Arc<SiteContext>, Searched), AppError> {
+    let query = ActorsQuery::parse(raw);
+    let (context, actors) = state.directory(false).await?;
+    let (results, hits) = run(state, &actors, &query)?;
+    let facets = facet_views(&context, state, &results, &query);
+    let view = results_view(base, &query, &results, &hits);
+    Ok((
+        context,
+        Searched {
+            query,
+            facets,
+            view,
+        },
+    ))
 }
 
 #[derive(Template)]
@@ -422,24 +455,15 @@ pub(crate) async fn widget(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
-    let query = ActorsQuery::parse(raw.as_deref());
-    let (context, actors) = state.directory(false).await?;
-    let (results, hits) = run(&state, &actors, &query)?;
-    let facets = facet_views(&context, &state, &results, &query);
-    let view = results_view("/widget/acteurs", &query, &results, &hits);
+    let (_, found) = searched(&state, raw.as_deref(), "/widget/acteurs").await?;
     let mut response = if headers.get("x-essor-fragment").is_some() {
-        Json(json!({
-            "total": view.total,
-            "facettes": FacetsFragment { facets: &facets }.render()?,
-            "resultats": ResultsFragment { results: &view }.render()?,
-        }))
-        .into_response()
+        found.fragment()?
     } else {
         let page = WidgetPage {
             layout: page_layout(&state, "").await?,
-            query,
-            facets,
-            results: view,
+            query: found.query,
+            facets: found.facets,
+            results: found.view,
             script_url: assets::url("actors-search.js"),
             action: "/widget/acteurs",
         };
@@ -454,7 +478,7 @@ pub(crate) fn frameable(response: &mut Response) {
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(crate::FRAMEABLE_CONTENT_SECURITY_POLICY),
+        crate::content_security_policy("", "*"),
     );
 }
 
@@ -504,16 +528,10 @@ pub(crate) async fn map_page(
     let mut response = Html(page.render()?).into_response();
     if let Some(origin) = state.map.tiles_url.as_deref().and_then(tile_origin) {
         // The tiles come from the configured server: the only outside source a page may use.
-        let policy = format!(
-            "default-src 'self'; img-src 'self' data: {origin}; style-src 'self'; \
-             script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
-             frame-ancestors 'none'"
+        response.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            crate::content_security_policy(&origin, "'none'"),
         );
-        if let Ok(value) = HeaderValue::from_str(&policy) {
-            response
-                .headers_mut()
-                .insert(header::CONTENT_SECURITY_POLICY, value);
-        }
     }
     Ok(response)
 }
@@ -794,30 +812,49 @@ pub(crate) async fn api_search(
     let (_, actors) = state.directory(false).await?;
     let (results, hits) = run(&state, &actors, &query)?;
     let base = base_url(&state);
-    let facets: serde_json::Map<String, Value> = results
-        .facets
-        .iter()
-        .map(|(facet, counts)| {
-            (
-                facet.key().to_owned(),
-                Value::Array(
-                    counts
-                        .iter()
-                        .map(|c| json!({"value": c.value, "count": c.count}))
-                        .collect(),
-                ),
-            )
-        })
-        .collect();
-    let body = json!({
-        "total": results.total,
-        "page": query.page,
-        "per_page": query.per_page,
-        "relaxed": results.relaxed,
-        "hits": hits.iter().map(|a| ApiActor::of(a, &base)).collect::<Vec<_>>(),
-        "facets": facets,
-    });
-    Ok(Json(body).into_response())
+    Ok(Json(ApiResults {
+        total: results.total,
+        page: query.page,
+        per_page: query.per_page,
+        relaxed: results.relaxed,
+        hits: hits.iter().map(|a| ApiActor::of(a, &base)).collect(),
+        facets: ApiFacets(&results.facets),
+    })
+    .into_response())
+}
+
+/// The answer of `/api/v1/acteurs`, serialised as it is (no intermediate JSON tree).
+#[derive(Serialize)]
+struct ApiResults<'a> {
+    total: usize,
+    page: usize,
+    per_page: usize,
+    relaxed: bool,
+    hits: Vec<ApiActor<'a>>,
+    facets: ApiFacets<'a>,
+}
+
+/// `{ "commune": [{ "value": …, "count": … }, …], … }`.
+struct ApiFacets<'a>(&'a [(Facet, Vec<essor_search::FacetCount>)]);
+
+impl Serialize for ApiFacets<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Count<'a> {
+            value: &'a str,
+            count: usize,
+        }
+        serializer.collect_map(self.0.iter().map(|(facet, counts)| {
+            let counts: Vec<Count<'_>> = counts
+                .iter()
+                .map(|c| Count {
+                    value: &c.value,
+                    count: c.count,
+                })
+                .collect();
+            (facet.key(), counts)
+        }))
+    }
 }
 
 /// `GET /api/v1/acteurs/{siret}`.
@@ -1056,7 +1093,7 @@ pub(crate) async fn openapi(State(state): State<AppState>) -> Response {
             "page": {"type": "integer"}, "per_page": {"type": "integer"},
             "relaxed": {"type": "boolean", "description": "Vrai quand aucun acteur ne contenait tous les mots : les résultats en contiennent au moins un"},
             "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Acteur"}},
-            "facets": {"type": "object", "description": "Par facette (commune, theme, famille, section, offre, label), les valeurs et le nombre d’acteurs qu’on obtient en les choisissant",
+            "facets": {"type": "object", "description": "Par facette (commune, theme, famille, section, offre, label), les 50 valeurs les plus fréquentes (et celles choisies) et le nombre d’acteurs qu’on obtient en les choisissant",
                 "additionalProperties": {"type": "array", "items": {"type": "object", "properties": {"value": {"type": "string"}, "count": {"type": "integer"}}}}},
         }},
         "Acteur": {"type": "object", "required": ["siret", "siren", "name", "commune"], "properties": {

@@ -144,14 +144,22 @@ impl AppState {
 const MAX_BODY_BYTES: usize = 1024 * 1024;
 const MAX_UPLOAD_BYTES: usize = profiles::MAX_IMAGE_BYTES + 64 * 1024;
 
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; \
-     style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; \
-     form-action 'self'; frame-ancestors 'none'";
-
-/// The policy of the embeddable widget, the only page other sites may frame.
-pub(crate) const FRAMEABLE_CONTENT_SECURITY_POLICY: &str = "default-src 'self'; \
-     img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; \
-     base-uri 'self'; form-action 'self'; frame-ancestors *";
+/// The content security policy: everything from essor itself, images also from `extra_images`
+/// (the map's tile server), framed by `frame_ancestors` (`'none'`, or `*` for the widget, the
+/// only page other sites may frame).
+pub(crate) fn content_security_policy(extra_images: &str, frame_ancestors: &str) -> HeaderValue {
+    let images = if extra_images.is_empty() {
+        String::new()
+    } else {
+        format!(" {extra_images}")
+    };
+    let policy = format!(
+        "default-src 'self'; img-src 'self' data:{images}; style-src 'self'; \
+         script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
+         frame-ancestors {frame_ancestors}"
+    );
+    HeaderValue::from_str(&policy).unwrap_or(HeaderValue::from_static("default-src 'self'"))
+}
 
 /// `X-Frame-Options: DENY` on every response, except those whose policy lets others frame them.
 async fn frame_options(
@@ -177,7 +185,7 @@ pub fn router(state: AppState) -> Router {
     let security_headers = ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+            content_security_policy("", "'none'"),
         ))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,

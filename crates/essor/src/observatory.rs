@@ -61,15 +61,7 @@ pub async fn import_files(
     let rows = output
         .establishments
         .iter()
-        .map(|e| {
-            Ok(EstablishmentRow {
-                siret: e.siret.clone(),
-                siren: e.siren.clone(),
-                commune: e.commune.clone(),
-                active: e.active,
-                record: serde_json::to_string(e)?,
-            })
-        })
+        .map(EstablishmentRow::of)
         .collect::<Result<Vec<_>, serde_json::Error>>()?;
     let report = serde_json::to_value(&output.report)?;
     tracing::info!(
@@ -284,13 +276,7 @@ mod tests {
             themes: Vec::new(),
             jobs_x2: 0,
         };
-        EstablishmentRow {
-            siret: record.siret.clone(),
-            siren: record.siren.clone(),
-            commune: record.commune.clone(),
-            active: true,
-            record: serde_json::to_string(&record).unwrap(),
-        }
+        EstablishmentRow::of(&record).unwrap()
     }
 
     #[tokio::test]

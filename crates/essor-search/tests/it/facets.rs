@@ -373,3 +373,33 @@ fn counts_stay_exact_across_segments_and_deletions() {
         current.iter().filter(|d| d.active).count()
     );
 }
+
+#[test]
+fn a_facet_limit_keeps_the_most_frequent_values_and_the_selected_ones() {
+    let index = index_of(directory());
+    let all = search(&index, SearchQuery::default());
+    let communes = all.facet(Facet::Commune);
+    assert!(communes.len() > 2);
+    let limited = search(
+        &index,
+        SearchQuery {
+            facet_limit: Some(2),
+            ..SearchQuery::default()
+        },
+    );
+    assert_eq!(limited.facet(Facet::Commune), &communes[..2]);
+    assert_eq!(limited.total, all.total);
+    // The least frequent commune, selected, is listed with its count though beyond the limit.
+    let last = communes.last().unwrap().clone();
+    let chosen = search(
+        &index,
+        SearchQuery {
+            facet_limit: Some(2),
+            filters: Filters::default().with(Facet::Commune, last.value.clone()),
+            ..SearchQuery::default()
+        },
+    );
+    let listed = chosen.facet(Facet::Commune);
+    assert_eq!(listed.len(), 3);
+    assert!(listed.contains(&last));
+}

@@ -11,7 +11,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::Utc;
 use essor_auth::{Totp, TotpSecret};
-use essor_domain::access::Role;
+use essor_domain::access::{Role, SecondFactor};
 use essor_domain::referential::Referential;
 use essor_mail::testing::SmtpSink;
 use essor_store::accounts::NewAccount;
@@ -165,6 +165,23 @@ pub async fn account(store: &Arc<dyn Store>, email: &str, roles: &[Role]) -> i64
         .await
         .unwrap()
         .id
+}
+
+/// A session opened directly in the store for an account, valid an hour; its token.
+pub async fn session(store: &Arc<dyn Store>, account: i64, second_factor: SecondFactor) -> String {
+    let (token, hash) = essor_auth::Token::generate();
+    let now = Utc::now();
+    store
+        .create_session(
+            &hash.to_hex(),
+            account,
+            second_factor,
+            now,
+            now + chrono::Duration::hours(1),
+        )
+        .await
+        .unwrap();
+    token.as_str().to_owned()
 }
 
 fn path_of(link: &str) -> String {

@@ -173,16 +173,15 @@ pub async fn directory_state() -> AppState {
 /// The directory's test actors, and more.
 pub async fn directory_state_with(extra: Vec<EstablishmentRecord>) -> AppState {
     let state = seeded_state().await;
-    let rows: Vec<EstablishmentRow> = records()
+    import(&state, records().into_iter().chain(extra)).await;
+    state
+}
+
+/// Stores an import of these establishments (and no figures).
+async fn import(state: &AppState, records: impl IntoIterator<Item = EstablishmentRecord>) {
+    let rows: Vec<EstablishmentRow> = records
         .into_iter()
-        .chain(extra)
-        .map(|r| EstablishmentRow {
-            siret: r.siret.clone(),
-            siren: r.siren.clone(),
-            commune: r.commune.clone(),
-            active: r.active,
-            record: serde_json::to_string(&r).unwrap(),
-        })
+        .map(|r| EstablishmentRow::of(&r).unwrap())
         .collect();
     state
         .store
@@ -196,7 +195,6 @@ pub async fn directory_state_with(extra: Vec<EstablishmentRecord>) -> AppState {
         })
         .await
         .unwrap();
-    state
 }
 
 async fn app() -> Router {
@@ -487,33 +485,13 @@ async fn a_unit_that_switches_to_partial_dissemination_is_masked_from_the_next_i
     assert_eq!(before["position"]["approximate"], false);
 
     // The next stock: the same unit, now under partial dissemination.
-    let rows: Vec<EstablishmentRow> = records()
-        .into_iter()
-        .map(|mut r| {
-            if r.siret == "60000000400011" {
-                r.diffusion_partial = true;
-            }
-            EstablishmentRow {
-                siret: r.siret.clone(),
-                siren: r.siren.clone(),
-                commune: r.commune.clone(),
-                active: r.active,
-                record: serde_json::to_string(&r).unwrap(),
-            }
-        })
-        .collect();
-    state
-        .store
-        .save_snapshot(&NewSnapshot {
-            establishments_file: "StockEtablissement_utf8.zip",
-            units_file: "StockUniteLegale_utf8.zip",
-            synthetic: false,
-            report: &serde_json::json!({}),
-            facts: &[],
-            establishments: &rows,
-        })
-        .await
-        .unwrap();
+    let next = records().into_iter().map(|mut r| {
+        if r.siret == "60000000400011" {
+            r.diffusion_partial = true;
+        }
+        r
+    });
+    import(&state, next).await;
     state.refresh_directory().await.unwrap();
     for path in ["/api/v1/acteurs/60000000400011", "/acteurs/60000000400011"] {
         let body = get(&app, path).await.body.to_lowercase();

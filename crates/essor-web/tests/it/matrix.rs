@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use chrono::{Duration, Utc};
 use essor_domain::access::{Decision, Permission, Principal, Role, SecondFactor};
 use essor_domain::referential::Referential;
 use essor_store::Store;
@@ -13,7 +12,7 @@ use essor_web::{AppState, Need, RouteSpec, router};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-use crate::accounts::{account, app_with, store};
+use crate::accounts::{account, app_with, session, store};
 
 /// A person for the matrix: the principal the policy sees, and a session token (a fresh one
 /// per request, since some routes end sessions).
@@ -25,41 +24,17 @@ struct Person {
 
 impl Person {
     async fn fresh_session(&self, store: &Arc<dyn Store>) -> Option<String> {
-        let id = self.principal.account?;
-        let (token, hash) = essor_auth::Token::generate();
-        let now = Utc::now();
-        store
-            .create_session(
-                &hash.to_hex(),
-                id,
-                SecondFactor::Done,
-                now,
-                now + Duration::hours(1),
-            )
-            .await
-            .unwrap();
-        Some(token.as_str().to_owned())
+        Some(session(store, self.principal.account?, SecondFactor::Done).await)
     }
 }
 
 async fn person(store: &Arc<dyn Store>, label: &str, roles: &[Role]) -> Person {
     let email = format!("{label}@example.fr");
     let id = account(store, &email, roles).await;
-    let (token, hash) = essor_auth::Token::generate();
-    let now = Utc::now();
-    store
-        .create_session(
-            &hash.to_hex(),
-            id,
-            SecondFactor::Done,
-            now,
-            now + Duration::hours(1),
-        )
-        .await
-        .unwrap();
+    let token = session(store, id, SecondFactor::Done).await;
     Person {
         label: label.to_owned(),
-        token: Some(token.as_str().to_owned()),
+        token: Some(token),
         principal: Principal {
             account: Some(id),
             roles: roles.to_vec(),

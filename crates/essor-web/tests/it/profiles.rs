@@ -5,7 +5,6 @@ use std::io::Cursor;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use chrono::{Duration, Utc};
 use essor_domain::access::{Role, SecondFactor};
 use essor_domain::ess::Family;
 use essor_store::Store;
@@ -14,7 +13,7 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
 
-use crate::accounts::{Browser, account};
+use crate::accounts::{Browser, account, session};
 use crate::directory::{directory_state_with, record};
 
 /// A real SIRET (valid checksum), the page the tests claim.
@@ -46,20 +45,9 @@ async fn signed_in(
     roles: &[Role],
 ) -> (Browser, i64) {
     let id = account(store, email, roles).await;
-    let (token, hash) = essor_auth::Token::generate();
-    let now = Utc::now();
-    store
-        .create_session(
-            &hash.to_hex(),
-            id,
-            SecondFactor::Done,
-            now,
-            now + Duration::hours(1),
-        )
-        .await
-        .unwrap();
+    let token = session(store, id, SecondFactor::Done).await;
     let mut browser = Browser::new(app.clone());
-    browser.set_cookie("essor_session", token.as_str());
+    browser.set_cookie("essor_session", &token);
     (browser, id)
 }
 
@@ -134,19 +122,8 @@ async fn a_claim_approved_by_staff_lets_the_member_complete_the_page() {
     );
 
     // The member (a fresh session reads the new membership) completes the page.
-    let (token, hash) = essor_auth::Token::generate();
-    let now = Utc::now();
-    store
-        .create_session(
-            &hash.to_hex(),
-            member_id,
-            SecondFactor::NotRequired,
-            now,
-            now + Duration::hours(1),
-        )
-        .await
-        .unwrap();
-    member.set_cookie("essor_session", token.as_str());
+    let token = session(&store, member_id, SecondFactor::NotRequired).await;
+    member.set_cookie("essor_session", &token);
     let form = member.get(&format!("/acteurs/{SIRET}/modifier")).await;
     assert_eq!(form.status, StatusCode::OK, "{}", form.body);
     let bad = member
@@ -426,13 +403,10 @@ async fn images_are_checked_bounded_and_re_encoded() {
 }
 
 #[tokio::test]
-async fn an_actor_added_by_hand_is_checked_against_the_directory_first() {
+async fn an_actor_added_by_hand_with_bad_fields_gets_a_message_per_field() {
     let (app, store) = setup().await;
     let (mut staff, _) =
         signed_in(&app, &store, "agent@metropole.fr", &[Role::ChargeDeMission]).await;
-    let form = staff.get("/administration/annuaire/nouvel-acteur").await;
-    assert_eq!(form.status, StatusCode::OK);
-
     let bad = staff
         .post(
             "/administration/annuaire/nouvel-acteur",
@@ -455,6 +429,16 @@ async fn an_actor_added_by_hand_is_checked_against_the_directory_first() {
     ] {
         assert!(bad.body.contains(message), "{message}");
     }
+    assert!(store.manual_actors().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_actor_added_by_hand_is_checked_against_the_directory_first() {
+    let (app, store) = setup().await;
+    let (mut staff, _) =
+        signed_in(&app, &store, "agent@metropole.fr", &[Role::ChargeDeMission]).await;
+    let form = staff.get("/administration/annuaire/nouvel-acteur").await;
+    assert_eq!(form.status, StatusCode::OK);
 
     let alike = [
         ("nom", "Ressourcerie Verte (La)"),
