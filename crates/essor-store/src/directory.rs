@@ -260,6 +260,11 @@ pub(crate) fn manual_actor_from_row(row: ManualActorRow) -> ManualActor {
     }
 }
 
+/// Makes an account a member of a structure (not its owner), when a claim is approved; an
+/// existing membership stays as it is.
+pub(crate) const GRANT_MEMBERSHIP: &str = "INSERT INTO memberships (account_id, siren, owner, \
+     created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (account_id, siren) DO NOTHING";
+
 pub(crate) type ProfileRow = (String, String, String, i64, DateTime<Utc>);
 
 pub(crate) fn profile_from_row(row: ProfileRow) -> Result<StoredProfile> {
@@ -581,10 +586,7 @@ macro_rules! impl_directory {
                 .fetch_one(&mut *tx)
                 .await?;
                 if approved {
-                    sqlx::query(
-                        "INSERT INTO memberships (account_id, siren, owner, created_at) \
-                         VALUES ($1, $2, $3, $4) ON CONFLICT (account_id, siren) DO NOTHING",
-                    )
+                    sqlx::query($crate::directory::GRANT_MEMBERSHIP)
                     .bind(account)
                     .bind(siren)
                     .bind(false)
@@ -670,10 +672,7 @@ macro_rules! impl_directory {
                 };
                 let claim = $crate::directory::claim_from_row(row)?;
                 if approve {
-                    sqlx::query(
-                        "INSERT INTO memberships (account_id, siren, owner, created_at) \
-                         VALUES ($1, $2, $3, $4) ON CONFLICT (account_id, siren) DO NOTHING",
-                    )
+                    sqlx::query($crate::directory::GRANT_MEMBERSHIP)
                     .bind(claim.account)
                     .bind(&claim.siren)
                     .bind(false)

@@ -519,41 +519,38 @@ pub(crate) fn reencode(
     if bytes.len() > MAX_IMAGE_BYTES {
         return Err(refuse("le fichier dépasse 5 Mo."));
     }
-    let reader = image::ImageReader::new(Cursor::new(bytes))
+    let mut reader = image::ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|_| refuse("fichier illisible."))?;
-    let Some(format) = reader.format() else {
+    let accepted = matches!(
+        reader.format(),
+        Some(
+            image::ImageFormat::Png
+                | image::ImageFormat::Jpeg
+                | image::ImageFormat::WebP
+                | image::ImageFormat::Gif
+        )
+    );
+    if !accepted {
         return Err(refuse(
-            "ce n’est pas une image (formats acceptés : PNG, JPEG, WebP, GIF).",
-        ));
-    };
-    if !matches!(
-        format,
-        image::ImageFormat::Png
-            | image::ImageFormat::Jpeg
-            | image::ImageFormat::WebP
-            | image::ImageFormat::Gif
-    ) {
-        return Err(refuse(
-            "format non accepté (formats acceptés : PNG, JPEG, WebP, GIF).",
+            "ce n’est pas une image acceptée (formats acceptés : PNG, JPEG, WebP, GIF).",
         ));
     }
-    let (width, height) = reader
-        .into_dimensions()
+    // Dimensions are read from the header and checked before anything is decoded: a small file
+    // cannot unfold into gigabytes.
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(MAX_IMAGE_PIXELS * 4);
+    reader.limits(limits);
+    let decoder = reader
+        .into_decoder()
         .map_err(|_| refuse("image illisible ou endommagée."))?;
+    let (width, height) = image::ImageDecoder::dimensions(&decoder);
     if u64::from(width) * u64::from(height) > MAX_IMAGE_PIXELS {
         return Err(refuse(
             "l’image est trop grande (40 millions de pixels au plus).",
         ));
     }
-    let mut reader = image::ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|_| refuse("fichier illisible."))?;
-    let mut limits = image::Limits::default();
-    limits.max_alloc = Some(512 * 1024 * 1024);
-    reader.limits(limits);
-    let decoded = reader
-        .decode()
+    let decoded = image::DynamicImage::from_decoder(decoder)
         .map_err(|_| refuse("image illisible ou endommagée."))?;
     let scaled = if decoded.width() > STORED_IMAGE_SIDE || decoded.height() > STORED_IMAGE_SIDE {
         decoded.thumbnail(STORED_IMAGE_SIDE, STORED_IMAGE_SIDE)
