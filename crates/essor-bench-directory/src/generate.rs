@@ -11,6 +11,7 @@
 use essor_domain::ess::{self, Family, NAF_REV2, ThemeTable};
 use essor_domain::establishment::EstablishmentRecord;
 use essor_domain::referential::{CommuneKind, Referential, fold};
+use essor_synth::names;
 
 /// A small deterministic generator (xorshift64*): the same seed gives the same country.
 pub struct Rng(u64);
@@ -405,89 +406,6 @@ const PLACE_NOUNS: &[&str] = &[
     "RELAIS",
 ];
 
-const SURNAMES: &[&str] = &[
-    "MARTIN",
-    "BERNARD",
-    "THOMAS",
-    "PETIT",
-    "ROBERT",
-    "RICHARD",
-    "DURAND",
-    "DUBOIS",
-    "MOREAU",
-    "LAURENT",
-    "SIMON",
-    "MICHEL",
-    "LEFEBVRE",
-    "LEROY",
-    "ROUX",
-    "DAVID",
-    "BERTRAND",
-    "MOREL",
-    "FOURNIER",
-    "GIRARD",
-    "BONNET",
-    "DUPONT",
-    "LAMBERT",
-    "FONTAINE",
-    "ROUSSEAU",
-    "VINCENT",
-    "MULLER",
-    "FAURE",
-    "ANDRE",
-    "MERCIER",
-    "BLANC",
-    "GUERIN",
-    "BOYER",
-    "GARNIER",
-    "CHEVALIER",
-    "LEGRAND",
-    "GAUTHIER",
-    "PERRIN",
-    "ROBIN",
-    "CLEMENT",
-    "MORIN",
-    "NICOLAS",
-    "HENRY",
-    "ROUSSEL",
-    "MATHIEU",
-    "MASSON",
-    "MARCHAND",
-    "DUVAL",
-    "DENIS",
-    "DUMONT",
-    "LEMAIRE",
-    "MEYER",
-    "DUFOUR",
-    "MEUNIER",
-    "BRUN",
-    "BLANCHARD",
-    "GIRAUD",
-    "JOLY",
-    "RIVIERE",
-    "LUCAS",
-    "BRUNET",
-    "GAILLARD",
-    "BARBIER",
-    "ARNAUD",
-    "ROCHE",
-    "RENARD",
-    "SCHMITT",
-    "COLIN",
-    "VIDAL",
-    "CARON",
-    "PICARD",
-    "ROGER",
-    "FABRE",
-    "AUBERT",
-    "LEMOINE",
-    "RENAUD",
-    "DUMAS",
-    "LACROIX",
-    "OLIVIER",
-    "PHILIPPE",
-];
-
 const STREET_TYPES: &[&str] = &[
     "RUE",
     "RUE",
@@ -496,24 +414,6 @@ const STREET_TYPES: &[&str] = &[
     "PLACE",
     "CHEMIN",
     "BOULEVARD",
-];
-const STREETS: &[&str] = &[
-    "DE LA REPUBLIQUE",
-    "VICTOR HUGO",
-    "JEAN JAURES",
-    "DES ECOLES",
-    "DU MOULIN",
-    "DE LA GARE",
-    "PASTEUR",
-    "DU 8 MAI 1945",
-    "DES LILAS",
-    "GAMBETTA",
-    "DE LA MAIRIE",
-    "DU STADE",
-    "DES PRES",
-    "JULES FERRY",
-    "DE L'EGLISE",
-    "DU GENERAL DE GAULLE",
 ];
 
 /// Bands of employees (`trancheEffectifsEtablissement`), weighted towards small structures;
@@ -677,7 +577,7 @@ impl<'r> Generator<'r> {
                 "{} {} {}",
                 1 + rng.below(120),
                 rng.pick(STREET_TYPES),
-                rng.pick(STREETS)
+                rng.pick(names::STREETS)
             )),
             postcode: Some(postcode(&departement, rng)),
             naf: Some(naf),
@@ -725,7 +625,7 @@ fn fill(pattern: &str, rng: &mut Rng, commune: &str) -> String {
         out = out.replace("{lieu_nom}", rng.pick(PLACE_NOUNS));
     }
     if out.contains("{nom}") {
-        out = out.replace("{nom}", rng.pick(SURNAMES));
+        out = out.replace("{nom}", rng.pick(names::SURNAMES));
     }
     if out.contains("{sport}") {
         out = out.replace("{sport}", rng.pick(SPORTS));

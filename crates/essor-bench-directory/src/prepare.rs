@@ -76,7 +76,7 @@ pub async fn run(dir: &Path, actors: usize, seed: u64) -> Result<()> {
     let building = Instant::now();
     let public: Vec<Actor> = records
         .iter()
-        .map(|r| Actor::from_record(r, referential, None))
+        .map(|r| Actor::from_record(r, referential))
         .collect();
     fts5::build(&dir.join(fts5::FILE), &public, PUBLIC_URL)?;
     eprintln!(

@@ -20,7 +20,8 @@ mod dates;
 mod generator;
 mod geo;
 mod model;
-mod names;
+/// Words that names and addresses are made of, as INSEE writes them (upper case).
+pub mod names;
 mod rng;
 mod sink;
 

@@ -1,7 +1,7 @@
 //! Words that names and addresses are made of. Everything is upper case without accents, as
 //! INSEE writes most names, with a few accented words so that files carry UTF-8.
 
-pub(crate) const SURNAMES: &[&str] = &[
+pub const SURNAMES: &[&str] = &[
     "MARTIN",
     "BERNARD",
     "THOMAS",
@@ -324,7 +324,7 @@ pub(crate) const ASSOCIATION_HEADS: &[&str] = &[
     "ENTENTE",
 ];
 
-pub(crate) const STREETS: &[&str] = &[
+pub const STREETS: &[&str] = &[
     "DE LA REPUBLIQUE",
     "JEAN JAURES",
     "VICTOR HUGO",
