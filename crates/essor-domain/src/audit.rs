@@ -193,6 +193,8 @@ pub const KNOWN_ACTIONS: &[(&str, &str)] = &[
     ("actor.revision_reviewed", "Modification de fiche relue"),
     ("actor.image_added", "Image de fiche ajoutée"),
     ("actor.image_removed", "Image de fiche retirée"),
+    ("actor.proposed", "Acteur proposé pour l’annuaire"),
+    ("actor.proposal_decided", "Proposition d’acteur décidée"),
     ("dossier.decided", "Décision sur un dossier"),
     ("dossier.amount_changed", "Montant d’un dossier modifié"),
     ("payment.recorded", "Paiement enregistré"),
@@ -226,6 +228,8 @@ impl Action {
     pub const ACTOR_REVISION_REVIEWED: Self = Self::known("actor.revision_reviewed");
     pub const ACTOR_IMAGE_ADDED: Self = Self::known("actor.image_added");
     pub const ACTOR_IMAGE_REMOVED: Self = Self::known("actor.image_removed");
+    pub const ACTOR_PROPOSED: Self = Self::known("actor.proposed");
+    pub const ACTOR_PROPOSAL_DECIDED: Self = Self::known("actor.proposal_decided");
     pub const DOSSIER_DECIDED: Self = Self::known("dossier.decided");
     pub const DOSSIER_AMOUNT_CHANGED: Self = Self::known("dossier.amount_changed");
     pub const PAYMENT_RECORDED: Self = Self::known("payment.recorded");
@@ -902,6 +906,8 @@ mod tests {
             Action::ACTOR_REVISION_REVIEWED,
             Action::ACTOR_IMAGE_ADDED,
             Action::ACTOR_IMAGE_REMOVED,
+            Action::ACTOR_PROPOSED,
+            Action::ACTOR_PROPOSAL_DECIDED,
             Action::DOSSIER_DECIDED,
             Action::DOSSIER_AMOUNT_CHANGED,
             Action::PAYMENT_RECORDED,

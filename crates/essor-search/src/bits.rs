@@ -63,6 +63,11 @@ impl Bits {
         }
     }
 
+    /// The number of 64-bit words the set spans.
+    pub(crate) fn word_count(&self) -> usize {
+        self.words.len()
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.words.iter().map(|w| w.count_ones() as usize).sum()
     }

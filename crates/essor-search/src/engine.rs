@@ -347,12 +347,17 @@ fn count_values(
     }
 }
 
-/// Adds to `counts` the number of documents of `base` having each value of a dimension: by
-/// reading the values of `base`'s documents when they are fewer than the dimension's values
-/// (a few hits among thousands of communes), else by intersecting each value's documents.
+/// Reading a document's values costs about this many times what reading one word of a bitset or
+/// one entry of a value's list does (a bit test, two lookups and an increment).
+const DOC_READ_COST: usize = 3;
+
+/// Adds to `counts` the number of documents of `base` having each value of a dimension, the
+/// cheaper way: by reading the values of `base`'s documents (a few hits, or a dimension of many
+/// small values such as communes), else by intersecting each value's documents with `base` (a
+/// dimension of a few large values, such as families, over many hits).
 fn add_counts(view: &SegmentView, facet: Facet, base: &Bits, counts: &mut [u32]) {
     let by_value = &view.tables.values[facet.index()];
-    if base.len() < by_value.len() {
+    if base.len().saturating_mul(DOC_READ_COST) < view.tables.scan_cost[facet.index()] {
         let by_doc = &view.tables.doc_values[facet.index()];
         for doc in base.iter() {
             for id in by_doc.of(doc) {

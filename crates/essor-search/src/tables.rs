@@ -81,6 +81,14 @@ pub(crate) enum ValueDocs {
 }
 
 impl ValueDocs {
+    /// What counting the value in a set costs: the words of a bitset, the documents of a list.
+    fn scan_cost(&self) -> usize {
+        match self {
+            ValueDocs::Dense(docs) => docs.word_count(),
+            ValueDocs::Sparse(docs) => docs.len(),
+        }
+    }
+
     /// How many of `set` have the value.
     #[inline]
     pub(crate) fn count_in(&self, set: &Bits) -> usize {
@@ -110,6 +118,9 @@ pub(crate) struct SegmentTables {
     /// For each dimension, the values of each document: counting them over a few documents
     /// is cheaper than intersecting every value's documents.
     pub doc_values: [DocValues; 6],
+    /// For each dimension, what counting every value's documents in a set costs (words and
+    /// list entries read), to choose between the two ways of counting.
+    pub scan_cost: [usize; 6],
     /// [`schema::FLAG_ACTIVE`] and [`schema::FLAG_HEAD_OFFICE`] bits, by document.
     pub flags: Vec<u8>,
     /// Number of words in the names (capped at 255), by document.
@@ -183,6 +194,9 @@ impl SegmentTables {
                 .collect();
         }
 
+        let scan_cost = values
+            .each_ref()
+            .map(|by_value| by_value.values().map(ValueDocs::scan_cost).sum());
         let siret_column = fast.str(schema::SIRET)?;
         let siret_by_ord = match &siret_column {
             Some(column) => dictionary_terms(column, parse_siret)?,
@@ -196,6 +210,7 @@ impl SegmentTables {
         Ok(SegmentTables {
             values,
             doc_values,
+            scan_cost,
             flags,
             name_words,
             active,

@@ -47,15 +47,15 @@ pub struct Author {
     pub staff: bool,
 }
 
-/// Where a claim stands.
+/// Where a request stands: a claim, an actor proposed by an account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClaimStatus {
+pub enum RequestStatus {
     Pending,
     Approved,
     Rejected,
 }
 
-impl ClaimStatus {
+impl RequestStatus {
     #[must_use]
     pub fn code(self) -> &'static str {
         match self {
@@ -71,7 +71,7 @@ impl ClaimStatus {
             "approved" => Ok(Self::Approved),
             "rejected" => Ok(Self::Rejected),
             other => Err(StoreError::Corrupt {
-                what: "état de revendication",
+                what: "état de demande",
                 detail: other.to_owned(),
             }),
         }
@@ -95,7 +95,7 @@ pub struct Claim {
     pub siren: String,
     pub account: i64,
     pub message: String,
-    pub status: ClaimStatus,
+    pub status: RequestStatus,
     pub created_at: DateTime<Utc>,
     pub decided_at: Option<DateTime<Utc>>,
     pub decided_by: Option<i64>,
@@ -114,20 +114,31 @@ pub struct Media {
     pub created_at: DateTime<Utc>,
 }
 
-/// An actor added by hand (not from SIRENE).
+/// An actor added by hand (not from SIRENE): by staff, published at once, or proposed by an
+/// account, published once staff approve it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ManualActor {
     pub id: i64,
     pub name: String,
     /// When the structure has one, though the import does not keep it.
     pub siret: Option<String>,
+    /// The structure it belongs to, whose members may edit its page.
+    pub siren: Option<String>,
     /// An ESS family key (`association`…).
     pub family: String,
     pub commune: String,
     pub address: Option<String>,
     pub postcode: Option<String>,
+    /// What the proposer said of the actor and of themselves (empty when added by staff).
+    pub message: String,
+    /// Approved: in the directory.
+    pub status: RequestStatus,
     pub created_by: Option<i64>,
     pub created_at: DateTime<Utc>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub decided_by: Option<i64>,
+    /// Why a proposal was refused, as told to the proposer.
+    pub reason: Option<String>,
 }
 
 impl ManualActor {
@@ -143,11 +154,15 @@ impl ManualActor {
 pub struct NewManualActor<'a> {
     pub name: &'a str,
     pub siret: Option<&'a str>,
+    pub siren: Option<&'a str>,
     pub family: &'a str,
     pub commune: &'a str,
     pub address: Option<&'a str>,
     pub postcode: Option<&'a str>,
+    pub message: &'a str,
     pub created_by: Option<i64>,
+    /// Staff's additions are published at once (approved); accounts' proposals wait (pending).
+    pub status: RequestStatus,
 }
 
 /// The directory's storage. Both backends implement it with the same SQL.
@@ -195,11 +210,11 @@ pub trait Directory: Send + Sync {
         siren: &str,
         account: i64,
         message: &str,
-        status: ClaimStatus,
+        status: RequestStatus,
     ) -> Result<Claim>;
     async fn claim(&self, id: i64) -> Result<Option<Claim>>;
     /// Claims in a status (all when `None`), oldest first.
-    async fn claims(&self, status: Option<ClaimStatus>) -> Result<Vec<Claim>>;
+    async fn claims(&self, status: Option<RequestStatus>) -> Result<Vec<Claim>>;
     async fn claims_of_account(&self, account: i64) -> Result<Vec<Claim>>;
     /// Decides a pending claim; approving makes the account a member of the structure, in the
     /// same transaction. `None` when the claim is unknown or already decided.
@@ -213,10 +228,23 @@ pub trait Directory: Send + Sync {
     ) -> Result<Option<Claim>>;
 
     async fn create_manual_actor(&self, actor: &NewManualActor<'_>) -> Result<ManualActor>;
-    /// Every actor added by hand, by id.
-    async fn manual_actors(&self) -> Result<Vec<ManualActor>>;
-    /// The last id of an actor added by hand, to notice additions made by another process.
-    async fn latest_manual_actor(&self) -> Result<Option<i64>>;
+    async fn manual_actor(&self, id: i64) -> Result<Option<ManualActor>>;
+    /// Actors added by hand in a status (all when `None`), by id.
+    async fn manual_actors(&self, status: Option<RequestStatus>) -> Result<Vec<ManualActor>>;
+    /// Actors proposed by an account, by id.
+    async fn manual_actors_of_account(&self, account: i64) -> Result<Vec<ManualActor>>;
+    /// Decides a pending proposal. `None` when it is unknown or already decided.
+    async fn decide_manual_actor(
+        &self,
+        id: i64,
+        approve: bool,
+        by: i64,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<ManualActor>>;
+    /// The last id and the last decision of the actors added by hand, to notice additions and
+    /// decisions made by another process.
+    async fn manual_actors_version(&self) -> Result<(Option<i64>, Option<DateTime<Utc>>)>;
 
     async fn save_media(
         &self,
@@ -230,34 +258,46 @@ pub trait Directory: Send + Sync {
     async fn delete_media(&self, id: i64) -> Result<bool>;
 }
 
-pub(crate) type ManualActorRow = (
-    i64,
-    String,
-    Option<String>,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<i64>,
-    DateTime<Utc>,
-);
+#[derive(sqlx::FromRow)]
+pub(crate) struct ManualActorRow {
+    id: i64,
+    name: String,
+    siret: Option<String>,
+    siren: Option<String>,
+    family: String,
+    commune: String,
+    address: Option<String>,
+    postcode: Option<String>,
+    message: String,
+    status: String,
+    created_by: Option<i64>,
+    created_at: DateTime<Utc>,
+    decided_at: Option<DateTime<Utc>>,
+    decided_by: Option<i64>,
+    reason: Option<String>,
+}
 
-pub(crate) const MANUAL_ACTOR_COLUMNS: &str =
-    "id, name, siret, family, commune, address, postcode, created_by, created_at";
+pub(crate) const MANUAL_ACTOR_COLUMNS: &str = "id, name, siret, siren, family, commune, address, \
+     postcode, message, status, created_by, created_at, decided_at, decided_by, reason";
 
-pub(crate) fn manual_actor_from_row(row: ManualActorRow) -> ManualActor {
-    let (id, name, siret, family, commune, address, postcode, created_by, created_at) = row;
-    ManualActor {
-        id,
-        name,
-        siret,
-        family,
-        commune,
-        address,
-        postcode,
-        created_by,
-        created_at,
-    }
+pub(crate) fn manual_actor_from_row(row: ManualActorRow) -> Result<ManualActor> {
+    Ok(ManualActor {
+        id: row.id,
+        name: row.name,
+        siret: row.siret,
+        siren: row.siren,
+        family: row.family,
+        commune: row.commune,
+        address: row.address,
+        postcode: row.postcode,
+        message: row.message,
+        status: RequestStatus::parse(&row.status)?,
+        created_by: row.created_by,
+        created_at: row.created_at,
+        decided_at: row.decided_at,
+        decided_by: row.decided_by,
+        reason: row.reason,
+    })
 }
 
 /// Makes an account a member of a structure (not its owner), when a claim is approved; an
@@ -335,7 +375,7 @@ pub(crate) fn claim_from_row(row: ClaimRow) -> Result<Claim> {
         siren,
         account,
         message,
-        status: ClaimStatus::parse(&status)?,
+        status: RequestStatus::parse(&status)?,
         created_at,
         decided_at,
         decided_by,
@@ -566,10 +606,10 @@ macro_rules! impl_directory {
                 siren: &str,
                 account: i64,
                 message: &str,
-                status: $crate::directory::ClaimStatus,
+                status: $crate::directory::RequestStatus,
             ) -> $crate::Result<$crate::directory::Claim> {
                 let now = chrono::Utc::now();
-                let approved = status == $crate::directory::ClaimStatus::Approved;
+                let approved = status == $crate::directory::RequestStatus::Approved;
                 let mut tx = self.pool.begin().await?;
                 let row: $crate::directory::ClaimRow = sqlx::query_as(&format!(
                     "INSERT INTO actor_claims (siret, siren, account_id, message, status, \
@@ -611,13 +651,13 @@ macro_rules! impl_directory {
 
             async fn claims(
                 &self,
-                status: Option<$crate::directory::ClaimStatus>,
+                status: Option<$crate::directory::RequestStatus>,
             ) -> $crate::Result<Vec<$crate::directory::Claim>> {
                 let rows: Vec<$crate::directory::ClaimRow> = sqlx::query_as(&format!(
                     "SELECT {} FROM actor_claims WHERE $1 IS NULL OR status = $1 ORDER BY id",
                     $crate::directory::CLAIM_COLUMNS
                 ))
-                .bind(status.map($crate::directory::ClaimStatus::code))
+                .bind(status.map($crate::directory::RequestStatus::code))
                 .fetch_all(&self.pool)
                 .await?;
                 rows.into_iter()
@@ -650,9 +690,9 @@ macro_rules! impl_directory {
                 at: chrono::DateTime<chrono::Utc>,
             ) -> $crate::Result<Option<$crate::directory::Claim>> {
                 let status = if approve {
-                    $crate::directory::ClaimStatus::Approved
+                    $crate::directory::RequestStatus::Approved
                 } else {
-                    $crate::directory::ClaimStatus::Rejected
+                    $crate::directory::RequestStatus::Rejected
                 };
                 let mut tx = self.pool.begin().await?;
                 let row: Option<$crate::directory::ClaimRow> = sqlx::query_as(&format!(
@@ -688,45 +728,119 @@ macro_rules! impl_directory {
                 &self,
                 actor: &$crate::directory::NewManualActor<'_>,
             ) -> $crate::Result<$crate::directory::ManualActor> {
+                let now = chrono::Utc::now();
+                let approved = actor.status == $crate::directory::RequestStatus::Approved;
                 let row: $crate::directory::ManualActorRow = sqlx::query_as(&format!(
-                    "INSERT INTO manual_actors (name, siret, family, commune, address, postcode, \
-                     created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {}",
+                    "INSERT INTO manual_actors (name, siret, siren, family, commune, address, \
+                     postcode, message, status, created_by, created_at, decided_at, decided_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING {}",
                     $crate::directory::MANUAL_ACTOR_COLUMNS
                 ))
                 .bind(actor.name)
                 .bind(actor.siret)
+                .bind(actor.siren)
                 .bind(actor.family)
                 .bind(actor.commune)
                 .bind(actor.address)
                 .bind(actor.postcode)
+                .bind(actor.message)
+                .bind(actor.status.code())
                 .bind(actor.created_by)
-                .bind(chrono::Utc::now())
+                .bind(now)
+                .bind(approved.then_some(now))
+                .bind(if approved { actor.created_by } else { None })
                 .fetch_one(&self.pool)
                 .await?;
-                Ok($crate::directory::manual_actor_from_row(row))
+                $crate::directory::manual_actor_from_row(row)
+            }
+
+            async fn manual_actor(
+                &self,
+                id: i64,
+            ) -> $crate::Result<Option<$crate::directory::ManualActor>> {
+                let row: Option<$crate::directory::ManualActorRow> = sqlx::query_as(&format!(
+                    "SELECT {} FROM manual_actors WHERE id = $1",
+                    $crate::directory::MANUAL_ACTOR_COLUMNS
+                ))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map($crate::directory::manual_actor_from_row).transpose()
             }
 
             async fn manual_actors(
                 &self,
+                status: Option<$crate::directory::RequestStatus>,
             ) -> $crate::Result<Vec<$crate::directory::ManualActor>> {
                 let rows: Vec<$crate::directory::ManualActorRow> = sqlx::query_as(&format!(
-                    "SELECT {} FROM manual_actors ORDER BY id",
+                    "SELECT {} FROM manual_actors WHERE $1 IS NULL OR status = $1 ORDER BY id",
                     $crate::directory::MANUAL_ACTOR_COLUMNS
                 ))
+                .bind(status.map($crate::directory::RequestStatus::code))
                 .fetch_all(&self.pool)
                 .await?;
-                Ok(rows
-                    .into_iter()
+                rows.into_iter()
                     .map($crate::directory::manual_actor_from_row)
-                    .collect())
+                    .collect()
             }
 
-            async fn latest_manual_actor(&self) -> $crate::Result<Option<i64>> {
-                let (latest,): (Option<i64>,) =
-                    sqlx::query_as("SELECT MAX(id) FROM manual_actors")
-                        .fetch_one(&self.pool)
-                        .await?;
-                Ok(latest)
+            async fn manual_actors_of_account(
+                &self,
+                account: i64,
+            ) -> $crate::Result<Vec<$crate::directory::ManualActor>> {
+                let rows: Vec<$crate::directory::ManualActorRow> = sqlx::query_as(&format!(
+                    "SELECT {} FROM manual_actors WHERE created_by = $1 ORDER BY id",
+                    $crate::directory::MANUAL_ACTOR_COLUMNS
+                ))
+                .bind(account)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map($crate::directory::manual_actor_from_row)
+                    .collect()
+            }
+
+            async fn decide_manual_actor(
+                &self,
+                id: i64,
+                approve: bool,
+                by: i64,
+                reason: &str,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::Result<Option<$crate::directory::ManualActor>> {
+                let status = if approve {
+                    $crate::directory::RequestStatus::Approved
+                } else {
+                    $crate::directory::RequestStatus::Rejected
+                };
+                let row: Option<$crate::directory::ManualActorRow> = sqlx::query_as(&format!(
+                    "UPDATE manual_actors SET status = $1, decided_at = $2, decided_by = $3, \
+                     reason = $4 WHERE id = $5 AND status = 'pending' RETURNING {}",
+                    $crate::directory::MANUAL_ACTOR_COLUMNS
+                ))
+                .bind(status.code())
+                .bind(at)
+                .bind(by)
+                .bind(reason)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map($crate::directory::manual_actor_from_row).transpose()
+            }
+
+            async fn manual_actors_version(
+                &self,
+            ) -> $crate::Result<(Option<i64>, Option<chrono::DateTime<chrono::Utc>>)> {
+                let (id,): (Option<i64>,) = sqlx::query_as("SELECT MAX(id) FROM manual_actors")
+                    .fetch_one(&self.pool)
+                    .await?;
+                let decided: Option<(chrono::DateTime<chrono::Utc>,)> = sqlx::query_as(
+                    "SELECT decided_at FROM manual_actors WHERE decided_at IS NOT NULL \
+                     ORDER BY decided_at DESC LIMIT 1",
+                )
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok((id, decided.map(|(at,)| at)))
             }
 
             async fn save_media(

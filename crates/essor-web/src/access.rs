@@ -72,31 +72,56 @@ pub struct RouteSpec {
 
 impl RouteSpec {
     /// The permission this route needs for a request at `path` (the matched URL's path).
-    fn permission_for(&self, path: &str) -> Option<Permission> {
+    async fn permission_for(&self, state: &AppState, path: &str) -> Option<Permission> {
         match self.need {
             Need::Permission(p) => Some(p.permission()),
-            Need::ActForPathSiren => actor_permission(self.path, path),
+            Need::ActForPathSiren => match path_structure(self.path, path)? {
+                PathStructure::Siren(siren) => Some(Permission::ActFor(siren)),
+                PathStructure::AddedActor(id) => Some(added_actor_permission(state, id).await),
+            },
         }
     }
 }
 
-/// Acting for the structure of the `{siren}` segment of `path` matched by `pattern`, or of its
-/// `{siret}`; an actor added by hand (`m<id>`, no structure to belong to) is staff's only.
-fn actor_permission(pattern: &str, path: &str) -> Option<Permission> {
+/// Whose the `{siren}` or `{siret}` segment of a path is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum PathStructure {
+    Siren(Siren),
+    /// An actor added by hand (`m<id>`): its structure, if any, is in the store.
+    AddedActor(i64),
+}
+
+fn path_structure(pattern: &str, path: &str) -> Option<PathStructure> {
     pattern
         .split('/')
         .zip(path.split('/'))
         .find_map(|(p, value)| match p {
-            "{siren}" => Siren::parse(value).ok().map(Permission::ActFor),
+            "{siren}" => Siren::parse(value).ok().map(PathStructure::Siren),
             "{siret}" => match Siret::parse(value) {
-                Ok(siret) => Some(Permission::ActFor(siret.siren())),
+                Ok(siret) => Some(PathStructure::Siren(siret.siren())),
                 Err(_) => value
                     .strip_prefix('m')
                     .filter(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
-                    .map(|_| Permission::BackOffice),
+                    .and_then(|id| id.parse().ok())
+                    .map(PathStructure::AddedActor),
             },
             _ => None,
         })
+}
+
+/// Acting for the structure an actor added by hand belongs to; staff's only when it belongs to
+/// none (or is unknown, or the store cannot tell).
+async fn added_actor_permission(state: &AppState, id: i64) -> Permission {
+    let siren = match state.store.manual_actor(id).await {
+        Ok(actor) => actor.and_then(|a| a.siren),
+        Err(e) => {
+            tracing::warn!(error = %e, "acteur ajouté à la main illisible");
+            None
+        }
+    };
+    siren
+        .and_then(|s| Siren::parse(&s).ok())
+        .map_or(Permission::BackOffice, Permission::ActFor)
 }
 
 /// Who is behind the request, put in the request's extensions by [`resolve`].
@@ -169,13 +194,18 @@ async fn principal_of(
 }
 
 /// The gate of one route: the policy's decision for the current user.
-pub(crate) async fn guard(spec: RouteSpec, request: Request, next: Next) -> Response {
+pub(crate) async fn guard(
+    state: AppState,
+    spec: RouteSpec,
+    request: Request,
+    next: Next,
+) -> Response {
     let user = request
         .extensions()
         .get::<CurrentUser>()
         .cloned()
         .unwrap_or_default();
-    let Some(permission) = spec.permission_for(request.uri().path()) else {
+    let Some(permission) = spec.permission_for(&state, request.uri().path()).await else {
         return error_page(StatusCode::NOT_FOUND);
     };
     match user.principal.decide(&permission) {

@@ -1546,6 +1546,8 @@ pub(crate) async fn export(
     let memberships = state.store.memberships(account.id).await?;
     let sessions = state.store.sessions_of(account.id).await?;
     let identities = state.store.oidc_identities(account.id).await?;
+    let claims = state.store.claims_of_account(account.id).await?;
+    let proposals = state.store.manual_actors_of_account(account.id).await?;
     audit::record(
         &state,
         Actor::Account(account.id),
@@ -1583,6 +1585,21 @@ pub(crate) async fn export(
             "fournisseur": i.issuer,
             "identifiant": i.subject,
             "depuis": i.created_at.to_rfc3339(),
+        })).collect::<Vec<_>>(),
+        "revendications_de_fiches": claims.iter().map(|c| serde_json::json!({
+            "siret": c.siret,
+            "message": c.message,
+            "etat": c.status.label(),
+            "le": c.created_at.to_rfc3339(),
+            "motif": c.reason,
+        })).collect::<Vec<_>>(),
+        "acteurs_proposes": proposals.iter().map(|p| serde_json::json!({
+            "nom": p.name,
+            "commune": p.commune,
+            "message": p.message,
+            "etat": p.status.label(),
+            "le": p.created_at.to_rfc3339(),
+            "motif": p.reason,
         })).collect::<Vec<_>>(),
         "journal_d_audit": events,
     });

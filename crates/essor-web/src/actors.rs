@@ -721,17 +721,15 @@ pub(crate) async fn actor_page(
             .principal
             .decide(&essor_domain::access::Permission::BackOffice)
             == essor_domain::access::Decision::Allow,
-        can_edit: if actor.is_manual() {
-            user.principal
-                .decide(&essor_domain::access::Permission::BackOffice)
-                == essor_domain::access::Decision::Allow
-        } else {
-            essor_domain::Siren::parse(&actor.siren).is_ok_and(|siren| {
-                user.principal
-                    .decide(&essor_domain::access::Permission::ActFor(siren))
-                    == essor_domain::access::Decision::Allow
-            })
-        },
+        // The route's own rule: the actor's structure, else (an actor added by hand without
+        // one) staff.
+        can_edit: user
+            .principal
+            .decide(&essor_domain::Siren::parse(&actor.siren).map_or(
+                essor_domain::access::Permission::BackOffice,
+                essor_domain::access::Permission::ActFor,
+            ))
+            == essor_domain::access::Decision::Allow,
         actor,
     };
     Ok(Html(page.render()?).into_response())

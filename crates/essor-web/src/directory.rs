@@ -14,6 +14,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
+
 use essor_domain::actor::{self, Profile};
 use essor_domain::ess::{self, Family};
 use essor_domain::establishment::EstablishmentRecord;
@@ -22,7 +24,7 @@ use essor_domain::referential::Referential;
 use essor_domain::territory::Territory;
 use essor_search::{ActorDocument, ActorIndex};
 use essor_store::Store;
-use essor_store::directory::{ManualActor, StoredProfile};
+use essor_store::directory::{ManualActor, RequestStatus, StoredProfile};
 use serde::Serialize;
 
 use crate::error::AppError;
@@ -168,19 +170,19 @@ impl Actor {
         }
     }
 
-    /// An actor added by hand: its name and place as staff wrote them, placed at its commune's
-    /// centre on the map.
+    /// An actor added by hand: its name and place as written when it was added, placed at its
+    /// commune's centre on the map; its structure (if any) is the one whose members edit it.
     #[must_use]
     pub fn from_manual(manual: &ManualActor, referential: &Referential) -> Self {
         let family = Family::parse(&manual.family).unwrap_or(Family::Association);
         Self {
             siret: manual.key(),
-            siren: String::new(),
+            siren: manual.siren.clone().unwrap_or_default(),
             name: manual.name.clone(),
             sign: None,
             acronym: None,
             legal_category: String::new(),
-            legal_form: "Non renseignée (acteur ajouté par l’équipe)".to_owned(),
+            legal_form: "Non renseignée (acteur absent du répertoire SIRENE)".to_owned(),
             family: family.key(),
             family_label: family.label(),
             naf: None,
@@ -223,7 +225,7 @@ impl Actor {
         self
     }
 
-    /// Whether staff added the actor by hand (its key is not a SIRET).
+    /// Whether the actor was added by hand (its key is not a SIRET).
     #[must_use]
     pub fn is_manual(&self) -> bool {
         self.siret.starts_with('m')
@@ -287,7 +289,7 @@ impl Actor {
 }
 
 /// A commune's name, or its code when the referential does not know it.
-fn commune_name(referential: &Referential, code: &str) -> String {
+pub(crate) fn commune_name(referential: &Referential, code: &str) -> String {
     referential
         .commune(code)
         .map_or_else(|| code.to_owned(), |c| c.name.clone())
@@ -310,7 +312,8 @@ pub type Actors = Arc<HashMap<String, Arc<Actor>>>;
 struct Version {
     snapshot: Option<i64>,
     revision: Option<i64>,
-    manual: Option<i64>,
+    /// The last actor added by hand, and the last decision on one.
+    manual: (Option<i64>, Option<DateTime<Utc>>),
 }
 
 struct Loaded {
@@ -410,7 +413,7 @@ impl Catalogue {
         let latest = Version {
             snapshot: context.snapshot.as_ref().map(|s| s.id),
             revision: store.latest_profile_revision().await?,
-            manual: store.latest_manual_actor().await?,
+            manual: store.manual_actors_version().await?,
         };
         let actors = match loaded {
             Some((version, actors, _)) if version == latest => actors,
@@ -448,7 +451,7 @@ impl Catalogue {
             .into_iter()
             .map(|p| (p.siret.clone(), p))
             .collect();
-        for manual in store.manual_actors().await? {
+        for manual in store.manual_actors(Some(RequestStatus::Approved)).await? {
             if territory.contains(&manual.commune) {
                 let actor = Actor::from_manual(&manual, referential)
                     .with_profile(profiles.get(&manual.key()));

@@ -18,6 +18,7 @@ pub mod directory;
 mod error;
 mod layout;
 mod map;
+mod new_actors;
 mod observatory;
 mod pages;
 mod profiles;
@@ -28,6 +29,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::State;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{MethodRouter, get, post};
@@ -200,9 +202,12 @@ pub fn router(state: AppState) -> Router {
     let mut router = Router::new();
     for (spec, handler) in route_table() {
         let limited = spec.rate_limited;
-        let mut handler = handler.route_layer(from_fn(move |request, next| {
-            access::guard(spec, request, next)
-        }));
+        let mut handler = handler.route_layer(from_fn_with_state(
+            state.clone(),
+            move |State(state): State<AppState>, request, next| {
+                access::guard(state, spec, request, next)
+            },
+        ));
         if limited {
             let shared = state.limiter.clone();
             handler = handler.route_layer(from_fn(move |request, next| {
@@ -293,6 +298,14 @@ pub(crate) fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(actors::map_points),
         ),
         (
+            spec("GET", "/acteurs/proposer", OwnAccount),
+            get(new_actors::proposal_form),
+        ),
+        (
+            limited("/acteurs/proposer", OwnAccount),
+            post(new_actors::propose),
+        ),
+        (
             spec("GET", "/acteurs/{siret}", Public),
             get(actors::actor_page),
         ),
@@ -344,11 +357,11 @@ pub(crate) fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         (
             spec("GET", "/administration/annuaire/nouvel-acteur", BackOffice),
-            get(profiles::new_actor_form),
+            get(new_actors::staff_form),
         ),
         (
             spec("POST", "/administration/annuaire/nouvel-acteur", BackOffice),
-            post(profiles::create_actor),
+            post(new_actors::staff_create),
         ),
         (
             spec(
@@ -357,6 +370,14 @@ pub(crate) fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
                 BackOffice,
             ),
             post(profiles::decide_claim),
+        ),
+        (
+            spec(
+                "POST",
+                "/administration/annuaire/propositions/{id}",
+                BackOffice,
+            ),
+            post(new_actors::decide),
         ),
         (
             spec(

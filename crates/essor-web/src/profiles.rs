@@ -24,13 +24,14 @@ use essor_domain::access::{Decision, Permission};
 use essor_domain::actor::{self, FieldError, Label, Offer, OfferKind, Profile};
 use essor_domain::dates::format_datetime;
 use essor_mail::Compose as _;
-use essor_store::directory::{Author, ClaimStatus};
+use essor_store::directory::{Author, RequestStatus};
 
 use crate::access::CurrentUser;
 use crate::audit::{self, Actor as AuditActor};
-use crate::directory::{Actor, Actors};
+use crate::directory::Actor;
 use crate::error::AppError;
 use crate::layout::Layout;
+use crate::new_actors::{self, ProposalReview};
 use crate::{AppState, csrf, page_layout};
 
 /// Largest image accepted, in bytes.
@@ -48,11 +49,11 @@ async fn actor_of(state: &AppState, siret: &str) -> Result<Arc<Actor>, AppError>
     actors.get(siret).cloned().ok_or(AppError::NotFound)
 }
 
-fn is_staff(user: &CurrentUser) -> bool {
+pub(crate) fn is_staff(user: &CurrentUser) -> bool {
     user.principal.decide(&Permission::BackOffice) == Decision::Allow
 }
 
-fn account_id(user: &CurrentUser) -> Result<i64, AppError> {
+pub(crate) fn account_id(user: &CurrentUser) -> Result<i64, AppError> {
     user.principal
         .account
         .ok_or_else(|| AppError::Internal("compte attendu".to_owned()))
@@ -94,7 +95,7 @@ async fn claim_status(
         .claims_of_account(account)
         .await?
         .into_iter()
-        .any(|c| c.siret == actor.siret && c.status == ClaimStatus::Pending);
+        .any(|c| c.siret == actor.siret && c.status == RequestStatus::Pending);
     Ok(pending.then_some("pending"))
 }
 
@@ -179,9 +180,9 @@ pub(crate) async fn claim(
         ));
     }
     let status = if immediate {
-        ClaimStatus::Approved
+        RequestStatus::Approved
     } else {
-        ClaimStatus::Pending
+        RequestStatus::Pending
     };
     let claim = state
         .store
@@ -243,7 +244,7 @@ impl EditPage {
 }
 
 /// The message of a field (or of one of its parts: `offre_2` for `offre_2_titre`).
-fn error_for<'a>(errors: &'a [FieldError], field: &str) -> Option<&'a str> {
+pub(crate) fn error_for<'a>(errors: &'a [FieldError], field: &str) -> Option<&'a str> {
     errors
         .iter()
         .find(|e| {
@@ -364,7 +365,7 @@ pub(crate) async fn edit_form(
     edit_page(&state, &user, &headers, actor, profile, Vec::new(), notice).await
 }
 
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+pub(crate) fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
     fields
         .iter()
         .find(|(k, _)| k == name)
@@ -741,6 +742,9 @@ struct ReviewPage {
     layout: Layout,
     csrf: String,
     claims: Vec<ClaimView>,
+    proposals: Vec<ProposalReview>,
+    /// A decision on a proposal that could not be recorded: its id and why.
+    error: Option<(i64, &'static str)>,
     revisions: Vec<RevisionView>,
 }
 
@@ -751,10 +755,20 @@ fn author_label(author: Option<i64>) -> String {
     )
 }
 
-/// `GET /administration/annuaire`: claims waiting for a decision, changes waiting for review.
+/// `GET /administration/annuaire`: claims and proposed actors waiting for a decision, changes
+/// waiting for review.
 pub(crate) async fn review_page(
     State(state): State<AppState>,
     headers: HeaderMap,
+) -> Result<Response, AppError> {
+    review(&state, &headers, None).await
+}
+
+/// The review page; with `error`, the decision on that proposal was not recorded.
+pub(crate) async fn review(
+    state: &AppState,
+    headers: &HeaderMap,
+    error: Option<(i64, &'static str)>,
 ) -> Result<Response, AppError> {
     let (_, actors) = state.directory(false).await?;
     let name = |siret: &str| {
@@ -763,7 +777,7 @@ pub(crate) async fn review_page(
             .map_or_else(|| format!("SIRET {siret}"), |a| a.name.clone())
     };
     let mut claims = Vec::new();
-    for c in state.store.claims(Some(ClaimStatus::Pending)).await? {
+    for c in state.store.claims(Some(RequestStatus::Pending)).await? {
         let account = state.store.account(c.account).await?;
         claims.push(ClaimView {
             id: c.id,
@@ -790,14 +804,21 @@ pub(crate) async fn review_page(
             created: format_datetime(r.created_at),
         })
         .collect();
-    let (csrf, cookie) = csrf::token(&headers, state.accounts.secure_cookies);
+    let (csrf, cookie) = csrf::token(headers, state.accounts.secure_cookies);
     let page = ReviewPage {
-        layout: page_layout(&state, "").await?,
+        layout: page_layout(state, "").await?,
         csrf,
         claims,
+        proposals: new_actors::pending_reviews(state, &actors).await?,
+        error,
         revisions,
     };
-    Ok(csrf::form_page(StatusCode::OK, page.render()?, cookie))
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok(csrf::form_page(status, page.render()?, cookie))
 }
 
 /// `POST /administration/annuaire/revendications/{id}`: `decision` = `accepter` or `refuser`.
@@ -1017,229 +1038,4 @@ pub(crate) async fn restore(
             .await?;
     }
     Ok(Redirect::to(&format!("/acteurs/{siret}/historique")).into_response())
-}
-
-// ---------------------------------------------------------------------------------------------
-// Actors added by hand, checked against the directory first
-
-struct SimilarView {
-    url: String,
-    name: String,
-    commune: String,
-    why: String,
-}
-
-#[derive(Template)]
-#[template(path = "actor_new.html")]
-struct NewActorPage {
-    layout: Layout,
-    csrf: String,
-    name: String,
-    siret: String,
-    family: String,
-    commune: String,
-    address: String,
-    postcode: String,
-    families: Vec<(&'static str, &'static str)>,
-    communes: Vec<(String, String)>,
-    errors: Vec<FieldError>,
-    similar: Vec<SimilarView>,
-}
-
-impl NewActorPage {
-    fn error_for(&self, field: &str) -> Option<&str> {
-        error_for(&self.errors, field)
-    }
-}
-
-async fn new_actor_page(
-    state: &AppState,
-    headers: &HeaderMap,
-    fields: &[(String, String)],
-    errors: Vec<FieldError>,
-    similar: Vec<SimilarView>,
-) -> Result<Response, AppError> {
-    let context = state
-        .site
-        .context(state.store.as_ref(), state.referential)
-        .await?;
-    let (csrf, cookie) = csrf::token(headers, state.accounts.secure_cookies);
-    let status = if errors.is_empty() && similar.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let page = NewActorPage {
-        layout: page_layout(state, "").await?,
-        csrf,
-        name: field(fields, "nom").trim().to_owned(),
-        siret: field(fields, "siret").trim().to_owned(),
-        family: field(fields, "famille").to_owned(),
-        commune: field(fields, "commune").to_owned(),
-        address: field(fields, "adresse").trim().to_owned(),
-        postcode: field(fields, "code_postal").trim().to_owned(),
-        families: essor_domain::ess::Family::ALL
-            .iter()
-            .map(|f| (f.key(), f.label()))
-            .collect(),
-        communes: context
-            .territory
-            .communes
-            .iter()
-            .map(|c| (c.code.to_string(), c.name.clone()))
-            .collect(),
-        errors,
-        similar,
-    };
-    Ok(csrf::form_page(status, page.render()?, cookie))
-}
-
-/// `GET /administration/annuaire/nouvel-acteur`.
-pub(crate) async fn new_actor_form(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    new_actor_page(&state, &headers, &[], Vec::new(), Vec::new()).await
-}
-
-/// The actors of the directory that the one described may duplicate, most alike first.
-fn similar_actors(actors: &Actors, name: &str, commune: &str) -> Vec<SimilarView> {
-    let centre = crate::map::commune_centre(commune);
-    let mut found: Vec<(f64, SimilarView)> = actors
-        .values()
-        .filter_map(|actor| {
-            let similarity = [Some(&actor.name), actor.sign.as_ref()]
-                .into_iter()
-                .flatten()
-                .map(|candidate| actor::name_similarity(name, candidate))
-                .fold(0.0, f64::max);
-            let same_commune = actor.commune == commune;
-            let distance = centre.zip(actor.position).map(|(c, p)| {
-                actor::distance_km(
-                    c,
-                    essor_domain::geo::LatLon {
-                        lat: p.lat,
-                        lon: p.lon,
-                    },
-                )
-            });
-            actor::may_be_duplicate(similarity, same_commune, distance).then(|| {
-                let place = if same_commune {
-                    "même commune".to_owned()
-                } else {
-                    distance.map_or_else(
-                        || "autre commune".to_owned(),
-                        |d| format!("à {} km", essor_domain::money::format_number(d, 1)),
-                    )
-                };
-                (
-                    similarity,
-                    SimilarView {
-                        url: actor.url(),
-                        name: actor.name.clone(),
-                        commune: actor.commune_name.clone(),
-                        why: format!(
-                            "nom semblable à {} %, {place}",
-                            (similarity * 100.0).round()
-                        ),
-                    },
-                )
-            })
-        })
-        .collect();
-    found.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)));
-    found.into_iter().take(10).map(|(_, view)| view).collect()
-}
-
-/// `POST /administration/annuaire/nouvel-acteur`: checks the fields, then the directory for
-/// actors the new one may duplicate; creates it only when none, or once staff confirm.
-pub(crate) async fn create_actor(
-    State(state): State<AppState>,
-    Extension(user): Extension<CurrentUser>,
-    headers: HeaderMap,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Result<Response, AppError> {
-    let (context, actors) = state.directory(false).await?;
-    let name = field(&fields, "nom").trim();
-    let siret = field(&fields, "siret").trim();
-    let family = field(&fields, "famille");
-    let commune = field(&fields, "commune");
-    let mut errors = Vec::new();
-    let error = |field: &str, message: &str| FieldError {
-        field: field.to_owned(),
-        message: message.to_owned(),
-    };
-    if name.chars().count() < 2 || name.chars().count() > 200 {
-        errors.push(error(
-            "nom",
-            "Nom : indiquez le nom de la structure (2 à 200 caractères).",
-        ));
-    }
-    if !siret.is_empty() {
-        match essor_domain::Siret::parse(siret) {
-            Err(e) => errors.push(error("siret", &format!("SIRET : {e}"))),
-            Ok(parsed) if actors.contains_key(parsed.as_str()) => errors.push(error(
-                "siret",
-                "SIRET : cet établissement est déjà dans l’annuaire, d’après le répertoire SIRENE.",
-            )),
-            Ok(_) => {}
-        }
-    }
-    if essor_domain::ess::Family::parse(family).is_none() {
-        errors.push(error(
-            "famille",
-            "Famille : choisissez une famille de l’ESS.",
-        ));
-    }
-    if !context.territory.contains(commune) {
-        errors.push(error(
-            "commune",
-            "Commune : choisissez une commune du territoire.",
-        ));
-    }
-    let postcode = field(&fields, "code_postal").trim();
-    let postcode_ok = postcode.is_empty()
-        || (postcode.len() == 5 && postcode.bytes().all(|b| b.is_ascii_digit()));
-    if !postcode_ok {
-        errors.push(error(
-            "code_postal",
-            "Code postal : 5 chiffres, par exemple 38000.",
-        ));
-    }
-    if field(&fields, "adresse").trim().chars().count() > 200 {
-        errors.push(error("adresse", "Adresse : 200 caractères au plus."));
-    }
-    if !errors.is_empty() {
-        return new_actor_page(&state, &headers, &fields, errors, Vec::new()).await;
-    }
-    let confirmed = field(&fields, "confirmer") == "1";
-    let similar = similar_actors(&actors, name, commune);
-    if !similar.is_empty() && !confirmed {
-        return new_actor_page(&state, &headers, &fields, Vec::new(), similar).await;
-    }
-    let account = account_id(&user)?;
-    let optional = |name: &str| Some(field(&fields, name).trim()).filter(|v| !v.is_empty());
-    let created = state
-        .store
-        .create_manual_actor(&essor_store::directory::NewManualActor {
-            name,
-            siret: Some(siret).filter(|s| !s.is_empty()),
-            family,
-            commune,
-            address: optional("adresse"),
-            postcode: optional("code_postal"),
-            created_by: Some(account),
-        })
-        .await?;
-    audit::record(
-        &state,
-        AuditActor::Account(account),
-        "actor.created",
-        "actor",
-        &created.key(),
-        Some(serde_json::json!({"similar_confirmed": !similar.is_empty()})),
-    )
-    .await;
-    state.refresh_directory().await?;
-    Ok(Redirect::to(&format!("/acteurs/{}/modifier", created.key())).into_response())
 }

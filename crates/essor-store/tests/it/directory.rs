@@ -2,7 +2,7 @@ use chrono::Utc;
 use essor_domain::Siren;
 use essor_domain::actor::{Offer, Profile};
 use essor_store::accounts::NewAccount;
-use essor_store::directory::{Author, ClaimStatus};
+use essor_store::directory::{Author, RequestStatus};
 use essor_store::{EstablishmentRow, NewSnapshot, Store};
 
 use crate::harness::each_store;
@@ -216,11 +216,11 @@ async fn an_approved_claim_makes_the_account_a_member() {
                 "200040715",
                 claimant,
                 "",
-                ClaimStatus::Approved,
+                RequestStatus::Approved,
             )
             .await
             .unwrap();
-        assert_eq!(immediate.status, ClaimStatus::Approved);
+        assert_eq!(immediate.status, RequestStatus::Approved);
         assert!(immediate.decided_at.is_some());
         let memberships = store.memberships(claimant).await.unwrap();
         assert_eq!(memberships.len(), 1);
@@ -232,13 +232,13 @@ async fn an_approved_claim_makes_the_account_a_member() {
                 "200040715",
                 other,
                 "Je suis la trésorière.",
-                ClaimStatus::Pending,
+                RequestStatus::Pending,
             )
             .await
             .unwrap();
         assert!(store.memberships(other).await.unwrap().is_empty());
         assert_eq!(
-            store.claims(Some(ClaimStatus::Pending)).await.unwrap(),
+            store.claims(Some(RequestStatus::Pending)).await.unwrap(),
             vec![pending.clone()]
         );
         assert_eq!(store.claims(None).await.unwrap().len(), 2);
@@ -258,7 +258,7 @@ async fn an_approved_claim_makes_the_account_a_member() {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(rejected.status, ClaimStatus::Rejected);
+        assert_eq!(rejected.status, RequestStatus::Rejected);
         assert_eq!(rejected.decided_by, Some(staff));
         assert!(store.memberships(other).await.unwrap().is_empty());
         // A decided claim is not decided twice.
@@ -276,7 +276,7 @@ async fn an_approved_claim_makes_the_account_a_member() {
                 "200040715",
                 other,
                 "",
-                ClaimStatus::Pending,
+                RequestStatus::Pending,
             )
             .await
             .unwrap();
@@ -285,7 +285,7 @@ async fn an_approved_claim_makes_the_account_a_member() {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(approved.status, ClaimStatus::Approved);
+        assert_eq!(approved.status, RequestStatus::Approved);
         assert_eq!(store.memberships(other).await.unwrap()[0].siren, siren);
 
         // Claims go with the account.
@@ -318,25 +318,137 @@ async fn images_are_stored_and_removed() {
 #[tokio::test]
 async fn actors_added_by_hand_are_kept_with_their_author() {
     each_store(|store| async move {
-        assert_eq!(store.latest_manual_actor().await.unwrap(), None);
+        assert_eq!(store.manual_actors_version().await.unwrap(), (None, None));
         let staff = account(store.as_ref(), "agent@metropole.fr").await;
         let created = store
             .create_manual_actor(&essor_store::directory::NewManualActor {
                 name: "Collectif Vélo Libre",
                 siret: None,
+                siren: None,
                 family: "association",
                 commune: "38185",
                 address: Some("5 rue Très-Cloîtres"),
                 postcode: Some("38000"),
+                message: "",
                 created_by: Some(staff),
+                status: RequestStatus::Approved,
             })
             .await
             .unwrap();
         assert_eq!(created.key(), format!("m{}", created.id));
-        assert_eq!(store.manual_actors().await.unwrap(), vec![created.clone()]);
-        assert_eq!(store.latest_manual_actor().await.unwrap(), Some(created.id));
+        assert_eq!(created.status, RequestStatus::Approved);
+        assert_eq!(created.decided_by, Some(staff));
+        assert_eq!(created.decided_at, Some(created.created_at));
+        assert_eq!(
+            store.manual_actors(None).await.unwrap(),
+            vec![created.clone()]
+        );
+        assert_eq!(
+            store.manual_actor(created.id).await.unwrap().as_ref(),
+            Some(&created)
+        );
+        let (id, decided) = store.manual_actors_version().await.unwrap();
+        assert_eq!(id, Some(created.id));
+        assert!(decided.is_some());
         store.delete_account(staff).await.unwrap();
-        assert_eq!(store.manual_actors().await.unwrap()[0].created_by, None);
+        let kept = store.manual_actors(None).await.unwrap();
+        assert_eq!((kept[0].created_by, kept[0].decided_by), (None, None));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_proposed_actor_waits_for_one_decision() {
+    each_store(|store| async move {
+        let member = account(store.as_ref(), "presidente@velo-libre.org").await;
+        let staff = account(store.as_ref(), "agent@metropole.fr").await;
+        let new = |name| essor_store::directory::NewManualActor {
+            name,
+            siret: None,
+            siren: Some("732829320"),
+            family: "association",
+            commune: "38185",
+            address: None,
+            postcode: None,
+            message: "Je préside l’association, créée le mois dernier.",
+            created_by: Some(member),
+            status: RequestStatus::Pending,
+        };
+        let first = store
+            .create_manual_actor(&new("Atelier du Vélo"))
+            .await
+            .unwrap();
+        let second = store
+            .create_manual_actor(&new("Vélo Pour Tous"))
+            .await
+            .unwrap();
+        assert_eq!(first.status, RequestStatus::Pending);
+        assert_eq!((first.decided_at, first.decided_by), (None, None));
+        assert_eq!(first.siren.as_deref(), Some("732829320"));
+        assert_eq!(
+            store.manual_actors_version().await.unwrap(),
+            (Some(second.id), None)
+        );
+        let pending = store
+            .manual_actors(Some(RequestStatus::Pending))
+            .await
+            .unwrap();
+        assert_eq!(pending, vec![first.clone(), second.clone()]);
+        assert!(
+            store
+                .manual_actors(Some(RequestStatus::Approved))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        let at = chrono::Utc::now();
+        let approved = store
+            .decide_manual_actor(first.id, true, staff, "", at)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(approved.status, RequestStatus::Approved);
+        assert_eq!(approved.decided_by, Some(staff));
+        // Decided once: a second decision finds nothing to decide.
+        assert!(
+            store
+                .decide_manual_actor(first.id, false, staff, "doublon", at)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let refused = store
+            .decide_manual_actor(second.id, false, staff, "Déjà dans l’annuaire.", at)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(refused.status, RequestStatus::Rejected);
+        assert_eq!(refused.reason.as_deref(), Some("Déjà dans l’annuaire."));
+        assert!(
+            store
+                .decide_manual_actor(9999, true, staff, "", at)
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        let (_, decided) = store.manual_actors_version().await.unwrap();
+        assert!(decided.is_some());
+        let approved_only = store
+            .manual_actors(Some(RequestStatus::Approved))
+            .await
+            .unwrap();
+        assert_eq!(approved_only, vec![approved]);
+        let mine = store.manual_actors_of_account(member).await.unwrap();
+        assert_eq!(mine.len(), 2);
+        assert!(
+            store
+                .manual_actors_of_account(staff)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     })
     .await;
 }

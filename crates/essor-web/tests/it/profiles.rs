@@ -429,7 +429,7 @@ async fn an_actor_added_by_hand_with_bad_fields_gets_a_message_per_field() {
     ] {
         assert!(bad.body.contains(message), "{message}");
     }
-    assert!(store.manual_actors().await.unwrap().is_empty());
+    assert!(store.manual_actors(None).await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -457,7 +457,7 @@ async fn an_actor_added_by_hand_is_checked_against_the_directory_first() {
     assert!(reply.body.contains(&format!("href=\"/acteurs/{SIRET}\"")));
     assert!(reply.body.contains("même commune"));
     assert!(
-        store.manual_actors().await.unwrap().is_empty(),
+        store.manual_actors(None).await.unwrap().is_empty(),
         "nothing created yet"
     );
 
@@ -467,7 +467,7 @@ async fn an_actor_added_by_hand_is_checked_against_the_directory_first() {
         .post("/administration/annuaire/nouvel-acteur", &confirmed)
         .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
-    let created = store.manual_actors().await.unwrap();
+    let created = store.manual_actors(None).await.unwrap();
     assert_eq!(created.len(), 1);
     assert_eq!(
         reply.location.as_deref(),
@@ -486,7 +486,7 @@ async fn an_actor_added_by_hand_is_checked_against_the_directory_first() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
-    let key = format!("m{}", store.manual_actors().await.unwrap()[1].id);
+    let key = format!("m{}", store.manual_actors(None).await.unwrap()[1].id);
     let found: Value = serde_json::from_str(
         &crate::get(&app, "/api/v1/acteurs?q=collectif+velo")
             .await
@@ -519,4 +519,229 @@ async fn an_actor_added_by_hand_is_checked_against_the_directory_first() {
             .status,
         StatusCode::NOT_FOUND
     );
+}
+
+#[tokio::test]
+#[allow(clippy::too_many_lines)] // one story, from the proposal to the member's edit
+async fn an_actor_proposed_by_a_structure_is_published_once_staff_approve_it() {
+    let (app, store) = setup().await;
+    let (mut member, member_id) = signed_in(&app, &store, "presidente@velo-libre.org", &[]).await;
+    let siren = essor_domain::Siren::parse(SIREN).unwrap();
+    store.add_membership(member_id, &siren, true).await.unwrap();
+    let (mut staff, _) =
+        signed_in(&app, &store, "agent@metropole.fr", &[Role::ChargeDeMission]).await;
+
+    // Anonymous visitors are asked to sign in; the form lists the member's structure.
+    let anonymous = crate::get(&app, "/acteurs/proposer").await;
+    assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
+    let form = member.get("/acteurs/proposer").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains(&format!("value=\"{SIREN}\"")));
+    assert!(
+        form.body
+            .contains("Vous n’avez encore proposé aucun acteur.")
+    );
+
+    // Bad fields: a message per field, a structure the member does not act for refused.
+    let bad = member
+        .post(
+            "/acteurs/proposer",
+            &[
+                ("nom", "Atelier du Vélo Libre"),
+                ("famille", "association"),
+                ("commune", "38185"),
+                ("structure", "552100554"),
+                ("message", "court"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body
+            .contains("Structure : choisissez l’une des structures")
+    );
+    assert!(bad.body.contains("Message : dites en quelques mots"));
+    assert!(store.manual_actors(None).await.unwrap().is_empty());
+
+    // A proposal alike an actor of the directory needs confirming, as staff's additions do.
+    let alike = [
+        ("nom", "Ressourcerie Verte (La)"),
+        ("famille", "association"),
+        ("commune", "38185"),
+        (
+            "message",
+            "Notre nouvel atelier de réemploi, ouvert en octobre.",
+        ),
+    ];
+    let reply = member.post("/acteurs/proposer", &alike).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reply.body.contains(&format!("href=\"/acteurs/{SIRET}\"")));
+    assert!(store.manual_actors(None).await.unwrap().is_empty());
+
+    let proposal = [
+        ("nom", "Atelier du Vélo Libre"),
+        ("famille", "association"),
+        ("commune", "38185"),
+        ("adresse", "5 rue Très-Cloîtres"),
+        ("code_postal", "38000"),
+        ("structure", SIREN),
+        (
+            "message",
+            "Je préside l’association ; l’atelier ouvre en janvier, sans SIRET encore.",
+        ),
+    ];
+    let reply = member.post("/acteurs/proposer", &proposal).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assert_eq!(reply.location.as_deref(), Some("/acteurs/proposer?fait=1"));
+    let created = store.manual_actors(None).await.unwrap();
+    assert_eq!(created.len(), 1);
+    let key = created[0].key();
+    assert_eq!(
+        created[0].status,
+        essor_store::directory::RequestStatus::Pending
+    );
+    assert_eq!(created[0].siren.as_deref(), Some(SIREN));
+    let mine = member.get("/acteurs/proposer?fait=1").await;
+    assert!(mine.body.contains("Votre proposition est enregistrée"));
+    assert!(mine.body.contains("en attente de vérification"));
+
+    // Waiting: not in the directory, its page unknown, nobody may edit it.
+    assert_eq!(
+        crate::get(&app, &format!("/acteurs/{key}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let found: Value = serde_json::from_str(
+        &crate::get(&app, "/api/v1/acteurs?q=atelier+velo+libre")
+            .await
+            .body,
+    )
+    .unwrap();
+    let hits = found["hits"].as_array().unwrap();
+    assert!(hits.iter().all(|h| h["siret"] != key.as_str()), "{found}");
+
+    // A second proposal alike the one waiting is flagged too.
+    let twice = member.post("/acteurs/proposer", &proposal).await;
+    assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(twice.body.contains("proposition en attente"));
+
+    // Staff see it with the proposer and the message; a refusal needs a reason.
+    let review = staff.get("/administration/annuaire").await;
+    assert!(review.body.contains("Atelier du Vélo Libre"));
+    assert!(review.body.contains("presidente@velo-libre.org"));
+    assert!(review.body.contains("l’atelier ouvre en janvier"));
+    let id = created[0].id;
+    let no_reason = staff
+        .post(
+            &format!("/administration/annuaire/propositions/{id}"),
+            &[("decision", "refuser")],
+        )
+        .await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_reason.body.contains("Motif : dites au demandeur"));
+    assert_eq!(
+        store.manual_actor(id).await.unwrap().unwrap().status,
+        essor_store::directory::RequestStatus::Pending
+    );
+    // The proposer cannot decide.
+    assert_eq!(
+        member
+            .post(
+                &format!("/administration/annuaire/propositions/{id}"),
+                &[("decision", "accepter")],
+            )
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let approved = staff
+        .post(
+            &format!("/administration/annuaire/propositions/{id}"),
+            &[("decision", "accepter")],
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::SEE_OTHER);
+    let again = staff
+        .post(
+            &format!("/administration/annuaire/propositions/{id}"),
+            &[("decision", "refuser"), ("motif", "doublon")],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND, "decided once");
+
+    // Published: found, its page says where it comes from, its structure's member edits it.
+    let found: Value = serde_json::from_str(
+        &crate::get(&app, "/api/v1/acteurs?q=atelier+velo+libre")
+            .await
+            .body,
+    )
+    .unwrap();
+    assert_eq!(found["hits"][0]["siret"], key.as_str());
+    let page = member.get(&format!("/acteurs/{key}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .contains(&format!("href=\"/acteurs/{key}/modifier\""))
+    );
+    let saved = member
+        .post(
+            &format!("/acteurs/{key}/modifier"),
+            &[("description", "Atelier vélo participatif, le samedi.")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let api = crate::get(&app, &format!("/api/v1/acteurs/{key}")).await;
+    assert!(api.body.contains("Atelier vélo participatif, le samedi."));
+    // Another account may not edit it.
+    let (mut other, _) = signed_in(&app, &store, "marie@gmail.com", &[]).await;
+    assert_eq!(
+        other.get(&format!("/acteurs/{key}/modifier")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let mine = member.get("/acteurs/proposer").await;
+    assert!(mine.body.contains(&format!("href=\"/acteurs/{key}\"")));
+    assert!(mine.body.contains("publiée"));
+}
+
+#[tokio::test]
+async fn a_refused_proposal_tells_the_proposer_why() {
+    let (app, store) = setup().await;
+    let (mut proposer, _) = signed_in(&app, &store, "marie@gmail.com", &[]).await;
+    let (mut staff, _) =
+        signed_in(&app, &store, "agent@metropole.fr", &[Role::ChargeDeMission]).await;
+    let reply = proposer
+        .post(
+            "/acteurs/proposer",
+            &[
+                ("nom", "Jardin des Possibles"),
+                ("famille", "association"),
+                ("commune", "38151"),
+                ("message", "Un jardin partagé que je fréquente, sans SIRET."),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    let id = store.manual_actors(None).await.unwrap()[0].id;
+    // Without a structure, it would be staff's to edit: the form said so.
+    let refused = staff
+        .post(
+            &format!("/administration/annuaire/propositions/{id}"),
+            &[
+                ("decision", "refuser"),
+                (
+                    "motif",
+                    "Ce jardin relève de la commune, pas d’une structure de l’ESS.",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::SEE_OTHER);
+    let mine = proposer.get("/acteurs/proposer").await;
+    assert!(mine.body.contains("refusée"));
+    assert!(mine.body.contains("Ce jardin relève de la commune"));
+    assert_eq!(
+        crate::get(&app, &format!("/acteurs/m{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let review = staff.get("/administration/annuaire").await;
+    assert!(review.body.contains("Aucune proposition en attente."));
 }
