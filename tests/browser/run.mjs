@@ -532,6 +532,55 @@ async function checkAccountFlow(ctx, server) {
   } finally {
     await page.close();
   }
+  return { problems, details, account: { email, password } };
+}
+
+// An actor proposed for the directory by the account of the account flow: the form, its
+// errors, the confirmation and the list of one's proposals, with axe-core on each.
+async function checkProposal(ctx, account) {
+  const problems = [];
+  let details = [];
+  const audit = async (page, label) => {
+    const violations = await runAxe(page);
+    if (violations.length) {
+      problems.push(`${label} : ${violations.length} violation(s) axe-core : ${violations.map((v) => v.id).join(', ')}`);
+      details = details.concat(describeViolations(violations));
+    }
+  };
+  const page = await ctx.jsContext.newPage();
+  const name = `Atelier essai ${randomBytes(3).toString('hex')}`;
+  try {
+    await page.goto(`${ctx.baseUrl}/acteurs/proposer`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+    if (!page.url().includes('/connexion')) problems.push('/acteurs/proposer ne mène pas à la connexion');
+    await page.fill('#email', account.email);
+    await page.fill('#password', account.password);
+    await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
+    if (!new URL(page.url()).pathname.endsWith('/acteurs/proposer')) problems.push(`après connexion : ${page.url()}`);
+    await audit(page, 'proposer un acteur');
+    // Nothing filled: a summary of errors, each naming its field.
+    await Promise.all([page.waitForNavigation(), page.click('main form.formulaire button[type=submit]')]);
+    const summary = normalise(await page.locator('#erreurs').textContent().catch(() => ''));
+    for (const field of ['Nom', 'Famille', 'Commune', 'Message']) {
+      if (!summary.includes(`${field} :`)) problems.push(`proposition vide : pas d'erreur pour « ${field} »`);
+    }
+    await audit(page, 'proposition avec erreurs');
+    await page.fill('#nom', name);
+    await page.selectOption('#famille', 'association');
+    await page.selectOption('#commune', { index: 1 });
+    await page.fill('#message', "Un atelier de réparation ouvert le mois dernier, dont je suis bénévole.");
+    await Promise.all([page.waitForNavigation(), page.click('main form.formulaire button[type=submit]')]);
+    if (await page.locator('#confirmer').count()) {
+      await page.check('#confirmer');
+      await Promise.all([page.waitForNavigation(), page.click('main form.formulaire button[type=submit]')]);
+    }
+    if (!(await page.locator('[role=status]', { hasText: 'Votre proposition est enregistrée' }).count())) problems.push('proposition : pas de confirmation');
+    if (!(await page.locator('table td', { hasText: name }).count())) problems.push('proposition : absente de « Mes propositions »');
+    await audit(page, 'proposition enregistrée');
+  } catch (error) {
+    problems.push(`erreur du test : ${error.message.split('\n')[0]}`);
+  } finally {
+    await page.close();
+  }
   return { problems, details };
 }
 
@@ -711,7 +760,11 @@ async function main() {
       }
     }
     console.log(`${queued.size} page(s) explorée(s)${capped ? ` (limite de ${MAX_PAGES} atteinte)` : ''}`);
-    if (server) report('comptes : inscription, confirmation, connexion, déconnexion', await checkAccountFlow(ctx, server));
+    if (server) {
+      const flow = await checkAccountFlow(ctx, server);
+      report('comptes : inscription, confirmation, connexion, déconnexion', flow);
+      if (flow.problems.length === 0) report('annuaire : proposer un acteur absent', await checkProposal(ctx, flow.account));
+    }
     report('annuaire : recherche en direct, filtre, fiche, carte', await checkDirectory(ctx));
   } catch (error) {
     failed++;

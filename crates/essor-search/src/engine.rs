@@ -182,6 +182,15 @@ impl Snapshot {
                 .each_ref()
                 .map(|i| vec![0u32; i.values().len()])
         });
+        // Without text, a dimension that alone is filtered counts every active actor: the
+        // landing page's counts.
+        let mut filtered_dimensions = Facet::ALL
+            .into_iter()
+            .filter(|facet| !request.filters.values(*facet).is_empty());
+        let from_landing = match (filtered_dimensions.next(), filtered_dimensions.next()) {
+            (Some(only), None) if request.plan.is_none() && !request.include_closed => Some(only),
+            _ => None,
+        };
         let mut total = 0;
         let mut candidates = Vec::new();
         for (segment, view) in (0u32..).zip(&self.segments) {
@@ -207,7 +216,7 @@ impl Snapshot {
             }
             total += hits.len();
             if let Some(counts) = counts.as_mut() {
-                count_values(view, &matches, &hits, &filtered, counts);
+                count_values(view, &matches, &hits, &filtered, from_landing, counts);
             }
             if keep > 0 {
                 match (request.order, text) {
@@ -225,6 +234,9 @@ impl Snapshot {
             .take(request.limit)
             .map(|c| self.hit(c.segment, c.doc, c.score))
             .collect::<Result<_>>()?;
+        if let (Some(counts), Some(facet)) = (counts.as_mut(), from_landing) {
+            counts[facet.index()].clone_from(&self.landing.counts[facet.index()]);
+        }
         let counts = if landing {
             request.count_facets.then_some(&self.landing.counts)
         } else {
@@ -318,56 +330,67 @@ impl Snapshot {
     }
 }
 
+/// Reading a document's values costs about this many times what reading one word of a bitset or
+/// one entry of a value's list does (a bit test, two lookups and an increment).
+const DOC_READ_COST: usize = 3;
+
 /// Adds a segment's counts: a dimension without filter over the hits, a filtered one over the
-/// matches passing every other filter.
+/// matches passing every other filter; `skip` is left alone (its counts come from elsewhere).
+///
+/// Each dimension is counted the cheaper way: by reading the values of the base's documents (a
+/// few hits, or a dimension of many small values such as communes), else by intersecting each
+/// value's documents with the base (a few large values, such as families, over many hits). The
+/// dimensions read over the hits share one pass.
 fn count_values(
     view: &SegmentView,
     matches: &Bits,
     hits: &Bits,
     filtered: &[(Facet, Bits)],
+    skip: Option<Facet>,
     counts: &mut [Vec<u32>; 6],
 ) {
-    for facet in Facet::ALL {
-        let own_filter = filtered.iter().position(|(f, _)| *f == facet);
-        let base = own_filter.map(|position| {
-            let mut base = matches.clone();
-            for (other, (_, passing)) in filtered.iter().enumerate() {
-                if other != position {
-                    base.intersect(passing);
+    let hit_count = hits.len();
+    let by_doc = |facet: Facet, base_len: usize| {
+        base_len.saturating_mul(DOC_READ_COST) < view.tables.scan_cost[facet.index()]
+    };
+    let mut over_hits = Vec::with_capacity(Facet::ALL.len());
+    for facet in Facet::ALL.into_iter().filter(|f| Some(*f) != skip) {
+        let counts = &mut counts[facet.index()];
+        match filtered.iter().position(|(f, _)| *f == facet) {
+            Some(position) => {
+                let mut base = matches.clone();
+                for (other, (_, passing)) in filtered.iter().enumerate() {
+                    if other != position {
+                        base.intersect(passing);
+                    }
+                }
+                if by_doc(facet, base.len()) {
+                    let values = &view.tables.doc_values[facet.index()];
+                    for doc in base.iter() {
+                        values.count(doc, counts);
+                    }
+                } else {
+                    count_by_value(view, facet, &base, counts);
                 }
             }
-            base
-        });
-        add_counts(
-            view,
-            facet,
-            base.as_ref().unwrap_or(hits),
-            &mut counts[facet.index()],
-        );
+            None if by_doc(facet, hit_count) => over_hits.push(facet),
+            None => count_by_value(view, facet, hits, counts),
+        }
+    }
+    if !over_hits.is_empty() {
+        for doc in hits.iter() {
+            for facet in &over_hits {
+                view.tables.doc_values[facet.index()].count(doc, &mut counts[facet.index()]);
+            }
+        }
     }
 }
 
-/// Reading a document's values costs about this many times what reading one word of a bitset or
-/// one entry of a value's list does (a bit test, two lookups and an increment).
-const DOC_READ_COST: usize = 3;
-
-/// Adds to `counts` the number of documents of `base` having each value of a dimension, the
-/// cheaper way: by reading the values of `base`'s documents (a few hits, or a dimension of many
-/// small values such as communes), else by intersecting each value's documents with `base` (a
-/// dimension of a few large values, such as families, over many hits).
-fn add_counts(view: &SegmentView, facet: Facet, base: &Bits, counts: &mut [u32]) {
-    let by_value = &view.tables.values[facet.index()];
-    if base.len().saturating_mul(DOC_READ_COST) < view.tables.scan_cost[facet.index()] {
-        let by_doc = &view.tables.doc_values[facet.index()];
-        for doc in base.iter() {
-            for id in by_doc.of(doc) {
-                counts[*id as usize] += 1;
-            }
-        }
-    } else {
-        for (id, docs) in by_value {
-            counts[*id as usize] += u32::try_from(docs.count_in(base)).unwrap_or(u32::MAX);
-        }
+/// Adds to `counts` the number of documents of `base` having each value of a dimension, value
+/// by value.
+fn count_by_value(view: &SegmentView, facet: Facet, base: &Bits, counts: &mut [u32]) {
+    for (id, docs) in &view.tables.values[facet.index()] {
+        counts[*id as usize] += u32::try_from(docs.count_in(base)).unwrap_or(u32::MAX);
     }
 }
 
@@ -654,9 +677,8 @@ fn global_name_ranks(tables: &[Arc<SegmentTables>]) -> Result<Vec<Option<Vec<u32
 fn landing(segments: &[SegmentView], interners: &[Interner; 6]) -> Landing {
     let mut counts = interners.each_ref().map(|i| vec![0u32; i.values().len()]);
     for view in segments {
-        for facet in Facet::ALL {
-            add_counts(view, facet, &view.alive_active, &mut counts[facet.index()]);
-        }
+        let live = &view.alive_active;
+        count_values(view, live, live, &[], None, &mut counts);
     }
     Landing { counts }
 }

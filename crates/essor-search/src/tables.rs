@@ -60,9 +60,45 @@ impl Interner {
 pub(crate) struct DocValues {
     starts: Vec<u32>,
     ids: Vec<u32>,
+    /// When no document has more than one value (a commune, a family, a section): each
+    /// document's value, or [`NONE`], read without going through `starts`.
+    single: Option<Vec<u32>>,
 }
 
 impl DocValues {
+    /// Fills [`DocValues::single`] when the dimension has at most one value per document.
+    fn seal(&mut self) {
+        if self.starts.windows(2).all(|w| w[1] - w[0] <= 1) {
+            self.single = Some(
+                self.starts
+                    .windows(2)
+                    .map(|w| {
+                        if w[1] > w[0] {
+                            self.ids[w[0] as usize]
+                        } else {
+                            NONE
+                        }
+                    })
+                    .collect(),
+            );
+        }
+    }
+
+    /// Adds one to the count of each value of a document.
+    #[inline]
+    pub(crate) fn count(&self, doc: DocId, counts: &mut [u32]) {
+        if let Some(single) = &self.single {
+            match single.get(doc as usize) {
+                Some(&id) if id != NONE => counts[id as usize] += 1,
+                _ => {}
+            }
+        } else {
+            for id in self.of(doc) {
+                counts[*id as usize] += 1;
+            }
+        }
+    }
+
     /// The value ids of a document (none when the dimension has no column).
     #[inline]
     pub(crate) fn of(&self, doc: DocId) -> &[u32] {
@@ -186,6 +222,7 @@ impl SegmentTables {
             by_doc
                 .starts
                 .push(u32::try_from(by_doc.ids.len()).unwrap_or(u32::MAX));
+            by_doc.seal();
             values[facet.index()] = global
                 .into_iter()
                 .zip(docs_of)
@@ -316,6 +353,31 @@ mod tests {
         assert_eq!(parse_siret("00000000000042"), 42);
         assert_eq!(parse_siret("1234"), ODD_SIRET);
         assert_eq!(parse_siret("1234567890123A"), ODD_SIRET);
+    }
+
+    #[test]
+    fn a_document_s_values_are_counted_with_or_without_the_single_table() {
+        // Documents 0..3: one value, none, one value; then a document with two values.
+        let mut single = DocValues {
+            starts: vec![0, 1, 1, 2],
+            ids: vec![4, 2],
+            single: None,
+        };
+        single.seal();
+        assert_eq!(single.single.as_deref(), Some(&[4, NONE, 2][..]));
+        let mut multi = DocValues {
+            starts: vec![0, 1, 1, 3],
+            ids: vec![4, 2, 3],
+            single: None,
+        };
+        multi.seal();
+        assert!(multi.single.is_none());
+        let mut counts = [0u32; 5];
+        for doc in 0..4 {
+            single.count(doc, &mut counts);
+            multi.count(doc, &mut counts);
+        }
+        assert_eq!(counts, [0, 0, 2, 1, 2]);
     }
 
     #[test]

@@ -403,3 +403,52 @@ fn a_facet_limit_keeps_the_most_frequent_values_and_the_selected_ones() {
     assert_eq!(listed.len(), 3);
     assert!(listed.contains(&last));
 }
+
+#[test]
+fn every_way_of_counting_gives_the_same_counts() {
+    // Many small values (communes, themes) are counted hit by hit over a few hits and value by
+    // value over many; a lone filter without text takes the landing page's counts.
+    let docs: Vec<ActorDocument> = (0..300u64)
+        .map(|n| {
+            let i = usize::try_from(n).unwrap();
+            let name = if n % 5 == 0 {
+                "Recyclerie"
+            } else {
+                "Épicerie"
+            };
+            let mut doc = actor(5000 + n, &format!("{name} {n}"));
+            doc.commune = format!("{:05}", 10_000 + n % 120);
+            doc.commune_name = format!("Commune {}", n % 120);
+            doc.family = FAMILIES[i % 3].into();
+            doc.section = SECTIONS[(i / 7) % 4].into();
+            doc.themes = vec![format!("theme{:02}", n % 40), format!("theme{:02}", n % 13)];
+            doc.active = n % 17 != 3;
+            doc
+        })
+        .collect();
+    let index = index_of(docs.clone());
+    let cases = [
+        ("recyclerie", Filters::default()),
+        ("", Filters::default().with(Facet::Commune, "10007")),
+        ("", Filters::default().with(Facet::Theme, "theme05")),
+        (
+            "recyclerie",
+            Filters::default()
+                .with(Facet::Commune, "10010")
+                .with(Facet::Commune, "10020")
+                .with(Facet::Family, "association"),
+        ),
+    ];
+    for (text, filters) in cases {
+        let results = search(&index, query(text, filters.clone()));
+        let word = (!text.is_empty()).then_some("Recyclerie");
+        for facet in Facet::ALL {
+            assert_eq!(
+                as_map(results.facet(facet)),
+                expected_counts(&docs, word, &filters, facet),
+                "{facet} with text {text:?} and filters {filters:?}"
+            );
+        }
+        check_counts_against_filters(&index, &results, text, &filters);
+    }
+}
