@@ -71,12 +71,22 @@ pub struct RouteSpec {
 }
 
 impl RouteSpec {
-    /// The permission this route needs for a request at `path` (the matched URL's path).
-    async fn permission_for(&self, state: &AppState, path: &str) -> Option<Permission> {
+    /// The permission this route needs for a request at `path` (the matched URL's path). The
+    /// structure of an actor added by hand is read from the store for signed-in people only:
+    /// whatever it is, an anonymous visitor is asked to sign in.
+    async fn permission_for(
+        &self,
+        state: &AppState,
+        principal: &Principal,
+        path: &str,
+    ) -> Option<Permission> {
         match self.need {
             Need::Permission(p) => Some(p.permission()),
             Need::ActForPathSiren => match path_structure(self.path, path)? {
                 PathStructure::Siren(siren) => Some(Permission::ActFor(siren)),
+                PathStructure::AddedActor(_) if !principal.is_signed_in() => {
+                    Some(Permission::BackOffice)
+                }
                 PathStructure::AddedActor(id) => Some(added_actor_permission(state, id).await),
             },
         }
@@ -205,7 +215,10 @@ pub(crate) async fn guard(
         .get::<CurrentUser>()
         .cloned()
         .unwrap_or_default();
-    let Some(permission) = spec.permission_for(&state, request.uri().path()).await else {
+    let Some(permission) = spec
+        .permission_for(&state, &user.principal, request.uri().path())
+        .await
+    else {
         return error_page(StatusCode::NOT_FOUND);
     };
     match user.principal.decide(&permission) {
@@ -246,4 +259,41 @@ pub fn routes() -> Vec<RouteSpec> {
         .into_iter()
         .map(|(spec, _)| spec)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_structure_of_a_path_comes_from_its_siren_its_siret_or_an_added_actor() {
+        let siren = Siren::parse("732829320").unwrap();
+        assert_eq!(
+            path_structure("/structures/{siren}", "/structures/732829320"),
+            Some(PathStructure::Siren(siren.clone()))
+        );
+        assert_eq!(
+            path_structure(
+                "/acteurs/{siret}/modifier",
+                "/acteurs/73282932000074/modifier"
+            ),
+            Some(PathStructure::Siren(siren))
+        );
+        assert_eq!(
+            path_structure("/acteurs/{siret}/modifier", "/acteurs/m42/modifier"),
+            Some(PathStructure::AddedActor(42))
+        );
+        for path in [
+            "/acteurs/m/modifier",
+            "/acteurs/m4x/modifier",
+            "/acteurs/73282932000075/modifier",
+            "/acteurs/ressourcerie/modifier",
+        ] {
+            assert_eq!(
+                path_structure("/acteurs/{siret}/modifier", path),
+                None,
+                "{path}"
+            );
+        }
+    }
 }
