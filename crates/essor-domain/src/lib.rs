@@ -7,6 +7,7 @@ pub mod access;
 pub mod actor;
 pub mod audit;
 pub mod dates;
+pub mod dossier;
 pub mod ess;
 pub mod establishment;
 pub mod geo;
