@@ -10,6 +10,7 @@ pub mod dates;
 pub mod dossier;
 pub mod ess;
 pub mod establishment;
+pub mod funding;
 pub mod geo;
 pub mod ids;
 pub mod money;
