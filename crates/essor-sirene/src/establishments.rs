@@ -77,6 +77,21 @@ const WANTED: Wanted = Wanted {
         "coordonneeLambertOrdonneeEtablissement",
     ],
     required: &REQUIRED,
+    details: &[
+        "siret",
+        "nic",
+        "statutDiffusionEtablissement",
+        "etablissementSiege",
+        "enseigne1Etablissement",
+        "denominationUsuelleEtablissement",
+        "numeroVoieEtablissement",
+        "indiceRepetitionEtablissement",
+        "typeVoieEtablissement",
+        "libelleVoieEtablissement",
+        "codePostalEtablissement",
+        "coordonneeLambertAbscisseEtablissement",
+        "coordonneeLambertOrdonneeEtablissement",
+    ],
     expected: "StockEtablissement",
 };
 
@@ -374,6 +389,41 @@ impl ChunkWorker for Worker<'_> {
         }
         self.aggregates.flush();
         None
+    }
+
+    /// The rows [`Worker::row`] makes a directory record of: ESS establishments of a kept
+    /// commune (the same tests, in the same order; rejections are left to `row`).
+    fn detail_rows(&mut self, records: &mut Records<'_>) -> Option<Vec<usize>> {
+        let columns = &self.columns;
+        let context = self.context;
+        let mut selected = Vec::new();
+        if !columns.identifies() {
+            return Some(selected);
+        }
+        let mut ignored = Rejections::default();
+        let mut hint = 0;
+        let mut row = 0;
+        while let Some(record) = records.next_record() {
+            if let Some((fields, siren)) =
+                accept(&record, columns.len, &columns.required, 0, &mut ignored)
+                && context
+                    .communes
+                    .index(fields[1])
+                    .is_some_and(|commune| context.keep[commune])
+                && context.units.exists(siren)
+                && context
+                    .units
+                    .candidate(siren, &mut hint)
+                    .is_some_and(|unit| {
+                        unit.flag_o()
+                            || (unit.family().is_some() && !is_excluded_activity(text(fields[5])))
+                    })
+            {
+                selected.push(row);
+            }
+            row += 1;
+        }
+        Some(selected)
     }
 }
 

@@ -105,6 +105,8 @@ struct Needed {
     name: String,
     max_def: i16,
     conversion: Conversion,
+    /// Decoded only for the rows the worker selects ([`ChunkWorker::detail_rows`]).
+    detail: bool,
 }
 
 /// The columns of `wanted` the file has (top-level leaves, by name); an error for a required
@@ -144,6 +146,7 @@ fn needed_columns(
             name: (*column).to_owned(),
             max_def: descr.max_def_level(),
             conversion: conversion(&descr, column),
+            detail: wanted.details.contains(column),
         });
     }
     Ok(needed)
@@ -300,24 +303,40 @@ impl Shared<'_> {
             let mut done = 0;
             while done < total {
                 let rows = BATCH_ROWS.min(total - done);
+                batch.rows = rows;
+                batch.first_line = self.first_rows[group] + done as u64 + 1;
+                // The columns every row needs; the details empty until the worker says which
+                // rows need them.
                 for ((column, reader), out) in
                     self.needed.iter().zip(&mut readers).zip(&mut batch.columns)
                 {
-                    let read = read_column(reader, column, rows, out, &mut scratch)
-                        .map_err(|e| self.column_error(column, group, &e))?;
-                    if read != rows {
-                        return Err(ImportError::ParquetColumn {
-                            file: self.info.file.clone(),
-                            column: column.name.clone(),
-                            row_group: Some(group),
-                            message: format!(
-                                "{read} valeurs au lieu de {rows} (fichier tronqué ou corrompu)"
-                            ),
-                        });
+                    if column.detail {
+                        out.clear();
+                        (0..rows).for_each(|_| out.end_row());
+                    } else {
+                        let read = read_column(reader, column, rows, out, &mut scratch)
+                            .map_err(|e| self.column_error(column, group, &e))?;
+                        self.check_rows(column, group, read, rows)?;
                     }
                 }
-                batch.rows = rows;
-                batch.first_line = self.first_rows[group] + done as u64 + 1;
+                if self.needed.iter().any(|c| c.detail) {
+                    let selected = worker.detail_rows(&mut Records::columnar(&batch));
+                    for ((column, reader), out) in
+                        self.needed.iter().zip(&mut readers).zip(&mut batch.columns)
+                    {
+                        if !column.detail {
+                            continue;
+                        }
+                        let read = match &selected {
+                            Some(selected) => {
+                                read_selected(reader, column, rows, selected, out, &mut scratch)
+                            }
+                            None => read_column(reader, column, rows, out, &mut scratch),
+                        }
+                        .map_err(|e| self.column_error(column, group, &e))?;
+                        self.check_rows(column, group, read, rows)?;
+                    }
+                }
                 let mut records = Records::columnar(&batch);
                 if let Some(piece) = worker.process(0, &mut records) {
                     // The collector only stops when every worker is done.
@@ -330,6 +349,25 @@ impl Shared<'_> {
             let at = self.position.fetch_add(compressed, Ordering::Relaxed) + compressed;
             (self.on_bytes)(at, self.info);
         }
+    }
+
+    /// A column gave fewer rows than its row group holds: the file is cut or corrupt.
+    fn check_rows(
+        &self,
+        column: &Needed,
+        group: usize,
+        read: usize,
+        rows: usize,
+    ) -> Result<(), ImportError> {
+        if read == rows {
+            return Ok(());
+        }
+        Err(ImportError::ParquetColumn {
+            file: self.info.file.clone(),
+            column: column.name.clone(),
+            row_group: Some(group),
+            message: format!("{read} valeurs au lieu de {rows} (fichier tronqué ou corrompu)"),
+        })
     }
 
     fn column_error(
@@ -359,6 +397,8 @@ struct Scratch {
     bools: Vec<bool>,
     floats: Vec<f32>,
     doubles: Vec<f64>,
+    /// One selected row of a detail column.
+    one: Column,
 }
 
 /// Reads `rows` rows of a column into `out` as text; returns the rows read.
@@ -380,6 +420,7 @@ fn read_column(
         bools,
         floats,
         doubles,
+        one: _,
     } = scratch;
     defs.clear();
     let defs_out = (column.max_def > 0).then_some(&mut *defs);
@@ -452,6 +493,62 @@ fn read_column(
         }
     };
     Ok(read)
+}
+
+/// Reads the next `rows` rows of a column into `out`, decoding only the `selected` ones (from 0,
+/// increasing) and skipping the others, whole pages unread where none is selected: the rows
+/// not selected are left empty. Returns the rows read or skipped.
+fn read_selected(
+    reader: &mut ColumnReader,
+    column: &Needed,
+    rows: usize,
+    selected: &[usize],
+    out: &mut Column,
+    scratch: &mut Scratch,
+) -> parquet::errors::Result<usize> {
+    out.clear();
+    let mut one = std::mem::take(&mut scratch.one);
+    let mut at = 0;
+    let skip_to = |reader: &mut ColumnReader, out: &mut Column, to: usize, at: &mut usize| {
+        let wanted = to - *at;
+        let skipped = skip(reader, wanted)?;
+        (0..skipped).for_each(|_| out.end_row());
+        *at += skipped;
+        Ok::<bool, parquet::errors::ParquetError>(skipped == wanted)
+    };
+    for &row in selected.iter().filter(|row| **row < rows) {
+        if !skip_to(reader, out, row, &mut at)? {
+            scratch.one = one;
+            return Ok(at);
+        }
+        if read_column(reader, column, 1, &mut one, scratch)? != 1 {
+            scratch.one = one;
+            return Ok(at);
+        }
+        out.bytes.extend_from_slice(&one.bytes);
+        out.end_row();
+        at += 1;
+    }
+    skip_to(reader, out, rows, &mut at)?;
+    scratch.one = one;
+    Ok(at)
+}
+
+/// Skips `n` rows of a column; returns the rows skipped.
+fn skip(reader: &mut ColumnReader, n: usize) -> parquet::errors::Result<usize> {
+    if n == 0 {
+        return Ok(0);
+    }
+    match reader {
+        ColumnReader::ByteArrayColumnReader(r) => r.skip_records(n),
+        ColumnReader::FixedLenByteArrayColumnReader(r) => r.skip_records(n),
+        ColumnReader::Int32ColumnReader(r) => r.skip_records(n),
+        ColumnReader::Int64ColumnReader(r) => r.skip_records(n),
+        ColumnReader::Int96ColumnReader(r) => r.skip_records(n),
+        ColumnReader::BoolColumnReader(r) => r.skip_records(n),
+        ColumnReader::FloatColumnReader(r) => r.skip_records(n),
+        ColumnReader::DoubleColumnReader(r) => r.skip_records(n),
+    }
 }
 
 /// Appends `read` rows to `out`: the non-null `values` in order where the definition level is

@@ -37,6 +37,14 @@ pub(crate) trait ChunkWorker: Send {
     /// Folds every record of one chunk (whole records; `seq` numbers chunks in file order,
     /// lines are counted from 1 at the chunk's start) into the worker's state.
     fn process(&mut self, seq: u64, records: &mut Records<'_>) -> Option<Self::Piece>;
+
+    /// For a batch of decoded rows whose detail columns ([`Wanted::details`]) are still empty:
+    /// the rows (from 0, increasing) whose details [`ChunkWorker::process`] will read, or
+    /// `None` for every row. A Parquet pass then decodes the details of those rows only and
+    /// skips the other pages of those columns unread.
+    fn detail_rows(&mut self, _records: &mut Records<'_>) -> Option<Vec<usize>> {
+        None
+    }
 }
 
 /// The `csv` reader of the header: RFC 4180 quoting with doubled quotes, a backslash an
@@ -228,6 +236,8 @@ pub(crate) struct Wanted {
     pub(crate) names: &'static [&'static str],
     /// Those without which the file is refused.
     pub(crate) required: &'static [&'static str],
+    /// Those read only for some rows (see [`ChunkWorker::detail_rows`]).
+    pub(crate) details: &'static [&'static str],
     /// `StockEtablissement` or `StockUniteLegale`, for messages.
     pub(crate) expected: &'static str,
 }

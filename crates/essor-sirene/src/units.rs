@@ -50,6 +50,7 @@ const WANTED: Wanted = Wanted {
         "prenomUsuelUniteLegale",
     ],
     required: &REQUIRED,
+    details: &[],
     expected: "StockUniteLegale",
 };
 

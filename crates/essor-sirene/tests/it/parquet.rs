@@ -35,6 +35,18 @@ fn write_parquet(
     rows_per_group: usize,
     compression: Compression,
 ) -> PathBuf {
+    write_parquet_paged(path, table, typed, rows_per_group, compression, None)
+}
+
+/// [`write_parquet`], with data pages of at most `page_rows` rows when given.
+fn write_parquet_paged(
+    path: &Path,
+    table: &Table,
+    typed: &[(&str, Typed)],
+    rows_per_group: usize,
+    compression: Compression,
+    page_rows: Option<usize>,
+) -> PathBuf {
     let kind = |column: &str| {
         typed
             .iter()
@@ -54,11 +66,14 @@ fn write_parquet(
         .collect();
     let schema =
         Arc::new(parse_message_type(&format!("message stock {{ {} }}", fields.join(" "))).unwrap());
-    let properties = Arc::new(
-        WriterProperties::builder()
-            .set_compression(compression)
-            .build(),
-    );
+    let mut builder = WriterProperties::builder().set_compression(compression);
+    if let Some(rows) = page_rows {
+        builder = builder
+            .set_data_page_row_count_limit(rows)
+            .set_write_batch_size(rows)
+            .set_dictionary_enabled(false);
+    }
+    let properties = Arc::new(builder.build());
     let file = std::fs::File::create(path).unwrap();
     let mut writer = SerializedFileWriter::new(file, schema, properties).unwrap();
     for rows in table.rows.chunks(rows_per_group) {
@@ -312,4 +327,37 @@ fn a_bad_parquet_row_is_rejected_with_its_row_number_and_field() {
     assert_eq!(sample.line, 7, "the 7th row of the file");
     assert_eq!(sample.field.as_deref(), Some("siren"));
     assert!(sample.reason.contains("« 12345 »"), "{}", sample.reason);
+}
+
+#[test]
+fn details_are_read_for_the_kept_rows_only_across_many_pages() {
+    // The reference rows many times over, in pages of a few rows: the directory's columns are
+    // decoded for the kept ESS rows and skipped elsewhere, whole pages unread, with the same
+    // output as the CSV.
+    let dir = tempfile::tempdir().unwrap();
+    let base = fixture::establishments();
+    let mut big = base.clone();
+    big.rows = (0..40).flat_map(|_| base.rows.iter().cloned()).collect();
+    let units = fixture::units();
+    let expected = crate::import_csv(dir.path(), &big.to_csv(), &units.to_csv());
+    let establishments = write_parquet_paged(
+        &dir.path().join("StockEtablissement_utf8.parquet"),
+        &big,
+        &[],
+        big.rows.len() / 3 + 1,
+        Compression::SNAPPY,
+        Some(5),
+    );
+    let units = write_parquet(
+        &dir.path().join("StockUniteLegale_utf8.parquet"),
+        &units,
+        &[],
+        50,
+        Compression::SNAPPY,
+    );
+    let output = import(&establishments, &units).unwrap();
+    assert!(!expected.establishments.is_empty());
+    assert_eq!(output.establishments, expected.establishments);
+    assert_eq!(output.facts, expected.facts);
+    assert_eq!(output.report.rejected, expected.report.rejected);
 }
