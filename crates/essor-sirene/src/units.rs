@@ -50,7 +50,15 @@ const WANTED: Wanted = Wanted {
         "prenomUsuelUniteLegale",
     ],
     required: &REQUIRED,
-    details: &[],
+    details: &[
+        "statutDiffusionUniteLegale",
+        "denominationUniteLegale",
+        "sigleUniteLegale",
+        "nomUniteLegale",
+        "nomUsageUniteLegale",
+        "prenom1UniteLegale",
+        "prenomUsuelUniteLegale",
+    ],
     expected: "StockUniteLegale",
 };
 
@@ -322,6 +330,25 @@ impl ChunkWorker for UnitsWorker {
             }
         }
         Some(sirens)
+    }
+
+    /// The rows whose identity [`UnitsWorker::row`] keeps: units of an ESS legal category or
+    /// flagged ESS (the same test; rejections are left to `row`).
+    fn detail_rows(&mut self, records: &mut Records<'_>) -> Option<Vec<usize>> {
+        let columns = &self.columns;
+        let mut ignored = Rejections::default();
+        let mut selected = Vec::new();
+        let mut row = 0;
+        while let Some(record) = records.next_record() {
+            if let Some(([_, category, flag], _)) =
+                accept(&record, columns.len, &columns.required, 0, &mut ignored)
+                && (family_of_category_bytes(category).is_some() || flag == b"O")
+            {
+                selected.push(row);
+            }
+            row += 1;
+        }
+        Some(selected)
     }
 }
 

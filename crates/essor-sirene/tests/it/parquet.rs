@@ -332,8 +332,8 @@ fn a_bad_parquet_row_is_rejected_with_its_row_number_and_field() {
 #[test]
 fn details_are_read_for_the_kept_rows_only_across_many_pages() {
     // The reference rows many times over, in pages of a few rows: the directory's columns are
-    // decoded for the kept ESS rows and skipped elsewhere, whole pages unread, with the same
-    // output as the CSV.
+    // decoded for the kept ESS rows (and the identity columns of units for ESS units) and
+    // skipped elsewhere, whole pages unread, with the same output as the CSV.
     let dir = tempfile::tempdir().unwrap();
     let base = fixture::establishments();
     let mut big = base.clone();
@@ -348,12 +348,13 @@ fn details_are_read_for_the_kept_rows_only_across_many_pages() {
         Compression::SNAPPY,
         Some(5),
     );
-    let units = write_parquet(
+    let units = write_parquet_paged(
         &dir.path().join("StockUniteLegale_utf8.parquet"),
         &units,
         &[],
         50,
         Compression::SNAPPY,
+        Some(3),
     );
     let output = import(&establishments, &units).unwrap();
     assert!(!expected.establishments.is_empty());
