@@ -19,7 +19,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::funding::Budget;
 use crate::money::Money;
+use crate::plan::{Key, Plan};
 
 /// Where a dossier stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -429,6 +431,109 @@ fn decided(decision: &Decision) -> Result<(State, String), TransitionError> {
     }
 }
 
+/// A district tag of the policy of the city (*politique de la ville*) and urban renewal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum District {
+    /// *Quartier prioritaire de la politique de la ville*.
+    Qpv,
+    /// *Nouveau programme national de renouvellement urbain*.
+    Npnru,
+}
+
+impl District {
+    pub const ALL: [Self; 2] = [Self::Qpv, Self::Npnru];
+
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Qpv => "qpv",
+            Self::Npnru => "npnru",
+        }
+    }
+
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Qpv => "quartier prioritaire de la politique de la ville (QPV)",
+            Self::Npnru => "quartier en renouvellement urbain (NPNRU)",
+        }
+    }
+}
+
+/// What an applicant writes: the project, its place in the plan, its jobs and its money.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Application {
+    pub title: String,
+    /// A few sentences, shown to the committee.
+    pub summary: String,
+    pub description: String,
+    /// INSEE codes of the communes the project serves.
+    pub communes: Vec<String>,
+    pub districts: Vec<District>,
+    pub axis: Option<Key>,
+    pub themes: Vec<Key>,
+    pub jobs_created: u32,
+    pub jobs_consolidated: u32,
+    pub budget: Budget,
+    /// The subsidy asked of the authority.
+    pub asked: Money,
+    /// Other funders asked or granted (Région, Banque des Territoires, communes…).
+    pub cofinancers: Vec<String>,
+}
+
+/// Longest title, in characters.
+pub const MAX_TITLE: usize = 200;
+/// Longest summary, in characters.
+pub const MAX_SUMMARY: usize = 1_000;
+/// Longest description, in characters.
+pub const MAX_DESCRIPTION: usize = 20_000;
+
+impl Application {
+    /// What the application still lacks before it can be submitted, each item naming its
+    /// field in French; empty when complete. `in_territory` tells whether a commune code is
+    /// one of the territory's.
+    #[must_use]
+    pub fn checklist(&self, plan: &Plan, in_territory: impl Fn(&str) -> bool) -> Vec<String> {
+        let mut missing = Vec::new();
+        let length = |text: &str| text.trim().chars().count();
+        for (field, text, max) in [
+            ("Titre", &self.title, MAX_TITLE),
+            ("Résumé", &self.summary, MAX_SUMMARY),
+            ("Description", &self.description, MAX_DESCRIPTION),
+        ] {
+            match length(text) {
+                0 => missing.push(format!("{field} : à remplir.")),
+                n if n > max => missing.push(format!("{field} : {max} caractères au plus ({n}).")),
+                _ => {}
+            }
+        }
+        if self.communes.is_empty() {
+            missing.push("Communes : indiquez au moins une commune où le projet agit.".to_owned());
+        }
+        for code in self.communes.iter().filter(|c| !in_territory(c)) {
+            missing.push(format!(
+                "Communes : {code} n’est pas une commune du territoire."
+            ));
+        }
+        match &self.axis {
+            None => missing.push("Axe du plan : choisissez l’axe du projet.".to_owned()),
+            Some(axis) if plan.axis(axis).is_none() => {
+                missing.push(format!(
+                    "Axe du plan : « {axis} » n’est pas un axe du plan."
+                ));
+            }
+            Some(_) => {}
+        }
+        for theme in self.themes.iter().filter(|t| plan.theme(t).is_none()) {
+            missing.push(format!("Thèmes : « {theme} » n’est pas un thème du plan."));
+        }
+        missing.extend(self.budget.problems(self.asked));
+        missing
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -741,5 +846,80 @@ mod tests {
         }
         assert_eq!(State::parse("inconnu"), None);
         assert!(State::Closed.is_decided() && !State::OnAgenda.is_decided());
+    }
+
+    fn complete(plan: &Plan) -> Application {
+        use crate::funding::BudgetLine;
+        let line = |label: &str, euros| BudgetLine {
+            label: label.into(),
+            amount: Money::from_euros(euros),
+        };
+        Application {
+            title: "Ressourcerie de la Villeneuve".into(),
+            summary: "Une recyclerie de quartier.".into(),
+            description: "Collecte, tri, réparation et vente d’objets.".into(),
+            communes: vec!["38185".into()],
+            districts: vec![District::Qpv],
+            axis: Some(plan.axes[0].key.clone()),
+            themes: vec![plan.themes[0].key.clone()],
+            jobs_created: 2,
+            jobs_consolidated: 1,
+            budget: crate::funding::Budget {
+                expenses: vec![line("Salaires", 40_000)],
+                resources: vec![line("Métropole", 10_000), line("Région", 30_000)],
+            },
+            asked: Money::from_euros(10_000),
+            cofinancers: vec!["Région Auvergne-Rhône-Alpes".into()],
+        }
+    }
+
+    #[test]
+    fn a_complete_application_passes_its_checklist() {
+        let plan = crate::plan::default_plan();
+        let application = complete(&plan);
+        assert_eq!(
+            application.checklist(&plan, |c| c == "38185"),
+            Vec::<String>::new()
+        );
+        let json = serde_json::to_string(&application).unwrap();
+        assert_eq!(
+            serde_json::from_str::<Application>(&json).unwrap(),
+            application
+        );
+    }
+
+    #[test]
+    fn the_checklist_names_every_missing_or_wrong_field() {
+        let plan = crate::plan::default_plan();
+        let mut application = complete(&plan);
+        application.title = "  ".into();
+        application.summary = "x".repeat(MAX_SUMMARY + 1);
+        application.communes = vec!["69123".into()];
+        application.axis = Some(Key::parse("axe-inconnu").unwrap());
+        application.asked = Money::from_euros(50_000);
+        let missing = application.checklist(&plan, |c| c == "38185");
+        assert!(
+            missing.contains(&"Titre : à remplir.".to_owned()),
+            "{missing:?}"
+        );
+        assert!(missing.contains(&"Résumé : 1000 caractères au plus (1001).".to_owned()));
+        assert!(
+            missing.contains(&"Communes : 69123 n’est pas une commune du territoire.".to_owned())
+        );
+        assert!(
+            missing.contains(&"Axe du plan : « axe-inconnu » n’est pas un axe du plan.".to_owned())
+        );
+        assert!(
+            missing
+                .iter()
+                .any(|m| m.starts_with("Montant demandé : 50 000,00 € dépasse"))
+        );
+        let empty = Application::default().checklist(&plan, |_| true);
+        assert!(empty.contains(&"Axe du plan : choisissez l’axe du projet.".to_owned()));
+        assert!(
+            empty.contains(
+                &"Communes : indiquez au moins une commune où le projet agit.".to_owned()
+            )
+        );
     }
 }
