@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod audit;
 mod common;
 pub mod directory;
+pub mod dossiers;
 mod fact_blocks;
 pub mod observatory;
 mod postgres;
@@ -244,7 +245,13 @@ pub struct MigrationInfo {
 /// Everything essor keeps, in domain terms.
 #[async_trait]
 pub trait Store:
-    accounts::Accounts + audit::AuditLog + directory::Directory + Send + Sync + 'static
+    accounts::Accounts
+    + audit::AuditLog
+    + directory::Directory
+    + dossiers::Dossiers
+    + Send
+    + Sync
+    + 'static
 {
     fn backend(&self) -> Backend;
 

@@ -33,3 +33,4 @@ impl_store!(PostgresStore, Backend::Postgres);
 crate::audit::impl_audit_log!(PostgresStore, sqlx::Postgres);
 impl_accounts!(PostgresStore);
 crate::directory::impl_directory!(PostgresStore);
+crate::dossiers::impl_dossiers!(PostgresStore);

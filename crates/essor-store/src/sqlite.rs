@@ -68,3 +68,4 @@ impl_store!(SqliteStore, Backend::Sqlite);
 crate::audit::impl_audit_log!(SqliteStore, sqlx::Sqlite);
 impl_accounts!(SqliteStore);
 crate::directory::impl_directory!(SqliteStore);
+crate::dossiers::impl_dossiers!(SqliteStore);

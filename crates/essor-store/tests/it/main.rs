@@ -7,6 +7,7 @@ mod harness;
 mod accounts;
 mod audit;
 mod directory;
+mod dossiers;
 mod migrations;
 mod plans;
 mod snapshots;
