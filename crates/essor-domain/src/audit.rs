@@ -195,6 +195,26 @@ pub const KNOWN_ACTIONS: &[(&str, &str)] = &[
     ("actor.image_removed", "Image de fiche retirée"),
     ("actor.proposed", "Acteur proposé pour l’annuaire"),
     ("actor.proposal_decided", "Proposition d’acteur décidée"),
+    ("dossier.created", "Dossier commencé"),
+    ("dossier.submitted", "Dossier déposé"),
+    ("dossier.instruction_started", "Dossier mis en instruction"),
+    (
+        "dossier.correction_requested",
+        "Correction demandée au porteur",
+    ),
+    (
+        "dossier.corrections_sent",
+        "Corrections envoyées par le porteur",
+    ),
+    ("dossier.opinions_requested", "Avis demandés sur un dossier"),
+    ("dossier.instruction_resumed", "Instruction reprise"),
+    ("dossier.put_on_agenda", "Dossier inscrit à l’ordre du jour"),
+    ("dossier.closed", "Dossier classé sans suite"),
+    ("dossier.reopened", "Dossier rouvert (décision retirée)"),
+    (
+        "dossier.envelope_overridden",
+        "Enveloppe dépassée sur décision d’un administrateur",
+    ),
     ("dossier.decided", "Décision sur un dossier"),
     ("dossier.amount_changed", "Montant d’un dossier modifié"),
     ("payment.recorded", "Paiement enregistré"),
@@ -230,6 +250,17 @@ impl Action {
     pub const ACTOR_IMAGE_REMOVED: Self = Self::known("actor.image_removed");
     pub const ACTOR_PROPOSED: Self = Self::known("actor.proposed");
     pub const ACTOR_PROPOSAL_DECIDED: Self = Self::known("actor.proposal_decided");
+    pub const DOSSIER_CREATED: Self = Self::known("dossier.created");
+    pub const DOSSIER_SUBMITTED: Self = Self::known("dossier.submitted");
+    pub const DOSSIER_INSTRUCTION_STARTED: Self = Self::known("dossier.instruction_started");
+    pub const DOSSIER_CORRECTION_REQUESTED: Self = Self::known("dossier.correction_requested");
+    pub const DOSSIER_CORRECTIONS_SENT: Self = Self::known("dossier.corrections_sent");
+    pub const DOSSIER_OPINIONS_REQUESTED: Self = Self::known("dossier.opinions_requested");
+    pub const DOSSIER_INSTRUCTION_RESUMED: Self = Self::known("dossier.instruction_resumed");
+    pub const DOSSIER_PUT_ON_AGENDA: Self = Self::known("dossier.put_on_agenda");
+    pub const DOSSIER_CLOSED: Self = Self::known("dossier.closed");
+    pub const DOSSIER_REOPENED: Self = Self::known("dossier.reopened");
+    pub const DOSSIER_ENVELOPE_OVERRIDDEN: Self = Self::known("dossier.envelope_overridden");
     pub const DOSSIER_DECIDED: Self = Self::known("dossier.decided");
     pub const DOSSIER_AMOUNT_CHANGED: Self = Self::known("dossier.amount_changed");
     pub const PAYMENT_RECORDED: Self = Self::known("payment.recorded");
@@ -908,6 +939,17 @@ mod tests {
             Action::ACTOR_IMAGE_REMOVED,
             Action::ACTOR_PROPOSED,
             Action::ACTOR_PROPOSAL_DECIDED,
+            Action::DOSSIER_CREATED,
+            Action::DOSSIER_SUBMITTED,
+            Action::DOSSIER_INSTRUCTION_STARTED,
+            Action::DOSSIER_CORRECTION_REQUESTED,
+            Action::DOSSIER_CORRECTIONS_SENT,
+            Action::DOSSIER_OPINIONS_REQUESTED,
+            Action::DOSSIER_INSTRUCTION_RESUMED,
+            Action::DOSSIER_PUT_ON_AGENDA,
+            Action::DOSSIER_CLOSED,
+            Action::DOSSIER_REOPENED,
+            Action::DOSSIER_ENVELOPE_OVERRIDDEN,
             Action::DOSSIER_DECIDED,
             Action::DOSSIER_AMOUNT_CHANGED,
             Action::PAYMENT_RECORDED,

@@ -25,7 +25,7 @@ pub enum Need {
     /// A fixed permission.
     Permission(StaticPermission),
     /// Acting for the structure whose SIREN is the path's `{siren}` parameter, or the SIREN of
-    /// its `{siret}` parameter.
+    /// its `{siret}` parameter, or the structure of its `{dossier}`.
     ActForPathSiren,
 }
 
@@ -84,10 +84,13 @@ impl RouteSpec {
             Need::Permission(p) => Some(p.permission()),
             Need::ActForPathSiren => match path_structure(self.path, path)? {
                 PathStructure::Siren(siren) => Some(Permission::ActFor(siren)),
-                PathStructure::AddedActor(_) if !principal.is_signed_in() => {
+                PathStructure::AddedActor(_) | PathStructure::Dossier(_)
+                    if !principal.is_signed_in() =>
+                {
                     Some(Permission::BackOffice)
                 }
                 PathStructure::AddedActor(id) => Some(added_actor_permission(state, id).await),
+                PathStructure::Dossier(id) => Some(dossier_permission(state, id).await),
             },
         }
     }
@@ -99,6 +102,8 @@ enum PathStructure {
     Siren(Siren),
     /// An actor added by hand (`m<id>`): its structure, if any, is in the store.
     AddedActor(i64),
+    /// A funding dossier (`{dossier}`): its structure is in the store.
+    Dossier(i64),
 }
 
 fn path_structure(pattern: &str, path: &str) -> Option<PathStructure> {
@@ -107,6 +112,7 @@ fn path_structure(pattern: &str, path: &str) -> Option<PathStructure> {
         .zip(path.split('/'))
         .find_map(|(p, value)| match p {
             "{siren}" => Siren::parse(value).ok().map(PathStructure::Siren),
+            "{dossier}" => value.parse().ok().map(PathStructure::Dossier),
             "{siret}" => match Siret::parse(value) {
                 Ok(siret) => Some(PathStructure::Siren(siret.siren())),
                 Err(_) => value
@@ -126,6 +132,21 @@ async fn added_actor_permission(state: &AppState, id: i64) -> Permission {
         Ok(actor) => actor.and_then(|a| a.siren),
         Err(e) => {
             tracing::warn!(error = %e, "acteur ajouté à la main illisible");
+            None
+        }
+    };
+    siren
+        .and_then(|s| Siren::parse(&s).ok())
+        .map_or(Permission::BackOffice, Permission::ActFor)
+}
+
+/// Acting for the structure that applied with a dossier; staff's only when the dossier is
+/// unknown (or the store cannot tell), so that nobody else learns whether it exists.
+async fn dossier_permission(state: &AppState, id: i64) -> Permission {
+    let siren = match state.store.dossier(id).await {
+        Ok(dossier) => dossier.map(|d| d.siren),
+        Err(e) => {
+            tracing::warn!(error = %e, "dossier illisible");
             None
         }
     };
@@ -283,6 +304,11 @@ mod tests {
             path_structure("/acteurs/{siret}/modifier", "/acteurs/m42/modifier"),
             Some(PathStructure::AddedActor(42))
         );
+        assert_eq!(
+            path_structure("/dossiers/{dossier}", "/dossiers/7"),
+            Some(PathStructure::Dossier(7))
+        );
+        assert_eq!(path_structure("/dossiers/{dossier}", "/dossiers/7x"), None);
         for path in [
             "/acteurs/m/modifier",
             "/acteurs/m4x/modifier",

@@ -1501,8 +1501,9 @@ pub(crate) async fn home(
     {
         back_office.push((
             "/administration/annuaire",
-            "Annuaire : revendications et modifications",
+            "Annuaire : revendications, propositions et modifications",
         ));
+        back_office.push(("/administration/dossiers", "Dossiers de subvention"));
     }
     if principal.decide(&essor_domain::access::Permission::ManageAccounts)
         == essor_domain::access::Decision::Allow

@@ -13,6 +13,10 @@ use crate::layout::Layout;
 pub enum AppError {
     #[error("page introuvable")]
     NotFound,
+    /// Let through by the route guard, refused by a finer rule of the handler (a staff member
+    /// who is not one of the structure's members, say).
+    #[error("accès refusé")]
+    Forbidden,
     #[error("le service n’est pas configuré : {0}")]
     NotConfigured(&'static str),
     #[error(transparent)]
@@ -29,6 +33,7 @@ impl AppError {
     fn status(&self) -> StatusCode {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotConfigured(_) | Self::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Template(_) | Self::Internal(_) | Self::Search(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR

@@ -15,6 +15,7 @@ mod charts;
 mod cookies;
 mod csrf;
 pub mod directory;
+mod dossiers;
 mod error;
 mod layout;
 mod map;
@@ -386,6 +387,27 @@ pub(crate) fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
                 BackOffice,
             ),
             post(profiles::mark_reviewed),
+        ),
+        // Project support
+        (spec("GET", "/dossiers", OwnAccount), get(dossiers::list)),
+        (limited("/dossiers", OwnAccount), post(dossiers::create)),
+        (acting("GET", "/dossiers/{dossier}"), get(dossiers::show)),
+        (acting("POST", "/dossiers/{dossier}"), post(dossiers::save)),
+        (
+            acting("POST", "/dossiers/{dossier}/deposer"),
+            post(dossiers::submit),
+        ),
+        (
+            acting("POST", "/dossiers/{dossier}/messages"),
+            post(dossiers::message),
+        ),
+        (
+            spec("GET", "/administration/dossiers", BackOffice),
+            get(dossiers::admin_list),
+        ),
+        (
+            spec("POST", "/administration/dossiers/{id}/etapes", BackOffice),
+            post(dossiers::staff_step),
         ),
         (
             spec("GET", "/territoire/communes.geojson", Public),

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod directory;
+mod dossiers;
 mod matrix;
 mod observatory;
 mod pages;

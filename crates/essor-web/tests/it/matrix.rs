@@ -50,6 +50,7 @@ fn concrete(path: &str) -> String {
         .replace("{id}", "1")
         .replace("{siren}", "732829320")
         .replace("{siret}", "73282932000074")
+        .replace("{dossier}", "1")
 }
 
 fn permission(spec: &RouteSpec) -> Permission {
@@ -153,15 +154,16 @@ async fn the_route_table_is_the_router() {
             .body(Body::empty())
             .unwrap()
     };
-    // The downloads answer 404 before any import, single sign-on when no provider is set, and
-    // an actor's pages when the actor is not in the directory (there is no import here): they
-    // are left out.
+    // The downloads answer 404 before any import, single sign-on when no provider is set, an
+    // actor's pages when the actor is not in the directory (there is no import here), and a
+    // dossier's when there is none: they are left out.
     for spec in essor_web::access::routes().iter().filter(|s| {
         s.method == "GET"
             && !s.path.starts_with("/observatoire/panorama.")
             && s.path != "/api/v1/panorama"
             && !s.path.starts_with("/connexion/sso")
             && !s.path.contains("{siret}")
+            && !s.path.contains("{dossier}")
     }) {
         let response = app
             .clone()

@@ -1,0 +1,998 @@
+//! Funding dossiers on the web: a structure applies (a draft it completes, a checklist, the
+//! submission), staff instruct and decide through the state machine of
+//! `essor_domain::dossier`, and both write in the dossier's thread (staff also keep private
+//! notes). Every route reaching a dossier goes through the route guard, which lets in the
+//! members of the structure that applied, and staff.
+
+// SIRET and SIREN are the registers' own names, however alike they look.
+#![allow(clippy::similar_names)]
+
+use askama::Template;
+use axum::Extension;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{Datelike, Utc};
+use essor_domain::access::{Decision as Allowed, Permission, Role};
+use essor_domain::actor::FieldError;
+use essor_domain::dates::format_datetime;
+use essor_domain::dossier::{
+    Action, Application, CorrectionReason, Decision, District, Party, State as DossierState,
+    transition,
+};
+use essor_domain::funding::{self, BudgetLine, Commitment, Consumption};
+use essor_domain::{Money, Siret};
+use essor_mail::Compose as _;
+use essor_store::dossiers::{Dossier, EventKind, NewDossier};
+
+use crate::access::CurrentUser;
+use crate::audit::{self, Actor as AuditActor};
+use crate::error::AppError;
+use crate::layout::Layout;
+use crate::profiles::{account_id, error_for, field, is_staff};
+use crate::{AppState, csrf, page_layout};
+
+/// Budget lines the form shows on each side (filled ones, then blank ones up to this).
+const BUDGET_ROWS: usize = 8;
+/// Longest message or note, in characters.
+const MAX_MESSAGE: usize = 5_000;
+
+fn all<'a>(fields: &'a [(String, String)], name: &'a str) -> impl Iterator<Item = &'a str> {
+    fields
+        .iter()
+        .filter(move |(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+fn error(field: &str, message: impl Into<String>) -> FieldError {
+    FieldError {
+        field: field.to_owned(),
+        message: message.into(),
+    }
+}
+
+/// Whether the person acts for the structure as one of its members (not only as staff).
+fn is_member(user: &CurrentUser, siren: &str) -> bool {
+    user.principal
+        .structures
+        .iter()
+        .any(|s| s.as_str() == siren)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The applicant's list
+
+struct DossierRow {
+    id: i64,
+    title: String,
+    structure: String,
+    state: &'static str,
+    asked: String,
+    updated: String,
+}
+
+impl DossierRow {
+    fn of(dossier: &Dossier, structure: String) -> Self {
+        Self {
+            id: dossier.id,
+            title: if dossier.application.title.is_empty() {
+                "(sans titre)".to_owned()
+            } else {
+                dossier.application.title.clone()
+            },
+            structure,
+            state: dossier.state.label(),
+            asked: dossier.application.asked.to_string(),
+            updated: format_datetime(dossier.updated_at),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dossiers.html")]
+struct ListPage {
+    layout: Layout,
+    csrf: String,
+    rows: Vec<DossierRow>,
+    /// The establishments an account may apply for: SIRET and label.
+    establishments: Vec<(String, String)>,
+    has_structures: bool,
+    siret: String,
+    title: String,
+    errors: Vec<FieldError>,
+}
+
+impl ListPage {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        error_for(&self.errors, field)
+    }
+}
+
+async fn list_page(
+    state: &AppState,
+    user: &CurrentUser,
+    headers: &HeaderMap,
+    fields: &[(String, String)],
+    errors: Vec<FieldError>,
+) -> Result<Response, AppError> {
+    let (_, actors) = state.directory(false).await?;
+    let mut rows = Vec::new();
+    let mut establishments = Vec::new();
+    for siren in &user.principal.structures {
+        let mut mine: Vec<_> = actors
+            .values()
+            .filter(|a| a.siren == siren.as_str() && !a.is_manual())
+            .collect();
+        mine.sort_by(|a, b| (!a.head_office, &a.siret).cmp(&(!b.head_office, &b.siret)));
+        let structure = mine
+            .first()
+            .map_or_else(|| format!("SIREN {siren}"), |a| a.name.clone());
+        for dossier in state.store.dossiers_of_structure(siren.as_str()).await? {
+            rows.push(DossierRow::of(&dossier, structure.clone()));
+        }
+        establishments.extend(mine.into_iter().map(|a| {
+            (
+                a.siret.clone(),
+                format!("{}, {} (SIRET {})", a.name, a.commune_name, a.siret),
+            )
+        }));
+    }
+    let (csrf, cookie) = csrf::token(headers, state.accounts.secure_cookies);
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = ListPage {
+        layout: page_layout(state, "").await?,
+        csrf,
+        rows,
+        establishments,
+        has_structures: !user.principal.structures.is_empty(),
+        siret: field(fields, "siret").to_owned(),
+        title: field(fields, "titre").trim().to_owned(),
+        errors,
+    };
+    Ok(csrf::form_page(status, page.render()?, cookie))
+}
+
+/// `GET /dossiers`: the dossiers of the structures the account acts for, and a new one.
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    list_page(&state, &user, &headers, &[], Vec::new()).await
+}
+
+/// `POST /dossiers`: starts a draft for one of the structure's establishments in the directory
+/// (the ESS establishments of the last SIRENE import).
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let (_, actors) = state.directory(false).await?;
+    let title = field(&fields, "titre").trim();
+    let mut errors = Vec::new();
+    let siret = match Siret::parse(field(&fields, "siret").trim()) {
+        Err(e) => {
+            errors.push(error("siret", format!("Établissement : {e}")));
+            None
+        }
+        Ok(siret) => {
+            let known = actors
+                .get(siret.as_str())
+                .is_some_and(|a| !a.is_manual() && a.siren == siret.siren().as_str());
+            if !known {
+                errors.push(error(
+                    "siret",
+                    "Établissement : il doit être l’un des établissements de l’ESS du territoire \
+                     importés du répertoire SIRENE.",
+                ));
+                None
+            } else if user.principal.decide(&Permission::ActFor(siret.siren())) != Allowed::Allow {
+                errors.push(error(
+                    "siret",
+                    "Établissement : vous n’agissez pas pour cette structure ; revendiquez d’abord \
+                     sa fiche dans l’annuaire.",
+                ));
+                None
+            } else {
+                Some(siret)
+            }
+        }
+    };
+    if title.is_empty() || title.chars().count() > essor_domain::dossier::MAX_TITLE {
+        errors.push(error(
+            "titre",
+            "Titre du projet : indiquez-le (200 caractères au plus).",
+        ));
+    }
+    let Some(siret) = siret.filter(|_| errors.is_empty()) else {
+        return list_page(&state, &user, &headers, &fields, errors).await;
+    };
+    let account = account_id(&user)?;
+    let application = Application {
+        title: title.to_owned(),
+        ..Application::default()
+    };
+    let dossier = state
+        .store
+        .create_dossier(&NewDossier {
+            siret: siret.as_str(),
+            siren: siret.siren().as_str(),
+            year: Utc::now().year(),
+            application: &application,
+            created_by: Some(account),
+        })
+        .await?;
+    audit::record(
+        &state,
+        AuditActor::Account(account),
+        "dossier.created",
+        "dossier",
+        &dossier.id.to_string(),
+        None,
+    )
+    .await;
+    Ok(Redirect::to(&format!("/dossiers/{}", dossier.id)).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// One dossier
+
+struct EventView {
+    when: String,
+    kind: &'static str,
+    body: String,
+    note: bool,
+}
+
+struct BudgetRow {
+    n: usize,
+    label: String,
+    amount: String,
+}
+
+fn budget_rows(lines: &[BudgetLine]) -> Vec<BudgetRow> {
+    (1..=BUDGET_ROWS.max(lines.len() + 2))
+        .map(|n| {
+            let line = lines.get(n - 1);
+            BudgetRow {
+                n,
+                label: line.map(|l| l.label.clone()).unwrap_or_default(),
+                amount: line
+                    .map(|l| l.amount.to_string().trim_end_matches(" €").to_owned())
+                    .unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+/// What the form shows: the application as saved, or as typed when it could not be.
+struct FormValues {
+    title: String,
+    summary: String,
+    description: String,
+    communes: Vec<String>,
+    districts: Vec<String>,
+    axis: String,
+    themes: Vec<String>,
+    jobs_created: String,
+    jobs_consolidated: String,
+    asked: String,
+    expenses: Vec<BudgetRow>,
+    resources: Vec<BudgetRow>,
+    cofinancers: String,
+}
+
+impl FormValues {
+    fn of(application: &Application) -> Self {
+        Self {
+            title: application.title.clone(),
+            summary: application.summary.clone(),
+            description: application.description.clone(),
+            communes: application.communes.clone(),
+            districts: application
+                .districts
+                .iter()
+                .map(|d| d.code().to_owned())
+                .collect(),
+            axis: application
+                .axis
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            themes: application.themes.iter().map(ToString::to_string).collect(),
+            jobs_created: application.jobs_created.to_string(),
+            jobs_consolidated: application.jobs_consolidated.to_string(),
+            asked: if application.asked == Money::ZERO {
+                String::new()
+            } else {
+                application
+                    .asked
+                    .to_string()
+                    .trim_end_matches(" €")
+                    .to_owned()
+            },
+            expenses: budget_rows(&application.budget.expenses),
+            resources: budget_rows(&application.budget.resources),
+            cofinancers: application.cofinancers.join("\n"),
+        }
+    }
+
+    fn typed(fields: &[(String, String)]) -> Self {
+        let rows = |side: &str| {
+            (1..=BUDGET_ROWS)
+                .map(|n| BudgetRow {
+                    n,
+                    label: field(fields, &format!("{side}_{n}_libelle")).to_owned(),
+                    amount: field(fields, &format!("{side}_{n}_montant")).to_owned(),
+                })
+                .collect()
+        };
+        Self {
+            title: field(fields, "titre").to_owned(),
+            summary: field(fields, "resume").to_owned(),
+            description: field(fields, "description").to_owned(),
+            communes: all(fields, "communes").map(str::to_owned).collect(),
+            districts: all(fields, "quartiers").map(str::to_owned).collect(),
+            axis: field(fields, "axe").to_owned(),
+            themes: all(fields, "themes").map(str::to_owned).collect(),
+            jobs_created: field(fields, "emplois_crees").to_owned(),
+            jobs_consolidated: field(fields, "emplois_consolides").to_owned(),
+            asked: field(fields, "montant_demande").to_owned(),
+            expenses: rows("depenses"),
+            resources: rows("ressources"),
+            cofinancers: field(fields, "cofinanceurs").to_owned(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dossier.html")]
+struct DossierPage {
+    layout: Layout,
+    csrf: String,
+    dossier: Dossier,
+    state_label: &'static str,
+    structure: String,
+    staff: bool,
+    administrator: bool,
+    editable: bool,
+    form: FormValues,
+    checklist: Vec<String>,
+    events: Vec<EventView>,
+    communes: Vec<(String, String)>,
+    axes: Vec<(String, String)>,
+    themes: Vec<(String, String)>,
+    districts: Vec<(String, &'static str)>,
+    reasons: Vec<(&'static str, &'static str)>,
+    /// The staff actions the dossier's state allows: value and label.
+    actions: Vec<(&'static str, &'static str)>,
+    /// The envelope of the dossier's year: committed and left, in words.
+    envelope: Option<String>,
+    errors: Vec<FieldError>,
+    notice: Option<&'static str>,
+}
+
+impl DossierPage {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        error_for(&self.errors, field)
+    }
+}
+
+async fn dossier_of(state: &AppState, id: i64) -> Result<Dossier, AppError> {
+    state.store.dossier(id).await?.ok_or(AppError::NotFound)
+}
+
+/// The staff actions a state allows.
+fn staff_actions(dossier_state: DossierState) -> Vec<(&'static str, &'static str)> {
+    use DossierState::{
+        Accepted, Closed, CorrectionRequested, Draft, OnAgenda, OpinionsRequested, Refused,
+        Submitted, UnderInstruction,
+    };
+    let mut actions = match dossier_state {
+        // The applicant's turn.
+        Draft | CorrectionRequested => vec![],
+        Submitted => vec![("instruire", "Mettre en instruction")],
+        UnderInstruction => vec![
+            ("correction", "Demander une correction au porteur"),
+            ("avis", "Demander des avis"),
+            ("comite", "Inscrire à l’ordre du jour du comité"),
+        ],
+        OpinionsRequested => vec![
+            ("reprendre", "Reprendre l’instruction"),
+            ("comite", "Inscrire à l’ordre du jour du comité"),
+        ],
+        OnAgenda => vec![
+            ("accepter", "Enregistrer l’accord du comité"),
+            ("refuser", "Enregistrer le refus du comité"),
+        ],
+        Accepted | Refused | Closed => vec![("rouvrir", "Retirer la décision et rouvrir")],
+    };
+    if !matches!(dossier_state, Draft | Accepted | Refused | Closed) {
+        actions.push(("classer", "Classer sans suite"));
+    }
+    actions
+}
+
+async fn envelope_line(state: &AppState, year: i32) -> Result<Option<String>, AppError> {
+    let context = state
+        .site
+        .context(state.store.as_ref(), state.referential)
+        .await?;
+    let Some(envelope) = context.plan.budgets.iter().find(|b| b.year == year) else {
+        return Ok(None);
+    };
+    let committed = state.store.committed(year).await?;
+    let left = if committed < envelope.amount {
+        envelope.amount - committed
+    } else {
+        Money::ZERO
+    };
+    Ok(Some(format!(
+        "Enveloppe {year} : {} ; engagé {committed} ; reste {left}.",
+        envelope.amount
+    )))
+}
+
+async fn dossier_page(
+    state: &AppState,
+    user: &CurrentUser,
+    headers: &HeaderMap,
+    dossier: Dossier,
+    typed: Option<&[(String, String)]>,
+    errors: Vec<FieldError>,
+    notice: Option<&'static str>,
+) -> Result<Response, AppError> {
+    let context = state
+        .site
+        .context(state.store.as_ref(), state.referential)
+        .await?;
+    let (_, actors) = state.directory(false).await?;
+    let staff = is_staff(user);
+    let editable = is_member(user, &dossier.siren)
+        && matches!(
+            dossier.state,
+            DossierState::Draft | DossierState::CorrectionRequested
+        );
+    let checklist = dossier
+        .application
+        .checklist(&context.plan, |code| context.territory.contains(code));
+    let events = state
+        .store
+        .dossier_events(dossier.id, !staff)
+        .await?
+        .into_iter()
+        .map(|e| EventView {
+            when: format_datetime(e.created_at),
+            kind: match e.kind {
+                EventKind::Transition => "Étape",
+                EventKind::Message => "Message",
+                EventKind::Note => "Note interne",
+            },
+            note: e.kind == EventKind::Note,
+            body: e.body,
+        })
+        .collect();
+    let structure = actors
+        .get(&dossier.siret)
+        .map_or_else(|| format!("SIRET {}", dossier.siret), |a| a.name.clone());
+    let envelope = if staff {
+        envelope_line(state, dossier.year).await?
+    } else {
+        None
+    };
+    let (csrf, cookie) = csrf::token(headers, state.accounts.secure_cookies);
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = DossierPage {
+        layout: page_layout(state, "").await?,
+        csrf,
+        state_label: dossier.state.label(),
+        structure,
+        staff,
+        administrator: user.principal.has(Role::Administrator),
+        editable,
+        form: typed.map_or_else(|| FormValues::of(&dossier.application), FormValues::typed),
+        checklist,
+        events,
+        communes: context
+            .territory
+            .communes
+            .iter()
+            .map(|c| (c.code.to_string(), c.name.clone()))
+            .collect(),
+        axes: context
+            .plan
+            .axes
+            .iter()
+            .map(|a| (a.key.to_string(), a.title.clone()))
+            .collect(),
+        themes: context
+            .plan
+            .themes
+            .iter()
+            .map(|t| (t.key.to_string(), t.title.clone()))
+            .collect(),
+        districts: District::ALL
+            .iter()
+            .map(|d| (d.code().to_owned(), d.label()))
+            .collect(),
+        reasons: CorrectionReason::ALL
+            .iter()
+            .map(|r| (r.code(), r.label()))
+            .collect(),
+        actions: if staff {
+            staff_actions(dossier.state)
+        } else {
+            Vec::new()
+        },
+        envelope,
+        errors,
+        notice,
+        dossier,
+    };
+    Ok(csrf::form_page(status, page.render()?, cookie))
+}
+
+/// `GET /dossiers/{dossier}`.
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Query(query): Query<std::collections::HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let dossier = dossier_of(&state, id).await?;
+    let notice = match query.get("fait").map(String::as_str) {
+        Some("enregistre") => Some("La demande est enregistrée."),
+        Some("depose") => Some("Le dossier est déposé : l’équipe de la collectivité l’instruit."),
+        Some("message") => Some("Le message est ajouté au fil du dossier."),
+        Some("etape") => Some("L’étape est enregistrée ; le porteur en est informé."),
+        _ => None,
+    };
+    dossier_page(&state, &user, &headers, dossier, None, Vec::new(), notice).await
+}
+
+/// Reads the application form; the errors of the values that cannot be read.
+fn application_from_form(fields: &[(String, String)]) -> (Application, Vec<FieldError>) {
+    let mut errors = Vec::new();
+    let key = |raw: &str| essor_domain::plan::Key::parse(raw).ok();
+    let count = |name: &str, label: &str, errors: &mut Vec<FieldError>| {
+        let raw = field(fields, name).trim();
+        if raw.is_empty() {
+            return 0;
+        }
+        raw.parse::<u32>().unwrap_or_else(|_| {
+            errors.push(error(
+                name,
+                format!("{label} : un nombre entier, par exemple 2."),
+            ));
+            0
+        })
+    };
+    let money = |name: &str, label: &str, errors: &mut Vec<FieldError>| {
+        let raw = field(fields, name).trim();
+        if raw.is_empty() {
+            return Money::ZERO;
+        }
+        Money::parse(raw).unwrap_or_else(|e| {
+            errors.push(error(name, format!("{label} : {e}.")));
+            Money::ZERO
+        })
+    };
+    let lines = |side: &str, title: &str, errors: &mut Vec<FieldError>| {
+        let mut lines = Vec::new();
+        for n in 1..=BUDGET_ROWS {
+            let label = field(fields, &format!("{side}_{n}_libelle")).trim();
+            let amount_name = format!("{side}_{n}_montant");
+            if label.is_empty() && field(fields, &amount_name).trim().is_empty() {
+                continue;
+            }
+            let amount = money(&amount_name, &format!("{title}, ligne {n}"), errors);
+            lines.push(BudgetLine {
+                label: label.to_owned(),
+                amount,
+            });
+        }
+        lines
+    };
+    let expenses = lines("depenses", "Dépenses", &mut errors);
+    let resources = lines("ressources", "Ressources", &mut errors);
+    let application = Application {
+        title: field(fields, "titre").trim().to_owned(),
+        summary: field(fields, "resume").trim().to_owned(),
+        description: field(fields, "description").trim().to_owned(),
+        communes: all(fields, "communes").map(str::to_owned).collect(),
+        districts: all(fields, "quartiers")
+            .filter_map(|code| District::ALL.into_iter().find(|d| d.code() == code))
+            .collect(),
+        axis: key(field(fields, "axe")),
+        themes: all(fields, "themes").filter_map(key).collect(),
+        jobs_created: count("emplois_crees", "Emplois créés", &mut errors),
+        jobs_consolidated: count("emplois_consolides", "Emplois consolidés", &mut errors),
+        budget: funding::Budget {
+            expenses,
+            resources,
+        },
+        asked: money("montant_demande", "Montant demandé", &mut errors),
+        cofinancers: field(fields, "cofinanceurs")
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    };
+    (application, errors)
+}
+
+/// `POST /dossiers/{dossier}`: saves the application, for a member, while it can be edited.
+pub(crate) async fn save(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let dossier = dossier_of(&state, id).await?;
+    if !is_member(&user, &dossier.siren) {
+        return Err(AppError::Forbidden);
+    }
+    let (application, errors) = application_from_form(&fields);
+    if !errors.is_empty() {
+        return dossier_page(
+            &state,
+            &user,
+            &headers,
+            dossier,
+            Some(&fields),
+            errors,
+            None,
+        )
+        .await;
+    }
+    if state
+        .store
+        .save_application(id, &application)
+        .await?
+        .is_some()
+    {
+        return Ok(Redirect::to(&format!("/dossiers/{id}?fait=enregistre")).into_response());
+    }
+    let errors = vec![error(
+        "titre",
+        format!(
+            "Le dossier est {} : il ne peut plus être modifié.",
+            dossier.state.label()
+        ),
+    )];
+    dossier_page(
+        &state,
+        &user,
+        &headers,
+        dossier,
+        Some(&fields),
+        errors,
+        None,
+    )
+    .await
+}
+
+/// Checks and records a transition, writes it to the audit trail and tells the applicant.
+/// `Ok(Err(message))` when the state machine refuses it or the dossier moved meanwhile.
+async fn apply(
+    state: &AppState,
+    user: &CurrentUser,
+    dossier: &Dossier,
+    action: &Action,
+    party: Party,
+    granted: Option<Money>,
+) -> Result<Result<Dossier, String>, AppError> {
+    let step = match transition(dossier.state, action, party) {
+        Ok(step) => step,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    let account = account_id(user)?;
+    let Some(recorded) = state
+        .store
+        .record_transition(dossier.id, &step, granted, Some(account), Utc::now())
+        .await?
+    else {
+        return Ok(Err(
+            "Le dossier a changé entre-temps : rechargez la page.".to_owned()
+        ));
+    };
+    audit::record(
+        state,
+        AuditActor::Account(account),
+        &format!("dossier.{}", action.code()),
+        "dossier",
+        &dossier.id.to_string(),
+        Some(serde_json::json!({
+            "from": step.from.code(),
+            "to": step.to.code(),
+            "granted_cents": granted.map(Money::cents),
+        })),
+    )
+    .await;
+    notify(state, &recorded, &step.message).await?;
+    Ok(Ok(recorded))
+}
+
+/// Tells the dossier's creator of a step.
+async fn notify(state: &AppState, dossier: &Dossier, message: &str) -> Result<(), AppError> {
+    let Some(id) = dossier.created_by else {
+        return Ok(());
+    };
+    let Some(account) = state.store.account(id).await? else {
+        return Ok(());
+    };
+    let title = if dossier.application.title.is_empty() {
+        format!("n° {}", dossier.id)
+    } else {
+        format!("« {} »", dossier.application.title)
+    };
+    let mail = essor_mail::Notification {
+        name: Some(account.display_name.clone()),
+        subject: format!("Votre dossier {title} : {}", dossier.state.label()),
+        paragraphs: vec![message.to_owned()],
+        link: Some(essor_mail::Link {
+            label: "Voir le dossier".to_owned(),
+            url: state
+                .accounts
+                .site
+                .link(&format!("/dossiers/{}", dossier.id), &[]),
+        }),
+    }
+    .compose(&state.accounts.site);
+    crate::account::send(state, &account.email, &account.display_name, mail).await;
+    Ok(())
+}
+
+/// `POST /dossiers/{dossier}/deposer`: the applicant submits the draft, or sends the
+/// corrections asked for.
+pub(crate) async fn submit(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let dossier = dossier_of(&state, id).await?;
+    if !is_member(&user, &dossier.siren) {
+        return Err(AppError::Forbidden);
+    }
+    let context = state
+        .site
+        .context(state.store.as_ref(), state.referential)
+        .await?;
+    let missing = dossier
+        .application
+        .checklist(&context.plan, |code| context.territory.contains(code));
+    let action = if dossier.state == DossierState::CorrectionRequested {
+        Action::SendCorrections { missing }
+    } else {
+        Action::Submit { missing }
+    };
+    match apply(&state, &user, &dossier, &action, Party::Applicant, None).await? {
+        Ok(_) => Ok(Redirect::to(&format!("/dossiers/{id}?fait=depose")).into_response()),
+        Err(message) => {
+            let errors = vec![error("depot", message)];
+            dossier_page(&state, &user, &headers, dossier, None, errors, None).await
+        }
+    }
+}
+
+/// `POST /dossiers/{dossier}/messages`: a message in the dossier's thread.
+pub(crate) async fn message(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let dossier = dossier_of(&state, id).await?;
+    let body = field(&fields, "message").trim();
+    let note = field(&fields, "interne") == "1";
+    if note && !is_staff(&user) {
+        return Err(AppError::Forbidden);
+    }
+    if body.is_empty() || body.chars().count() > MAX_MESSAGE {
+        let errors = vec![error(
+            "message",
+            "Message : écrivez-le (5 000 caractères au plus).",
+        )];
+        return dossier_page(&state, &user, &headers, dossier, None, errors, None).await;
+    }
+    let kind = if note {
+        EventKind::Note
+    } else {
+        EventKind::Message
+    };
+    state
+        .store
+        .add_dossier_event(id, kind, body, Some(account_id(&user)?))
+        .await?;
+    if !note && is_staff(&user) {
+        notify(&state, &dossier, body).await?;
+    }
+    Ok(Redirect::to(&format!("/dossiers/{id}?fait=message")).into_response())
+}
+
+/// The action a staff form asks for, with its guards' inputs.
+fn staff_action(
+    fields: &[(String, String)],
+    dossier: &Dossier,
+) -> Result<(Action, Option<Money>), FieldError> {
+    let text = |name: &str| field(fields, name).trim().to_owned();
+    let action = match field(fields, "action") {
+        "instruire" => Action::Instruct,
+        "correction" => Action::RequestCorrection {
+            reason: CorrectionReason::parse(field(fields, "motif_correction")).ok_or_else(
+                || error("motif_correction", "Motif : choisissez pourquoi corriger."),
+            )?,
+            message: text("texte"),
+        },
+        "avis" => Action::RequestOpinions,
+        "reprendre" => Action::Resume,
+        "comite" => Action::PutOnAgenda {
+            unchecked: Vec::new(),
+        },
+        "accepter" => {
+            let amount = Money::parse(field(fields, "montant").trim())
+                .map_err(|e| error("montant", format!("Montant accordé : {e}.")))?;
+            return Ok((
+                Action::Decide {
+                    decision: Decision::Accept {
+                        amount,
+                        asked: dossier.application.asked,
+                    },
+                    unchecked: Vec::new(),
+                },
+                Some(amount),
+            ));
+        }
+        "refuser" => Action::Decide {
+            decision: Decision::Refuse {
+                motivation: text("texte"),
+            },
+            unchecked: Vec::new(),
+        },
+        "classer" => Action::Close {
+            motivation: text("texte"),
+        },
+        "rouvrir" => Action::Reopen,
+        _ => return Err(error("action", "Action : choisissez une étape.")),
+    };
+    Ok((action, None))
+}
+
+/// `POST /administration/dossiers/{id}/etapes`: a staff step; an acceptance is checked against
+/// the year's envelope (beyond it only for an administrator who says so).
+pub(crate) async fn staff_step(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let dossier = dossier_of(&state, id).await?;
+    let (action, granted) = match staff_action(&fields, &dossier) {
+        Ok(found) => found,
+        Err(e) => return dossier_page(&state, &user, &headers, dossier, None, vec![e], None).await,
+    };
+    let mut overridden = None;
+    if let Some(amount) = granted {
+        let context = state
+            .site
+            .context(state.store.as_ref(), state.referential)
+            .await?;
+        let envelope = context
+            .plan
+            .budgets
+            .iter()
+            .find(|b| b.year == dossier.year)
+            .map(|b| b.amount);
+        let consumed = Consumption {
+            committed: state.store.committed(dossier.year).await?,
+            paid: Money::ZERO,
+        };
+        let override_asked =
+            field(&fields, "depasser") == "1" && user.principal.has(Role::Administrator);
+        match funding::commit(dossier.year, envelope, consumed, amount, override_asked) {
+            Ok(Commitment::Within { .. }) => {}
+            Ok(Commitment::Overridden { beyond }) => overridden = Some(beyond),
+            Err(e) => {
+                let errors = vec![error("montant", e.to_string())];
+                return dossier_page(&state, &user, &headers, dossier, None, errors, None).await;
+            }
+        }
+    }
+    match apply(&state, &user, &dossier, &action, Party::Staff, granted).await? {
+        Ok(_) => {
+            if let Some(beyond) = overridden {
+                audit::record(
+                    &state,
+                    AuditActor::Account(account_id(&user)?),
+                    "dossier.envelope_overridden",
+                    "dossier",
+                    &id.to_string(),
+                    Some(serde_json::json!({
+                        "year": dossier.year,
+                        "beyond_cents": beyond.cents(),
+                    })),
+                )
+                .await;
+            }
+            Ok(Redirect::to(&format!("/dossiers/{id}?fait=etape")).into_response())
+        }
+        Err(message) => {
+            let errors = vec![error("action", message)];
+            dossier_page(&state, &user, &headers, dossier, None, errors, None).await
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Staff's list
+
+#[derive(Template)]
+#[template(path = "admin_dossiers.html")]
+struct AdminListPage {
+    layout: Layout,
+    rows: Vec<DossierRow>,
+    /// Each state with its count, and whether it is the one shown.
+    states: Vec<(&'static str, &'static str, usize, bool)>,
+    shown: &'static str,
+    envelope: Option<String>,
+}
+
+/// `GET /administration/dossiers?etat=`: the dossiers in a state (those waiting for staff by
+/// default: submitted).
+pub(crate) async fn admin_list(
+    State(state): State<AppState>,
+    Query(query): Query<std::collections::HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let (_, actors) = state.directory(false).await?;
+    let all = state.store.dossiers(None).await?;
+    let shown = query
+        .get("etat")
+        .and_then(|code| DossierState::parse(code))
+        .unwrap_or(DossierState::Submitted);
+    let states = DossierState::ALL
+        .iter()
+        .map(|s| {
+            (
+                s.code(),
+                s.label(),
+                all.iter().filter(|d| d.state == *s).count(),
+                *s == shown,
+            )
+        })
+        .collect();
+    let rows = all
+        .iter()
+        .filter(|d| d.state == shown)
+        .map(|d| {
+            let structure = actors
+                .get(&d.siret)
+                .map_or_else(|| format!("SIRET {}", d.siret), |a| a.name.clone());
+            DossierRow::of(d, structure)
+        })
+        .collect();
+    let page = AdminListPage {
+        layout: page_layout(&state, "").await?,
+        rows,
+        states,
+        shown: shown.label(),
+        envelope: envelope_line(&state, Utc::now().year()).await?,
+    };
+    Ok(axum::response::Html(page.render()?).into_response())
+}
