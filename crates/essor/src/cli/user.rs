@@ -56,6 +56,17 @@ pub enum UserCommand {
         )]
         roles: String,
     },
+    /// Rattache un compte à une structure (SIREN) : il pourra agir pour elle (fiches de
+    /// l’annuaire, dossiers de subvention), comme après une revendication acceptée.
+    Structure {
+        /// Adresse électronique du compte.
+        email: String,
+        /// SIREN de la structure (9 chiffres).
+        siren: String,
+        /// Responsable de la structure (gère ses membres).
+        #[arg(long)]
+        responsable: bool,
+    },
 }
 
 fn parse_roles<'a>(raw: impl IntoIterator<Item = &'a str>) -> Result<Vec<Role>> {
@@ -116,7 +127,35 @@ pub async fn run(cmd: UserCommand, store: &dyn Store) -> Result<()> {
         } => add(store, &email, &roles, name, password_file.as_ref()).await,
         UserCommand::List { format } => list(store, format).await,
         UserCommand::Role { email, roles } => set_roles(store, &email, &roles).await,
+        UserCommand::Structure {
+            email,
+            siren,
+            responsable,
+        } => attach(store, &email, &siren, responsable).await,
     }
+}
+
+async fn attach(store: &dyn Store, email: &str, siren: &str, owner: bool) -> Result<()> {
+    let siren =
+        essor_domain::Siren::parse(siren.trim()).map_err(|e| anyhow::anyhow!("SIREN : {e}"))?;
+    let Some(account) = store.account_by_email(email).await? else {
+        bail!("aucun compte avec l’adresse « {} »", email.trim());
+    };
+    store.add_membership(account.id, &siren, owner).await?;
+    record(
+        store,
+        Action::MEMBERSHIP_CHANGED,
+        account.id,
+        serde_json::json!({ "siren": siren.as_str(), "responsable": owner }),
+    )
+    .await?;
+    println!(
+        "Le compte n° {} ({}) agit désormais pour la structure de SIREN {siren}{}.",
+        account.id,
+        account.email,
+        if owner { ", comme responsable" } else { "" }
+    );
+    Ok(())
 }
 
 async fn add(

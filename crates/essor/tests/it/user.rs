@@ -1,5 +1,5 @@
-//! `essor user add | list | role`: the first administrator and staff accounts from the command
-//! line, each change in the audit trail.
+//! `essor user add | list | role | structure`: the first administrator and staff accounts, and
+//! the structures accounts act for, from the command line, each change in the audit trail.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -164,4 +164,58 @@ fn accounts_are_created_listed_and_given_roles_from_the_command_line() {
     );
     let verify = essor(dir.path(), &["audit", "verify"]);
     assert!(verify.status.success(), "{}", text(&verify.stdout));
+}
+
+#[test]
+fn an_account_is_attached_to_a_structure_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let password = dir.path().join("mot-de-passe");
+    std::fs::write(&password, "une phrase de passe pour la structure\n").unwrap();
+    let added = essor(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "--email",
+            "presidente@velo-libre.org",
+            "--password-file",
+            password.to_str().unwrap(),
+        ],
+    );
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    let attached = essor(
+        dir.path(),
+        &[
+            "user",
+            "structure",
+            "presidente@velo-libre.org",
+            "732829320",
+            "--responsable",
+        ],
+    );
+    assert!(attached.status.success(), "{}", text(&attached.stderr));
+    assert!(
+        text(&attached.stdout).contains("agit désormais pour la structure de SIREN 732829320"),
+        "{}",
+        text(&attached.stdout)
+    );
+    let bad = essor(
+        dir.path(),
+        &[
+            "user",
+            "structure",
+            "presidente@velo-libre.org",
+            "732829321",
+        ],
+    );
+    assert!(!bad.status.success());
+    assert!(text(&bad.stderr).contains("SIREN"), "{}", text(&bad.stderr));
+    let unknown = essor(
+        dir.path(),
+        &["user", "structure", "x@example.fr", "732829320"],
+    );
+    assert!(!unknown.status.success());
+    assert!(text(&unknown.stderr).contains("aucun compte"));
+    let trail = essor(dir.path(), &["audit", "list", "--action", "membership"]);
+    assert!(text(&trail.stdout).contains("membership.changed"));
 }
