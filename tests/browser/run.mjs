@@ -16,7 +16,7 @@
 //   ESSOR_START_TIMEOUT   seconds to wait for /healthz (default: 120)
 //   ESSOR_VERBOSE=1       also print what was checked on pages that pass
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -584,6 +584,65 @@ async function checkProposal(ctx, account) {
   return { problems, details };
 }
 
+// A funding dossier started by the account of the account flow, once attached to a structure of
+// the directory from the command line: the list, the application form, its errors; axe-core on
+// each.
+async function checkDossier(ctx, server, account) {
+  const problems = [];
+  let details = [];
+  const audit = async (page, label) => {
+    const violations = await runAxe(page);
+    if (violations.length) {
+      problems.push(`${label} : ${violations.length} violation(s) axe-core : ${violations.map((v) => v.id).join(', ')}`);
+      details = details.concat(describeViolations(violations));
+    }
+  };
+  const page = await ctx.jsContext.newPage();
+  try {
+    const found = await (await fetch(`${ctx.baseUrl}/api/v1/acteurs?q=`)).json();
+    const siret = found.hits.map((h) => h.siret).find((s) => /^\d{14}$/.test(s));
+    if (!siret) {
+      problems.push("aucun établissement dans l'annuaire");
+      return { problems, details };
+    }
+    const attached = spawnSync(binaryPath(), ['--data-dir', server.dataDir, 'user', 'structure', account.email, siret.slice(0, 9)], {
+      env: { ...process.env, NO_COLOR: '1' },
+      encoding: 'utf8',
+    });
+    if (attached.status !== 0) {
+      problems.push(`essor user structure : ${attached.stderr.trim()}`);
+      return { problems, details };
+    }
+    await page.goto(`${ctx.baseUrl}/dossiers`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+    if (page.url().includes('/connexion')) {
+      await page.fill('#email', account.email);
+      await page.fill('#password', account.password);
+      await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
+    }
+    await audit(page, 'mes dossiers');
+    await page.selectOption('#siret', siret);
+    await page.fill('#titre', 'Atelier de réparation');
+    await Promise.all([page.waitForNavigation(), page.click('main form.formulaire button[type=submit]')]);
+    if (!/\/dossiers\/\d+$/.test(new URL(page.url()).pathname)) {
+      problems.push(`nouveau dossier : adresse inattendue ${page.url()}`);
+      return { problems, details };
+    }
+    if (!(await page.locator('h2', { hasText: 'Avant de déposer' }).count())) problems.push('dossier : pas de liste de contrôle');
+    await audit(page, 'dossier (brouillon)');
+    await page.fill('#montant_demande', 'douze mille');
+    await Promise.all([page.waitForNavigation(), page.click('main form.formulaire button[type=submit]')]);
+    if (!normalise(await page.locator('#erreurs').textContent().catch(() => '')).includes('Montant demandé :')) {
+      problems.push("dossier : pas d'erreur pour le montant");
+    }
+    await audit(page, 'dossier avec erreurs');
+  } catch (error) {
+    problems.push(`erreur du test : ${error.message.split('\n')[0]}`);
+  } finally {
+    await page.close();
+  }
+  return { problems, details };
+}
+
 // The directory: live search as one types, an actor's page, the map; axe-core on each state.
 async function checkDirectory(ctx) {
   const problems = [];
@@ -763,7 +822,10 @@ async function main() {
     if (server) {
       const flow = await checkAccountFlow(ctx, server);
       report('comptes : inscription, confirmation, connexion, déconnexion', flow);
-      if (flow.problems.length === 0) report('annuaire : proposer un acteur absent', await checkProposal(ctx, flow.account));
+      if (flow.problems.length === 0) {
+        report('annuaire : proposer un acteur absent', await checkProposal(ctx, flow.account));
+        report('dossiers : commencer un dossier de subvention', await checkDossier(ctx, server, flow.account));
+      }
     }
     report('annuaire : recherche en direct, filtre, fiche, carte', await checkDirectory(ctx));
   } catch (error) {
