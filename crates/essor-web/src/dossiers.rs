@@ -14,7 +14,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Datelike, Utc};
-use essor_domain::access::{Decision as Allowed, Permission, Role};
+use essor_domain::access::Role;
 use essor_domain::actor::FieldError;
 use essor_domain::dates::format_datetime;
 use essor_domain::dossier::{
@@ -167,7 +167,8 @@ pub(crate) async fn list(
 }
 
 /// `POST /dossiers`: starts a draft for one of the structure's establishments in the directory
-/// (the ESS establishments of the last SIRENE import).
+/// (the ESS establishments of the last SIRENE import). Only the structure's members apply:
+/// staff instruct.
 pub(crate) async fn create(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
@@ -193,7 +194,7 @@ pub(crate) async fn create(
                      importés du répertoire SIRENE.",
                 ));
                 None
-            } else if user.principal.decide(&Permission::ActFor(siret.siren())) != Allowed::Allow {
+            } else if !is_member(&user, siret.siren().as_str()) {
                 errors.push(error(
                     "siret",
                     "Établissement : vous n’agissez pas pour cette structure ; revendiquez d’abord \

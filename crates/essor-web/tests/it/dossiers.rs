@@ -357,3 +357,20 @@ async fn another_structure_cannot_read_a_dossier_by_changing_its_number() {
         .await;
     assert!(refused.body.contains("aucune enveloppe n’est définie"));
 }
+
+#[tokio::test]
+async fn staff_instruct_dossiers_but_do_not_apply_for_a_structure() {
+    let (app, store) = setup(false).await;
+    let (mut staff, _) =
+        signed_in(&app, &store, "agent@metropole.fr", &[Role::ChargeDeMission]).await;
+    let reply = staff
+        .post("/dossiers", &[("siret", SIRET), ("titre", "Pour eux")])
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        reply
+            .body
+            .contains("vous n’agissez pas pour cette structure")
+    );
+    assert!(store.dossiers(None).await.unwrap().is_empty());
+}
