@@ -431,6 +431,29 @@ fn decided(decision: &Decision) -> Result<(State, String), TransitionError> {
     }
 }
 
+/// The checks a *chargée de mission* must have made before a dossier goes to the committee and
+/// is decided: key and label.
+pub const INSTRUCTION_CHECKS: [(&str, &str); 4] = [
+    (
+        "eligibilite",
+        "Structure éligible : de l’ESS, active sur le territoire",
+    ),
+    ("plan", "Projet conforme aux axes et aux thèmes du plan"),
+    ("budget", "Budget vérifié : équilibré, dépenses éligibles"),
+    ("cofinancements", "Cofinancements vérifiés"),
+];
+
+/// The labels of the instruction checks not in `done` (keys), in the order of
+/// [`INSTRUCTION_CHECKS`].
+#[must_use]
+pub fn unchecked(done: &[String]) -> Vec<String> {
+    INSTRUCTION_CHECKS
+        .iter()
+        .filter(|(key, _)| !done.iter().any(|d| d == key))
+        .map(|(_, label)| (*label).to_owned())
+        .collect()
+}
+
 /// A district tag of the policy of the city (*politique de la ville*) and urban renewal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -920,6 +943,23 @@ mod tests {
             empty.contains(
                 &"Communes : indiquez au moins une commune où le projet agit.".to_owned()
             )
+        );
+    }
+
+    #[test]
+    fn the_instruction_checks_not_done_are_named() {
+        assert_eq!(unchecked(&[]).len(), INSTRUCTION_CHECKS.len());
+        let done: Vec<String> = INSTRUCTION_CHECKS
+            .iter()
+            .map(|(k, _)| (*k).to_owned())
+            .collect();
+        assert!(unchecked(&done).is_empty());
+        assert_eq!(
+            unchecked(&["eligibilite".into(), "plan".into(), "inconnu".into()]),
+            vec![
+                "Budget vérifié : équilibré, dépenses éligibles".to_owned(),
+                "Cofinancements vérifiés".to_owned()
+            ]
         );
     }
 }

@@ -24,6 +24,8 @@ pub struct Dossier {
     pub state: State,
     pub application: Application,
     pub granted: Option<Money>,
+    /// The instruction checks made (keys of `essor_domain::dossier::INSTRUCTION_CHECKS`).
+    pub checks: Vec<String>,
     pub assigned_to: Option<i64>,
     pub created_by: Option<i64>,
     pub created_at: DateTime<Utc>,
@@ -128,6 +130,8 @@ pub trait Dossiers: Send + Sync {
     async fn dossier_events(&self, id: i64, shared_only: bool) -> Result<Vec<DossierEvent>>;
     /// Assigns a dossier to a *chargée de mission* (or to nobody).
     async fn assign_dossier(&self, id: i64, to: Option<i64>) -> Result<bool>;
+    /// Records the instruction checks made on a dossier (replacing the earlier list).
+    async fn set_instruction_checks(&self, id: i64, checks: &[String]) -> Result<bool>;
     /// What the accepted dossiers of a year were granted.
     async fn committed(&self, year: i32) -> Result<Money>;
 }
@@ -141,6 +145,7 @@ pub(crate) struct DossierRow {
     state: String,
     application: String,
     granted_cents: Option<i64>,
+    checks: String,
     assigned_to: Option<i64>,
     created_by: Option<i64>,
     created_at: DateTime<Utc>,
@@ -150,7 +155,8 @@ pub(crate) struct DossierRow {
 }
 
 pub(crate) const DOSSIER_COLUMNS: &str = "id, siret, siren, year, state, application, \
-     granted_cents, assigned_to, created_by, created_at, updated_at, submitted_at, decided_at";
+     granted_cents, checks, assigned_to, created_by, created_at, updated_at, submitted_at, \
+     decided_at";
 
 fn state(code: &str) -> Result<State> {
     State::parse(code).ok_or_else(|| StoreError::Corrupt {
@@ -171,6 +177,10 @@ pub(crate) fn dossier_from_row(row: DossierRow) -> Result<Dossier> {
             detail: e.to_string(),
         })?,
         granted: row.granted_cents.map(Money::from_cents),
+        checks: serde_json::from_str(&row.checks).map_err(|e| StoreError::Corrupt {
+            what: "contrôles d’instruction",
+            detail: e.to_string(),
+        })?,
         assigned_to: row.assigned_to,
         created_by: row.created_by,
         created_at: row.created_at,
@@ -408,6 +418,27 @@ macro_rules! impl_dossiers {
                 let done =
                     sqlx::query("UPDATE dossiers SET assigned_to = $1, updated_at = $2 WHERE id = $3")
                         .bind(to)
+                        .bind(chrono::Utc::now())
+                        .bind(id)
+                        .execute(&self.pool)
+                        .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn set_instruction_checks(
+                &self,
+                id: i64,
+                checks: &[String],
+            ) -> $crate::Result<bool> {
+                let document = serde_json::to_string(checks).map_err(|e| {
+                    $crate::StoreError::Corrupt {
+                        what: "contrôles d’instruction",
+                        detail: e.to_string(),
+                    }
+                })?;
+                let done =
+                    sqlx::query("UPDATE dossiers SET checks = $1, updated_at = $2 WHERE id = $3")
+                        .bind(document)
                         .bind(chrono::Utc::now())
                         .bind(id)
                         .execute(&self.pool)

@@ -18,8 +18,8 @@ use essor_domain::access::Role;
 use essor_domain::actor::FieldError;
 use essor_domain::dates::format_datetime;
 use essor_domain::dossier::{
-    Action, Application, CorrectionReason, Decision, District, Party, State as DossierState,
-    transition,
+    Action, Application, CorrectionReason, Decision, District, INSTRUCTION_CHECKS, Party,
+    State as DossierState, transition, unchecked,
 };
 use essor_domain::funding::{self, BudgetLine, Commitment, Consumption};
 use essor_domain::{Money, Siret};
@@ -374,6 +374,8 @@ struct DossierPage {
     reasons: Vec<(&'static str, &'static str)>,
     /// The staff actions the dossier's state allows: value and label.
     actions: Vec<(&'static str, &'static str)>,
+    /// The instruction checks: key, label, made.
+    checks: Vec<(&'static str, &'static str, bool)>,
     /// The envelope of the dossier's year: committed and left, in words.
     envelope: Option<String>,
     errors: Vec<FieldError>,
@@ -536,6 +538,10 @@ async fn dossier_page(
         } else {
             Vec::new()
         },
+        checks: INSTRUCTION_CHECKS
+            .iter()
+            .map(|(key, label)| (*key, *label, dossier.checks.iter().any(|c| c == key)))
+            .collect(),
         envelope,
         errors,
         notice,
@@ -558,6 +564,7 @@ pub(crate) async fn show(
         Some("depose") => Some("Le dossier est déposé : l’équipe de la collectivité l’instruit."),
         Some("message") => Some("Le message est ajouté au fil du dossier."),
         Some("etape") => Some("L’étape est enregistrée ; le porteur en est informé."),
+        Some("controles") => Some("Les contrôles d’instruction sont enregistrés."),
         _ => None,
     };
     dossier_page(&state, &user, &headers, dossier, None, Vec::new(), notice).await
@@ -844,7 +851,7 @@ fn staff_action(
         "avis" => Action::RequestOpinions,
         "reprendre" => Action::Resume,
         "comite" => Action::PutOnAgenda {
-            unchecked: Vec::new(),
+            unchecked: unchecked(&dossier.checks),
         },
         "accepter" => {
             let amount = Money::parse(field(fields, "montant").trim())
@@ -855,7 +862,7 @@ fn staff_action(
                         amount,
                         asked: dossier.application.asked,
                     },
-                    unchecked: Vec::new(),
+                    unchecked: unchecked(&dossier.checks),
                 },
                 Some(amount),
             ));
@@ -864,7 +871,7 @@ fn staff_action(
             decision: Decision::Refuse {
                 motivation: text("texte"),
             },
-            unchecked: Vec::new(),
+            unchecked: unchecked(&dossier.checks),
         },
         "classer" => Action::Close {
             motivation: text("texte"),
@@ -939,6 +946,24 @@ pub(crate) async fn staff_step(
             dossier_page(&state, &user, &headers, dossier, None, errors, None).await
         }
     }
+}
+
+/// `POST /administration/dossiers/{id}/controles`: the instruction checks made (`controles`,
+/// repeated), all needed before the committee.
+pub(crate) async fn set_checks(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let checks: Vec<String> = INSTRUCTION_CHECKS
+        .iter()
+        .filter(|(key, _)| all(&fields, "controles").any(|c| c == *key))
+        .map(|(key, _)| (*key).to_owned())
+        .collect();
+    if !state.store.set_instruction_checks(id, &checks).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(Redirect::to(&format!("/dossiers/{id}?fait=controles")).into_response())
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -410,6 +410,14 @@ pub(crate) fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(dossiers::staff_step),
         ),
         (
+            spec(
+                "POST",
+                "/administration/dossiers/{id}/controles",
+                BackOffice,
+            ),
+            post(dossiers::set_checks),
+        ),
+        (
             spec("GET", "/territoire/communes.geojson", Public),
             get(actors::contours),
         ),

@@ -272,6 +272,19 @@ async fn notes_stay_with_staff_and_dossiers_are_listed_by_structure_and_state() 
                 .is_empty()
         );
 
+        assert!(first.checks.is_empty());
+        let checks = vec!["eligibilite".to_owned(), "budget".to_owned()];
+        assert!(
+            store
+                .set_instruction_checks(first.id, &checks)
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            store.dossier(first.id).await.unwrap().unwrap().checks,
+            checks
+        );
+        assert!(!store.set_instruction_checks(9_999, &checks).await.unwrap());
         assert!(store.assign_dossier(first.id, Some(staff)).await.unwrap());
         assert_eq!(
             store.dossier(first.id).await.unwrap().unwrap().assigned_to,

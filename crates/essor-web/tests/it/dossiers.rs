@@ -83,6 +83,18 @@ fn complete() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
+/// Staff record every instruction check of a dossier.
+async fn check_all(staff: &mut Browser, id: &str) {
+    let mut fields = vec![];
+    for (key, _) in essor_domain::dossier::INSTRUCTION_CHECKS {
+        fields.push(("controles", key));
+    }
+    let reply = staff
+        .post(&format!("/administration/dossiers/{id}/controles"), &fields)
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+}
+
 async fn start(member: &mut Browser) -> String {
     let reply = member
         .post("/dossiers", &[("siret", SIRET), ("titre", "Atelier")])
@@ -205,8 +217,33 @@ async fn a_dossier_is_applied_for_instructed_and_decided_within_the_envelope() {
         StatusCode::FORBIDDEN
     );
 
+    // The committee needs every instruction check first.
+    let unchecked = staff.post(&steps, &[("action", "comite")]).await;
+    assert_eq!(unchecked.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        unchecked
+            .body
+            .contains("Contrôles d’instruction obligatoires non renseignés")
+    );
+    staff
+        .post(
+            &format!("/administration/dossiers/{id}/controles"),
+            &[("controles", "eligibilite"), ("controles", "plan")],
+        )
+        .await;
+    let still = staff.post(&steps, &[("action", "comite")]).await;
+    assert!(still.body.contains("Budget vérifié"));
+    assert!(
+        !still
+            .body
+            .contains("Projet conforme aux axes et aux thèmes du plan.")
+    );
+    check_all(&mut staff, &id).await;
     // On the agenda; the committee's amount is checked: not above the amount asked.
-    staff.post(&steps, &[("action", "comite")]).await;
+    assert_eq!(
+        staff.post(&steps, &[("action", "comite")]).await.status,
+        StatusCode::SEE_OTHER
+    );
     let above = staff
         .post(&steps, &[("action", "accepter"), ("montant", "12 000,01")])
         .await;
@@ -263,9 +300,9 @@ async fn a_commitment_beyond_the_envelope_needs_an_administrator() {
         StatusCode::SEE_OTHER
     );
     let steps = format!("/administration/dossiers/{id}/etapes");
-    for action in ["instruire", "comite"] {
-        staff.post(&steps, &[("action", action)]).await;
-    }
+    staff.post(&steps, &[("action", "instruire")]).await;
+    check_all(&mut staff, &id).await;
+    staff.post(&steps, &[("action", "comite")]).await;
     let refused = staff
         .post(&steps, &[("action", "accepter"), ("montant", "400 000")])
         .await;
@@ -349,9 +386,9 @@ async fn another_structure_cannot_read_a_dossier_by_changing_its_number() {
     member.post(&format!("{url}/deposer"), &[]).await;
     let id = url.trim_start_matches("/dossiers/");
     let steps = format!("/administration/dossiers/{id}/etapes");
-    for action in ["instruire", "comite"] {
-        staff.post(&steps, &[("action", action)]).await;
-    }
+    staff.post(&steps, &[("action", "instruire")]).await;
+    check_all(&mut staff, id).await;
+    staff.post(&steps, &[("action", "comite")]).await;
     let refused = staff
         .post(&steps, &[("action", "accepter"), ("montant", "1 000")])
         .await;
