@@ -30,20 +30,13 @@ use crate::access::CurrentUser;
 use crate::audit::{self, Actor as AuditActor};
 use crate::error::AppError;
 use crate::layout::Layout;
-use crate::profiles::{account_id, error_for, field, is_staff};
+use crate::profiles::{account_id, all, error_for, field, is_staff};
 use crate::{AppState, csrf, page_layout};
 
 /// Budget lines the form shows on each side (filled ones, then blank ones up to this).
 const BUDGET_ROWS: usize = 8;
 /// Longest message or note, in characters.
 const MAX_MESSAGE: usize = 5_000;
-
-fn all<'a>(fields: &'a [(String, String)], name: &'a str) -> impl Iterator<Item = &'a str> {
-    fields
-        .iter()
-        .filter(move |(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-}
 
 fn error(field: &str, message: impl Into<String>) -> FieldError {
     FieldError {
@@ -423,23 +416,32 @@ fn staff_actions(dossier_state: DossierState) -> Vec<(&'static str, &'static str
     actions
 }
 
-async fn envelope_line(state: &AppState, year: i32) -> Result<Option<String>, AppError> {
+/// The envelope of a year in the plan of the site, if it has one.
+async fn envelope_of(state: &AppState, year: i32) -> Result<Option<Money>, AppError> {
     let context = state
         .site
         .context(state.store.as_ref(), state.referential)
         .await?;
-    let Some(envelope) = context.plan.budgets.iter().find(|b| b.year == year) else {
+    Ok(context
+        .plan
+        .budgets
+        .iter()
+        .find(|b| b.year == year)
+        .map(|b| b.amount))
+}
+
+async fn envelope_line(state: &AppState, year: i32) -> Result<Option<String>, AppError> {
+    let Some(envelope) = envelope_of(state, year).await? else {
         return Ok(None);
     };
     let committed = state.store.committed(year).await?;
-    let left = if committed < envelope.amount {
-        envelope.amount - committed
+    let left = if committed < envelope {
+        envelope - committed
     } else {
         Money::ZERO
     };
     Ok(Some(format!(
-        "Enveloppe {year} : {} ; engagé {committed} ; reste {left}.",
-        envelope.amount
+        "Enveloppe {year} : {envelope} ; engagé {committed} ; reste {left}."
     )))
 }
 
@@ -898,16 +900,7 @@ pub(crate) async fn staff_step(
     };
     let mut overridden = None;
     if let Some(amount) = granted {
-        let context = state
-            .site
-            .context(state.store.as_ref(), state.referential)
-            .await?;
-        let envelope = context
-            .plan
-            .budgets
-            .iter()
-            .find(|b| b.year == dossier.year)
-            .map(|b| b.amount);
+        let envelope = envelope_of(&state, dossier.year).await?;
         let consumed = Consumption {
             committed: state.store.committed(dossier.year).await?,
             paid: Money::ZERO,

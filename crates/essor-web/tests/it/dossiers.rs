@@ -5,14 +5,15 @@ use axum::Router;
 use axum::http::StatusCode;
 use chrono::Datelike;
 use essor_domain::Money;
-use essor_domain::access::{Role, SecondFactor};
+use essor_domain::access::Role;
 use essor_domain::ess::Family;
 use essor_domain::plan::BudgetEnvelope;
 use essor_store::Store;
 use essor_web::router;
 
-use crate::accounts::{Browser, account, session};
+use crate::accounts::Browser;
 use crate::directory::{directory_state_with, record};
+use crate::profiles::signed_in;
 
 const SIRET: &str = "73282932000074";
 const SIREN: &str = "732829320";
@@ -43,19 +44,6 @@ async fn setup(envelope: bool) -> (Router, std::sync::Arc<dyn Store>) {
         store.save_plan(&plan).await.unwrap();
     }
     (router(state), store)
-}
-
-async fn signed_in(
-    app: &Router,
-    store: &std::sync::Arc<dyn Store>,
-    email: &str,
-    roles: &[Role],
-) -> (Browser, i64) {
-    let id = account(store, email, roles).await;
-    let token = session(store, id, SecondFactor::Done).await;
-    let mut browser = Browser::new(app.clone());
-    browser.set_cookie("essor_session", &token);
-    (browser, id)
 }
 
 /// A complete application's fields.

@@ -38,7 +38,7 @@ async fn setup() -> (Router, std::sync::Arc<dyn Store>) {
 }
 
 /// A browser signed in as a new account (second factor given, as staff need it).
-async fn signed_in(
+pub(crate) async fn signed_in(
     app: &Router,
     store: &std::sync::Arc<dyn Store>,
     email: &str,
