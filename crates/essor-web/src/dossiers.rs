@@ -970,7 +970,10 @@ struct AdminListPage {
     /// Each state with its count, and whether it is the one shown.
     states: Vec<(&'static str, &'static str, usize, bool)>,
     shown: &'static str,
+    shown_code: &'static str,
     envelope: Option<String>,
+    /// The columns an export may have: key, label, shown by default.
+    columns: Vec<(&'static str, &'static str, bool)>,
 }
 
 /// `GET /administration/dossiers?etat=`: the dossiers in a state (those waiting for staff by
@@ -1011,7 +1014,263 @@ pub(crate) async fn admin_list(
         rows,
         states,
         shown: shown.label(),
+        shown_code: shown.code(),
         envelope: envelope_line(&state, Utc::now().year()).await?,
+        columns: EXPORT_COLUMNS
+            .iter()
+            .map(|(key, label, _)| (*key, *label, DEFAULT_COLUMNS.contains(key)))
+            .collect(),
     };
     Ok(axum::response::Html(page.render()?).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exports
+
+/// A cell of an export.
+enum Cell {
+    Text(String),
+    Money(Option<Money>),
+    Count(u32),
+}
+
+/// What the columns of an export read besides the dossier: names from the directory and the
+/// plan.
+struct Names {
+    actors: crate::directory::Actors,
+    context: std::sync::Arc<crate::site::SiteContext>,
+    referential: &'static essor_domain::referential::Referential,
+}
+
+impl Names {
+    fn structure(&self, dossier: &Dossier) -> String {
+        self.actors
+            .get(&dossier.siret)
+            .map_or_else(String::new, |a| a.name.clone())
+    }
+
+    fn axis(&self, dossier: &Dossier) -> String {
+        dossier
+            .application
+            .axis
+            .as_ref()
+            .and_then(|key| self.context.plan.axis(key))
+            .map_or_else(String::new, |a| a.title.clone())
+    }
+
+    fn themes(&self, dossier: &Dossier) -> String {
+        dossier
+            .application
+            .themes
+            .iter()
+            .filter_map(|key| self.context.plan.theme(key))
+            .map(|t| t.title.clone())
+            .collect::<Vec<_>>()
+            .join(" ; ")
+    }
+
+    fn communes(&self, dossier: &Dossier) -> String {
+        dossier
+            .application
+            .communes
+            .iter()
+            .map(|code| crate::directory::commune_name(self.referential, code))
+            .collect::<Vec<_>>()
+            .join(" ; ")
+    }
+}
+
+type Read = fn(&Dossier, &Names) -> Cell;
+
+/// The columns an export may have: key (in the query), label (in the file), value.
+const EXPORT_COLUMNS: [(&str, &str, Read); 17] = [
+    ("numero", "N°", |d, _| {
+        Cell::Count(u32::try_from(d.id).unwrap_or(u32::MAX))
+    }),
+    ("structure", "Structure", |d, n| Cell::Text(n.structure(d))),
+    ("siret", "SIRET", |d, _| Cell::Text(d.siret.clone())),
+    ("projet", "Projet", |d, _| {
+        Cell::Text(d.application.title.clone())
+    }),
+    ("etat", "État", |d, _| {
+        Cell::Text(d.state.label().to_owned())
+    }),
+    ("annee", "Année de l’enveloppe", |d, _| {
+        Cell::Count(u32::try_from(d.year).unwrap_or_default())
+    }),
+    ("montant_demande", "Montant demandé (€)", |d, _| {
+        Cell::Money(Some(d.application.asked))
+    }),
+    ("montant_accorde", "Montant accordé (€)", |d, _| {
+        Cell::Money(d.granted)
+    }),
+    ("axe", "Axe du plan", |d, n| Cell::Text(n.axis(d))),
+    ("themes", "Thèmes", |d, n| Cell::Text(n.themes(d))),
+    ("communes", "Communes", |d, n| Cell::Text(n.communes(d))),
+    ("quartiers", "Quartiers", |d, _| {
+        Cell::Text(
+            d.application
+                .districts
+                .iter()
+                .map(|q| q.code().to_uppercase())
+                .collect::<Vec<_>>()
+                .join(" ; "),
+        )
+    }),
+    ("emplois_crees", "Emplois créés (prévus)", |d, _| {
+        Cell::Count(d.application.jobs_created)
+    }),
+    (
+        "emplois_consolides",
+        "Emplois consolidés (prévus)",
+        |d, _| Cell::Count(d.application.jobs_consolidated),
+    ),
+    ("depose_le", "Déposé le", |d, _| {
+        Cell::Text(
+            d.submitted_at
+                .map(|t| essor_domain::dates::format_date(t.date_naive()))
+                .unwrap_or_default(),
+        )
+    }),
+    ("decide_le", "Décidé le", |d, _| {
+        Cell::Text(
+            d.decided_at
+                .map(|t| essor_domain::dates::format_date(t.date_naive()))
+                .unwrap_or_default(),
+        )
+    }),
+    ("cofinanceurs", "Cofinanceurs", |d, _| {
+        Cell::Text(d.application.cofinancers.join(" ; "))
+    }),
+];
+
+/// The columns shown by default.
+const DEFAULT_COLUMNS: [&str; 8] = [
+    "numero",
+    "structure",
+    "projet",
+    "etat",
+    "annee",
+    "montant_demande",
+    "montant_accorde",
+    "axe",
+];
+
+/// `GET /administration/dossiers/export?format=csv|xlsx&etat=&colonnes=…`: the dossiers (of a
+/// state, or all), with the columns chosen (the default ones when none is).
+pub(crate) async fn export(
+    State(state): State<AppState>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+) -> Result<Response, AppError> {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect();
+    let chosen: Vec<&str> = all(&pairs, "colonnes").collect();
+    let columns: Vec<&(&str, &str, Read)> = EXPORT_COLUMNS
+        .iter()
+        .filter(|(key, _, _)| {
+            if chosen.is_empty() {
+                DEFAULT_COLUMNS.contains(key)
+            } else {
+                chosen.contains(key)
+            }
+        })
+        .collect();
+    let only = DossierState::parse(field(&pairs, "etat"));
+    let (context, actors) = state.directory(false).await?;
+    let names = Names {
+        actors,
+        context,
+        referential: state.referential,
+    };
+    let dossiers = state.store.dossiers(only).await?;
+    let rows: Vec<Vec<Cell>> = dossiers
+        .iter()
+        .map(|d| columns.iter().map(|(_, _, read)| read(d, &names)).collect())
+        .collect();
+    let labels: Vec<&str> = columns.iter().map(|(_, label, _)| *label).collect();
+    let name = format!(
+        "dossiers-{}",
+        only.map_or("tous", essor_domain::dossier::State::code)
+    );
+    if field(&pairs, "format") == "xlsx" {
+        let bytes = xlsx(&labels, &rows).map_err(|e| AppError::Internal(e.to_string()))?;
+        return Ok(download(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            &format!("{name}.xlsx"),
+            bytes,
+        ));
+    }
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let failed = |e: csv::Error| AppError::Internal(e.to_string());
+    writer.write_record(&labels).map_err(failed)?;
+    for row in &rows {
+        let record: Vec<String> = row
+            .iter()
+            .map(|cell| match cell {
+                Cell::Text(text) => text.clone(),
+                // Machine-readable: a point before the cents, no thousands separator.
+                Cell::Money(amount) => amount.map_or_else(String::new, |m| {
+                    let cents = m.cents();
+                    format!("{}.{:02}", cents / 100, (cents % 100).abs())
+                }),
+                Cell::Count(n) => n.to_string(),
+            })
+            .collect();
+        writer.write_record(&record).map_err(failed)?;
+    }
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(download(
+        "text/csv; charset=utf-8",
+        &format!("{name}.csv"),
+        bytes,
+    ))
+}
+
+fn download(content_type: &'static str, file: &str, bytes: Vec<u8>) -> Response {
+    let disposition = format!("attachment; filename=\"{file}\"");
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, content_type.to_owned()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// A workbook of one sheet: bold headers, amounts as numbers in euros, counts as numbers.
+fn xlsx(labels: &[&str], rows: &[Vec<Cell>]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("Dossiers")?;
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let euros = rust_xlsxwriter::Format::new().set_num_format("#,##0.00\\ \"€\"");
+    for (col, label) in (0u16..).zip(labels) {
+        sheet.write_string_with_format(0, col, *label, &bold)?;
+    }
+    for (row, cells) in (1u32..).zip(rows) {
+        for (col, cell) in (0u16..).zip(cells) {
+            match cell {
+                Cell::Text(text) => {
+                    sheet.write_string(row, col, text)?;
+                }
+                Cell::Money(Some(amount)) => {
+                    // A spreadsheet's numbers are binary floating point: exact for any amount
+                    // in cents below 2^53, and only written, never computed with.
+                    #[allow(clippy::cast_precision_loss)]
+                    let value = amount.cents() as f64 / 100.0;
+                    sheet.write_number_with_format(row, col, value, &euros)?;
+                }
+                Cell::Money(None) => {}
+                Cell::Count(n) => {
+                    sheet.write_number(row, col, f64::from(*n))?;
+                }
+            }
+        }
+    }
+    sheet.autofit();
+    workbook.save_to_buffer()
 }

@@ -406,6 +406,10 @@ pub(crate) fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(dossiers::admin_list),
         ),
         (
+            spec("GET", "/administration/dossiers/export", BackOffice),
+            get(dossiers::export),
+        ),
+        (
             spec("POST", "/administration/dossiers/{id}/etapes", BackOffice),
             post(dossiers::staff_step),
         ),

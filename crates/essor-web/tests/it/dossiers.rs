@@ -255,6 +255,52 @@ async fn a_dossier_is_applied_for_instructed_and_decided_within_the_envelope() {
             .body
             .contains("engagé 10 000,00 €")
     );
+
+    // Exports: the columns chosen, amounts readable by a machine (CSV) or as euros (XLSX).
+    let csv = staff
+        .get("/administration/dossiers/export?format=csv&etat=accepte&colonnes=numero&colonnes=projet&colonnes=montant_demande&colonnes=montant_accorde&colonnes=quartiers")
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert_eq!(
+        csv.body,
+        format!(
+            "N°,Projet,Montant demandé (€),Montant accordé (€),Quartiers\n{id},Atelier de réparation,12000.00,10000.00,QPV\n"
+        )
+    );
+    let none = staff
+        .get("/administration/dossiers/export?format=csv&etat=refuse")
+        .await;
+    assert_eq!(none.body.lines().count(), 1, "the header only");
+    let xlsx = staff
+        .get("/administration/dossiers/export?format=xlsx&etat=accepte")
+        .await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    let mut workbook: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx.bytes)).unwrap();
+    let sheet = calamine::Reader::worksheet_range(&mut workbook, "Dossiers").unwrap();
+    assert_eq!(
+        sheet.get((0, 2)),
+        Some(&calamine::Data::String("Projet".into()))
+    );
+    assert_eq!(
+        sheet.get((1, 2)),
+        Some(&calamine::Data::String("Atelier de réparation".into()))
+    );
+    assert_eq!(sheet.get((1, 6)), Some(&calamine::Data::Float(10_000.0)));
+    // The applicant cannot export.
+    assert_eq!(
+        member
+            .get("/administration/dossiers/export?format=csv")
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[tokio::test]
