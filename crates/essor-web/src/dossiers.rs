@@ -1208,7 +1208,7 @@ pub(crate) async fn export(
         let record: Vec<String> = row
             .iter()
             .map(|cell| match cell {
-                Cell::Text(text) => text.clone(),
+                Cell::Text(text) => spreadsheet_safe(text),
                 // Machine-readable: a point before the cents, no thousands separator.
                 Cell::Money(amount) => amount.map_or_else(String::new, |m| {
                     let cents = m.cents();
@@ -1227,6 +1227,16 @@ pub(crate) async fn export(
         &format!("{name}.csv"),
         bytes,
     ))
+}
+
+/// A text cell that a spreadsheet opening the CSV will not take for a formula: what applicants
+/// wrote starting with `=`, `+`, `-`, `@` or a control character gets a leading apostrophe.
+fn spreadsheet_safe(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
 }
 
 fn download(content_type: &'static str, file: &str, bytes: Vec<u8>) -> Response {
@@ -1273,4 +1283,18 @@ fn xlsx(labels: &[&str], rows: &[Vec<Cell>]) -> Result<Vec<u8>, rust_xlsxwriter:
     }
     sheet.autofit();
     workbook.save_to_buffer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_that_a_spreadsheet_would_run_is_defused() {
+        assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(spreadsheet_safe("+33 4 76"), "'+33 4 76");
+        assert_eq!(spreadsheet_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(spreadsheet_safe("Atelier - vélo"), "Atelier - vélo");
+        assert_eq!(spreadsheet_safe(""), "");
+    }
 }
