@@ -17,9 +17,9 @@
 //   ESSOR_VERBOSE=1       also print what was checked on pages that pass
 
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
@@ -643,6 +643,89 @@ async function checkDossier(ctx, server, account) {
   return { problems, details };
 }
 
+// A time-based one-time code (RFC 6238: HMAC-SHA1, 30-second steps, 6 digits) of a base32 secret.
+function totpCode(secret) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/[=\s]/g, '').toUpperCase()) {
+    const value = alphabet.indexOf(c);
+    if (value >= 0) bits += value.toString(2).padStart(5, '0');
+  }
+  const bytes = [];
+  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30_000)));
+  const mac = createHmac('sha1', Buffer.from(bytes)).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0xf;
+  return ((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).toString().padStart(6, '0');
+}
+
+// A chargée de mission created from the command line signs in, sets up her second factor, and
+// opens the back office pages of the directory and of the dossiers (the proposal and the dossier
+// of the checks above are there); axe-core on each.
+async function checkStaff(ctx, server) {
+  const problems = [];
+  let details = [];
+  const audit = async (page, label) => {
+    const violations = await runAxe(page);
+    if (violations.length) {
+      problems.push(`${label} : ${violations.length} violation(s) axe-core : ${violations.map((v) => v.id).join(', ')}`);
+      details = details.concat(describeViolations(violations));
+    }
+  };
+  const email = `agent-${randomBytes(3).toString('hex')}@example.fr`;
+  const password = 'une phrase de passe pour les agents';
+  const passwordFile = join(server.dataDir, 'mot-de-passe-agent');
+  await writeFile(passwordFile, `${password}\n`);
+  const added = spawnSync(
+    binaryPath(),
+    ['--data-dir', server.dataDir, 'user', 'add', '--email', email, '--role', 'charge_de_mission', '--password-file', passwordFile],
+    { env: { ...process.env, NO_COLOR: '1' }, encoding: 'utf8' },
+  );
+  if (added.status !== 0) {
+    problems.push(`essor user add : ${added.stderr.trim()}`);
+    return { problems, details };
+  }
+  const context = await ctx.jsContext.browser().newContext({ bypassCSP: true, locale: 'fr-FR' });
+  const page = await context.newPage();
+  try {
+    await page.goto(`${ctx.baseUrl}/administration/dossiers?etat=brouillon`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+    await page.fill('#email', email);
+    await page.fill('#password', password);
+    await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
+    const secret = await page.locator('input[name=secret]').getAttribute('value').catch(() => null);
+    if (!secret) {
+      problems.push(`double authentification : pas de clé sur ${page.url()}`);
+      return { problems, details };
+    }
+    await audit(page, 'double authentification');
+    await page.fill('#code', totpCode(secret));
+    await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
+    await page.goto(`${ctx.baseUrl}/administration/dossiers?etat=brouillon`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+    if (normalise(await page.textContent('h1')) !== 'Dossiers de subvention') {
+      problems.push(`dossiers : <h1> « ${normalise(await page.textContent('h1'))} » sur ${page.url()}`);
+      return { problems, details };
+    }
+    await audit(page, 'dossiers (équipe)');
+    const first = page.locator('main table a').first();
+    if (await first.count()) {
+      await Promise.all([page.waitForNavigation(), first.click()]);
+      if (!(await page.locator('h2', { hasText: 'Instruction' }).count())) problems.push("dossier (équipe) : pas de partie « Instruction »");
+      await audit(page, 'dossier (équipe)');
+    } else {
+      problems.push('dossiers (équipe) : aucun brouillon listé');
+    }
+    await page.goto(`${ctx.baseUrl}/administration/annuaire`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+    if (!(await page.locator('h2', { hasText: 'Acteurs proposés' }).count())) problems.push("annuaire (équipe) : pas de partie « Acteurs proposés »");
+    await audit(page, 'annuaire (équipe)');
+  } catch (error) {
+    problems.push(`erreur du test : ${error.message.split('\n')[0]}`);
+  } finally {
+    await context.close();
+  }
+  return { problems, details };
+}
+
 // The directory: live search as one types, an actor's page, the map; axe-core on each state.
 async function checkDirectory(ctx) {
   const problems = [];
@@ -826,6 +909,7 @@ async function main() {
         report('annuaire : proposer un acteur absent', await checkProposal(ctx, flow.account));
         report('dossiers : commencer un dossier de subvention', await checkDossier(ctx, server, flow.account));
       }
+      report("équipe : double authentification, dossiers, annuaire", await checkStaff(ctx, server));
     }
     report('annuaire : recherche en direct, filtre, fiche, carte', await checkDirectory(ctx));
   } catch (error) {
