@@ -77,21 +77,6 @@ const WANTED: Wanted = Wanted {
         "coordonneeLambertOrdonneeEtablissement",
     ],
     required: &REQUIRED,
-    details: &[
-        "siret",
-        "nic",
-        "statutDiffusionEtablissement",
-        "etablissementSiege",
-        "enseigne1Etablissement",
-        "denominationUsuelleEtablissement",
-        "numeroVoieEtablissement",
-        "indiceRepetitionEtablissement",
-        "typeVoieEtablissement",
-        "libelleVoieEtablissement",
-        "codePostalEtablissement",
-        "coordonneeLambertAbscisseEtablissement",
-        "coordonneeLambertOrdonneeEtablissement",
-    ],
     expected: "StockEtablissement",
 };
 

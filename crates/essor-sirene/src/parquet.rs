@@ -146,7 +146,7 @@ fn needed_columns(
             name: (*column).to_owned(),
             max_def: descr.max_def_level(),
             conversion: conversion(&descr, column),
-            detail: wanted.details.contains(column),
+            detail: !wanted.required.contains(column),
         });
     }
     Ok(needed)

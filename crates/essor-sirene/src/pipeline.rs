@@ -38,7 +38,8 @@ pub(crate) trait ChunkWorker: Send {
     /// lines are counted from 1 at the chunk's start) into the worker's state.
     fn process(&mut self, seq: u64, records: &mut Records<'_>) -> Option<Self::Piece>;
 
-    /// For a batch of decoded rows whose detail columns ([`Wanted::details`]) are still empty:
+    /// For a batch of decoded rows whose detail columns (those of [`Wanted::names`] not in
+    /// [`Wanted::required`]) are still empty:
     /// the rows (from 0, increasing) whose details [`ChunkWorker::process`] will read, or
     /// `None` for every row. A Parquet pass then decodes the details of those rows only and
     /// skips the other pages of those columns unread.
@@ -234,10 +235,9 @@ fn header_names(header: &ByteRecord, info: &SourceInfo) -> Result<Vec<String>, I
 pub(crate) struct Wanted {
     /// Every column the pass may read.
     pub(crate) names: &'static [&'static str],
-    /// Those without which the file is refused.
+    /// Those without which the file is refused: the ones every row needs. The others are
+    /// details, read only for some rows (see [`ChunkWorker::detail_rows`]).
     pub(crate) required: &'static [&'static str],
-    /// Those read only for some rows (see [`ChunkWorker::detail_rows`]).
-    pub(crate) details: &'static [&'static str],
     /// `StockEtablissement` or `StockUniteLegale`, for messages.
     pub(crate) expected: &'static str,
 }

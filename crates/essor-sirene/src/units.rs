@@ -50,15 +50,6 @@ const WANTED: Wanted = Wanted {
         "prenomUsuelUniteLegale",
     ],
     required: &REQUIRED,
-    details: &[
-        "statutDiffusionUniteLegale",
-        "denominationUniteLegale",
-        "sigleUniteLegale",
-        "nomUniteLegale",
-        "nomUsageUniteLegale",
-        "prenom1UniteLegale",
-        "prenomUsuelUniteLegale",
-    ],
     expected: "StockUniteLegale",
 };
 
