@@ -385,35 +385,56 @@ async fn dossier_of(state: &AppState, id: i64) -> Result<Dossier, AppError> {
     state.store.dossier(id).await?.ok_or(AppError::NotFound)
 }
 
-/// The staff actions a state allows.
+/// The staff actions a state allows, in the order the page lists them: the domain's table of
+/// who does what from which state decides (an action's fields do not matter here).
 fn staff_actions(dossier_state: DossierState) -> Vec<(&'static str, &'static str)> {
-    use DossierState::{
-        Accepted, Closed, CorrectionRequested, Draft, OnAgenda, OpinionsRequested, Refused,
-        Submitted, UnderInstruction,
+    let decision = Action::Decide {
+        decision: Decision::Refuse {
+            motivation: String::new(),
+        },
+        unchecked: Vec::new(),
     };
-    let mut actions = match dossier_state {
-        // The applicant's turn.
-        Draft | CorrectionRequested => vec![],
-        Submitted => vec![("instruire", "Mettre en instruction")],
-        UnderInstruction => vec![
-            ("correction", "Demander une correction au porteur"),
-            ("avis", "Demander des avis"),
-            ("comite", "Inscrire à l’ordre du jour du comité"),
-        ],
-        OpinionsRequested => vec![
-            ("reprendre", "Reprendre l’instruction"),
-            ("comite", "Inscrire à l’ordre du jour du comité"),
-        ],
-        OnAgenda => vec![
-            ("accepter", "Enregistrer l’accord du comité"),
-            ("refuser", "Enregistrer le refus du comité"),
-        ],
-        Accepted | Refused | Closed => vec![("rouvrir", "Retirer la décision et rouvrir")],
-    };
-    if !matches!(dossier_state, Draft | Accepted | Refused | Closed) {
-        actions.push(("classer", "Classer sans suite"));
-    }
-    actions
+    let forms = [
+        ("instruire", "Mettre en instruction", Action::Instruct),
+        (
+            "correction",
+            "Demander une correction au porteur",
+            Action::RequestCorrection {
+                reason: CorrectionReason::Incomplete,
+                message: String::new(),
+            },
+        ),
+        ("avis", "Demander des avis", Action::RequestOpinions),
+        ("reprendre", "Reprendre l’instruction", Action::Resume),
+        (
+            "comite",
+            "Inscrire à l’ordre du jour du comité",
+            Action::PutOnAgenda {
+                unchecked: Vec::new(),
+            },
+        ),
+        (
+            "accepter",
+            "Enregistrer l’accord du comité",
+            decision.clone(),
+        ),
+        ("refuser", "Enregistrer le refus du comité", decision),
+        ("rouvrir", "Retirer la décision et rouvrir", Action::Reopen),
+        (
+            "classer",
+            "Classer sans suite",
+            Action::Close {
+                motivation: String::new(),
+            },
+        ),
+    ];
+    forms
+        .into_iter()
+        .filter(|(_, _, action)| {
+            action.party() == Party::Staff && action.from_states().contains(&dossier_state)
+        })
+        .map(|(value, label, _)| (value, label))
+        .collect()
 }
 
 /// The envelope of a year in the plan of the site, if it has one.
@@ -1288,6 +1309,28 @@ fn xlsx(labels: &[&str], rows: &[Vec<Cell>]) -> Result<Vec<u8>, rust_xlsxwriter:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_staff_forms_offer_what_the_state_machine_allows() {
+        let values = |state| {
+            staff_actions(state)
+                .into_iter()
+                .map(|(value, _)| value)
+                .collect::<Vec<_>>()
+        };
+        assert!(values(DossierState::Draft).is_empty());
+        assert_eq!(values(DossierState::Submitted), ["instruire", "classer"]);
+        assert_eq!(
+            values(DossierState::UnderInstruction),
+            ["correction", "avis", "comite", "classer"]
+        );
+        assert_eq!(
+            values(DossierState::OnAgenda),
+            ["accepter", "refuser", "classer"]
+        );
+        assert_eq!(values(DossierState::CorrectionRequested), ["classer"]);
+        assert_eq!(values(DossierState::Closed), ["rouvrir"]);
+    }
 
     #[test]
     fn text_that_a_spreadsheet_would_run_is_defused() {
