@@ -438,6 +438,20 @@ async function checkPage(ctx, path) {
   return { problems, details, links, stats };
 }
 
+// What a check of several pages collects: its problems, their details, and an axe-core pass
+// that adds to both.
+function findings() {
+  const found = { problems: [], details: [] };
+  found.audit = async (page, label) => {
+    const violations = await runAxe(page);
+    if (violations.length) {
+      found.problems.push(`${label} : ${violations.length} violation(s) axe-core : ${violations.map((v) => v.id).join(', ')}`);
+      found.details.push(...describeViolations(violations));
+    }
+  };
+  return found;
+}
+
 // Decodes the text of a mail file (.eml as written to the outbox): quoted-printable soft line
 // breaks and escapes, or base64 parts.
 function mailText(raw) {
@@ -455,17 +469,9 @@ function mailText(raw) {
 // Sign-up, confirmation by the mail's link, sign-in and sign-out, as a person would, with
 // axe-core on every page met (the forms with their errors too), with and without JavaScript.
 async function checkAccountFlow(ctx, server) {
-  const problems = [];
-  let details = [];
+  const { problems, details, audit } = findings();
   const email = `personne-${randomBytes(3).toString('hex')}@example.fr`;
   const password = 'une phrase de passe pour les tests';
-  const audit = async (page, label) => {
-    const violations = await runAxe(page);
-    if (violations.length) {
-      problems.push(`${label} : ${violations.length} violation(s) axe-core : ${violations.map((v) => v.id).join(', ')}`);
-      details = details.concat(describeViolations(violations));
-    }
-  };
   const page = await ctx.jsContext.newPage();
   try {
     await page.goto(`${ctx.baseUrl}/inscription`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
@@ -538,15 +544,7 @@ async function checkAccountFlow(ctx, server) {
 // An actor proposed for the directory by the account of the account flow: the form, its
 // errors, the confirmation and the list of one's proposals, with axe-core on each.
 async function checkProposal(ctx, account) {
-  const problems = [];
-  let details = [];
-  const audit = async (page, label) => {
-    const violations = await runAxe(page);
-    if (violations.length) {
-      problems.push(`${label} : ${violations.length} violation(s) axe-core : ${violations.map((v) => v.id).join(', ')}`);
-      details = details.concat(describeViolations(violations));
-    }
-  };
+  const { problems, details, audit } = findings();
   const page = await ctx.jsContext.newPage();
   const name = `Atelier essai ${randomBytes(3).toString('hex')}`;
   try {
@@ -588,15 +586,7 @@ async function checkProposal(ctx, account) {
 // the directory from the command line: the list, the application form, its errors; axe-core on
 // each.
 async function checkDossier(ctx, server, account) {
-  const problems = [];
-  let details = [];
-  const audit = async (page, label) => {
-    const violations = await runAxe(page);
-    if (violations.length) {
-      problems.push(`${label} : ${violations.length} violation(s) axe-core : ${violations.map((v) => v.id).join(', ')}`);
-      details = details.concat(describeViolations(violations));
-    }
-  };
+  const { problems, details, audit } = findings();
   const page = await ctx.jsContext.newPage();
   try {
     const found = await (await fetch(`${ctx.baseUrl}/api/v1/acteurs?q=`)).json();
@@ -664,15 +654,7 @@ function totpCode(secret) {
 // opens the back office pages of the directory and of the dossiers (the proposal and the dossier
 // of the checks above are there); axe-core on each.
 async function checkStaff(ctx, server) {
-  const problems = [];
-  let details = [];
-  const audit = async (page, label) => {
-    const violations = await runAxe(page);
-    if (violations.length) {
-      problems.push(`${label} : ${violations.length} violation(s) axe-core : ${violations.map((v) => v.id).join(', ')}`);
-      details = details.concat(describeViolations(violations));
-    }
-  };
+  const { problems, details, audit } = findings();
   const email = `agent-${randomBytes(3).toString('hex')}@example.fr`;
   const password = 'une phrase de passe pour les agents';
   const passwordFile = join(server.dataDir, 'mot-de-passe-agent');
@@ -728,15 +710,7 @@ async function checkStaff(ctx, server) {
 
 // The directory: live search as one types, an actor's page, the map; axe-core on each state.
 async function checkDirectory(ctx) {
-  const problems = [];
-  let details = [];
-  const audit = async (page, label) => {
-    const violations = await runAxe(page);
-    if (violations.length) {
-      problems.push(`${label} : ${violations.length} violation(s) axe-core : ${violations.map((v) => v.id).join(', ')}`);
-      details = details.concat(describeViolations(violations));
-    }
-  };
+  const { problems, details, audit } = findings();
   const page = await ctx.jsContext.newPage();
   const seen = watch(page);
   try {
