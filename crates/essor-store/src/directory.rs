@@ -56,6 +56,16 @@ pub enum RequestStatus {
 }
 
 impl RequestStatus {
+    /// The status a decision gives.
+    #[must_use]
+    pub fn decided(approve: bool) -> Self {
+        if approve {
+            Self::Approved
+        } else {
+            Self::Rejected
+        }
+    }
+
     #[must_use]
     pub fn code(self) -> &'static str {
         match self {
@@ -689,11 +699,7 @@ macro_rules! impl_directory {
                 reason: &str,
                 at: chrono::DateTime<chrono::Utc>,
             ) -> $crate::Result<Option<$crate::directory::Claim>> {
-                let status = if approve {
-                    $crate::directory::RequestStatus::Approved
-                } else {
-                    $crate::directory::RequestStatus::Rejected
-                };
+                let status = $crate::directory::RequestStatus::decided(approve);
                 let mut tx = self.pool.begin().await?;
                 let row: Option<$crate::directory::ClaimRow> = sqlx::query_as(&format!(
                     "UPDATE actor_claims SET status = $1, decided_at = $2, decided_by = $3, \
@@ -808,11 +814,7 @@ macro_rules! impl_directory {
                 reason: &str,
                 at: chrono::DateTime<chrono::Utc>,
             ) -> $crate::Result<Option<$crate::directory::ManualActor>> {
-                let status = if approve {
-                    $crate::directory::RequestStatus::Approved
-                } else {
-                    $crate::directory::RequestStatus::Rejected
-                };
+                let status = $crate::directory::RequestStatus::decided(approve);
                 let row: Option<$crate::directory::ManualActorRow> = sqlx::query_as(&format!(
                     "UPDATE manual_actors SET status = $1, decided_at = $2, decided_by = $3, \
                      reason = $4 WHERE id = $5 AND status = 'pending' RETURNING {}",
