@@ -7,7 +7,7 @@
 #![allow(clippy::similar_names)]
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use essor_domain::Money;
 use essor_domain::dossier::{Application, State, Transition};
 
@@ -32,6 +32,8 @@ pub struct Dossier {
     pub updated_at: DateTime<Utc>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub decided_at: Option<DateTime<Utc>>,
+    /// The day its funding agreement was signed, once the signed copy is in.
+    pub agreement_signed_on: Option<NaiveDate>,
 }
 
 /// What an entry of a dossier's thread is.
@@ -134,6 +136,9 @@ pub trait Dossiers: Send + Sync {
     async fn set_instruction_checks(&self, id: i64, checks: &[String]) -> Result<bool>;
     /// What the accepted dossiers of a year were granted.
     async fn committed(&self, year: i32) -> Result<Money>;
+    /// Records (or, with `None`, withdraws) the day an accepted dossier's agreement was signed.
+    /// `false` when the dossier is unknown or not accepted.
+    async fn set_agreement_signed(&self, id: i64, on: Option<NaiveDate>) -> Result<bool>;
 }
 
 #[derive(sqlx::FromRow)]
@@ -152,11 +157,12 @@ pub(crate) struct DossierRow {
     updated_at: DateTime<Utc>,
     submitted_at: Option<DateTime<Utc>>,
     decided_at: Option<DateTime<Utc>>,
+    agreement_signed_on: Option<NaiveDate>,
 }
 
 pub(crate) const DOSSIER_COLUMNS: &str = "id, siret, siren, year, state, application, \
      granted_cents, checks, assigned_to, created_by, created_at, updated_at, submitted_at, \
-     decided_at";
+     decided_at, agreement_signed_on";
 
 fn state(code: &str) -> Result<State> {
     State::parse(code).ok_or_else(|| StoreError::Corrupt {
@@ -187,6 +193,7 @@ pub(crate) fn dossier_from_row(row: DossierRow) -> Result<Dossier> {
         updated_at: row.updated_at,
         submitted_at: row.submitted_at,
         decided_at: row.decided_at,
+        agreement_signed_on: row.agreement_signed_on,
     })
 }
 
@@ -338,7 +345,8 @@ macro_rules! impl_dossiers {
                     "UPDATE dossiers SET state = $1, updated_at = $2, \
                      submitted_at = CASE WHEN $3 THEN $2 ELSE submitted_at END, \
                      decided_at = CASE WHEN $4 THEN $2 ELSE NULL END, \
-                     granted_cents = $5 \
+                     granted_cents = $5, \
+                     agreement_signed_on = CASE WHEN $4 THEN agreement_signed_on ELSE NULL END \
                      WHERE id = $6 AND state = $7 RETURNING {}",
                     $crate::dossiers::DOSSIER_COLUMNS
                 ))
@@ -422,6 +430,24 @@ macro_rules! impl_dossiers {
                         .bind(id)
                         .execute(&self.pool)
                         .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn set_agreement_signed(
+                &self,
+                id: i64,
+                on: Option<chrono::NaiveDate>,
+            ) -> $crate::Result<bool> {
+                let done = sqlx::query(
+                    "UPDATE dossiers SET agreement_signed_on = $1, updated_at = $2 \
+                     WHERE id = $3 AND state = $4",
+                )
+                .bind(on)
+                .bind(chrono::Utc::now())
+                .bind(id)
+                .bind(essor_domain::dossier::State::Accepted.code())
+                .execute(&self.pool)
+                .await?;
                 Ok(done.rows_affected() > 0)
             }
 

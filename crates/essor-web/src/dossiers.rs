@@ -719,7 +719,7 @@ pub(crate) async fn save(
 
 /// Checks and records a transition, writes it to the audit trail and tells the applicant.
 /// `Ok(Err(message))` when the state machine refuses it or the dossier moved meanwhile.
-async fn apply(
+pub(crate) async fn apply(
     state: &AppState,
     user: &CurrentUser,
     dossier: &Dossier,
@@ -759,7 +759,11 @@ async fn apply(
 }
 
 /// Tells the dossier's creator of a step.
-async fn notify(state: &AppState, dossier: &Dossier, message: &str) -> Result<(), AppError> {
+pub(crate) async fn notify(
+    state: &AppState,
+    dossier: &Dossier,
+    message: &str,
+) -> Result<(), AppError> {
     let Some(id) = dossier.created_by else {
         return Ok(());
     };
@@ -858,7 +862,7 @@ pub(crate) async fn message(
 }
 
 /// The action a staff form asks for, with its guards' inputs.
-fn staff_action(
+pub(crate) fn staff_action(
     fields: &[(String, String)],
     dossier: &Dossier,
 ) -> Result<(Action, Option<Money>), FieldError> {
@@ -919,33 +923,49 @@ pub(crate) async fn staff_step(
         Ok(found) => found,
         Err(e) => return dossier_page(&state, &user, &headers, dossier, None, vec![e], None).await,
     };
+    let override_asked = field(&fields, "depasser") == "1";
+    match staff_transition(&state, &user, &dossier, &action, granted, override_asked).await? {
+        Ok(_) => Ok(Redirect::to(&format!("/dossiers/{id}?fait=etape")).into_response()),
+        Err(e) => dossier_page(&state, &user, &headers, dossier, None, vec![e], None).await,
+    }
+}
+
+/// A step taken by staff: an acceptance (`granted`) is first checked against the year's
+/// envelope, beyond it only for an administrator who asks to (`override_asked`, audited as
+/// `dossier.envelope_overridden`); then the transition is checked, recorded, audited and told
+/// to the applicant. `Ok(Err(_))` names the field at fault (`montant` or `action`) with the
+/// reason, when the envelope or the state machine refuses the step.
+pub(crate) async fn staff_transition(
+    state: &AppState,
+    user: &CurrentUser,
+    dossier: &Dossier,
+    action: &Action,
+    granted: Option<Money>,
+    override_asked: bool,
+) -> Result<Result<Dossier, FieldError>, AppError> {
     let mut overridden = None;
     if let Some(amount) = granted {
-        let envelope = envelope_of(&state, dossier.year).await?;
+        let envelope = envelope_of(state, dossier.year).await?;
         let consumed = Consumption {
             committed: state.store.committed(dossier.year).await?,
             paid: Money::ZERO,
         };
-        let override_asked =
-            field(&fields, "depasser") == "1" && user.principal.has(Role::Administrator);
+        let override_asked = override_asked && user.principal.has(Role::Administrator);
         match funding::commit(dossier.year, envelope, consumed, amount, override_asked) {
             Ok(Commitment::Within { .. }) => {}
             Ok(Commitment::Overridden { beyond }) => overridden = Some(beyond),
-            Err(e) => {
-                let errors = vec![error("montant", e.to_string())];
-                return dossier_page(&state, &user, &headers, dossier, None, errors, None).await;
-            }
+            Err(e) => return Ok(Err(error("montant", e.to_string()))),
         }
     }
-    match apply(&state, &user, &dossier, &action, Party::Staff, granted).await? {
-        Ok(_) => {
+    match apply(state, user, dossier, action, Party::Staff, granted).await? {
+        Ok(recorded) => {
             if let Some(beyond) = overridden {
                 audit::record(
-                    &state,
-                    AuditActor::Account(account_id(&user)?),
+                    state,
+                    AuditActor::Account(account_id(user)?),
                     "dossier.envelope_overridden",
                     "dossier",
-                    &id.to_string(),
+                    &dossier.id.to_string(),
                     Some(serde_json::json!({
                         "year": dossier.year,
                         "beyond_cents": beyond.cents(),
@@ -953,12 +973,9 @@ pub(crate) async fn staff_step(
                 )
                 .await;
             }
-            Ok(Redirect::to(&format!("/dossiers/{id}?fait=etape")).into_response())
+            Ok(Ok(recorded))
         }
-        Err(message) => {
-            let errors = vec![error("action", message)];
-            dossier_page(&state, &user, &headers, dossier, None, errors, None).await
-        }
+        Err(message) => Ok(Err(error("action", message))),
     }
 }
 

@@ -157,8 +157,17 @@ async fn a_dossier_goes_from_draft_to_decision_and_back() {
         assert!(accepted.decided_at.is_some());
         assert_eq!(store.committed(2026).await.unwrap(), granted);
         assert_eq!(store.committed(2027).await.unwrap(), Money::ZERO);
+        let signed = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+        assert!(
+            store
+                .set_agreement_signed(draft.id, Some(signed))
+                .await
+                .unwrap()
+        );
+        let accepted = store.dossier(draft.id).await.unwrap().unwrap();
+        assert_eq!(accepted.agreement_signed_on, Some(signed));
 
-        // Reopened: the decision and its amount are withdrawn.
+        // Reopened: the decision, its amount and its signed agreement are withdrawn.
         let reopened = store
             .record_transition(
                 draft.id,
@@ -172,6 +181,14 @@ async fn a_dossier_goes_from_draft_to_decision_and_back() {
             .unwrap();
         assert_eq!(reopened.state, State::UnderInstruction);
         assert_eq!((reopened.granted, reopened.decided_at), (None, None));
+        assert_eq!(reopened.agreement_signed_on, None);
+        // Only an accepted dossier has an agreement.
+        assert!(
+            !store
+                .set_agreement_signed(draft.id, Some(signed))
+                .await
+                .unwrap()
+        );
         assert_eq!(store.committed(2026).await.unwrap(), Money::ZERO);
 
         let thread = store.dossier_events(draft.id, true).await.unwrap();
