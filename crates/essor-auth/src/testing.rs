@@ -46,7 +46,7 @@ pub const CHEAP_PASSWORD_PARAMS: crate::password::PasswordParams =
 pub const REQUIRE_NODE_VAR: &str = "ESSOR_REQUIRE_NODE";
 
 /// How long the provider may take to answer after it is spawned.
-const START_TIMEOUT: Duration = Duration::from_secs(60);
+const START_TIMEOUT: Duration = Duration::from_mins(1);
 
 /// The test account of the provider.
 #[derive(Clone, Debug)]

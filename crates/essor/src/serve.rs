@@ -89,7 +89,7 @@ pub fn open_catalogue(settings: &Settings) -> Result<essor_web::directory::Catal
 /// Every hour (and at start): expired sessions and links, and accounts never confirmed within
 /// `unconfirmed_days`, are erased (the retention periods of the personal data page).
 async fn purge_periodically(store: Arc<dyn Store>, unconfirmed_days: i64) {
-    let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+    let mut every = tokio::time::interval(std::time::Duration::from_hours(1));
     loop {
         every.tick().await;
         let now = chrono::Utc::now();
