@@ -452,6 +452,13 @@ function findings() {
   return found;
 }
 
+// The text of the first element a selector finds, or '' at once when there is none (a locator's
+// textContent would wait for one to appear).
+async function textIfAny(page, selector) {
+  const found = page.locator(selector).first();
+  return (await found.count()) ? normalise(await found.textContent()) : '';
+}
+
 // Decodes the text of a mail file (.eml as written to the outbox): quoted-printable soft line
 // breaks and escapes, or base64 parts.
 function mailText(raw) {
@@ -625,6 +632,31 @@ async function checkDossier(ctx, server, account) {
       problems.push("dossier : pas d'erreur pour le montant");
     }
     await audit(page, 'dossier avec erreurs');
+    // The complete application, balanced to the cent, then submitted.
+    await page.fill('#titre', 'Atelier de réparation de vélos');
+    await page.fill('#resume', 'Un atelier solidaire où chacun apprend à réparer son vélo.');
+    await page.fill('#description', 'Deux mécaniciens en insertion, un local en rez-de-chaussée, des ateliers ouverts trois jours par semaine.');
+    const commune = await page.locator('#communes option').first().getAttribute('value');
+    await page.selectOption('#communes', [commune]);
+    const axis = await page.locator('#axe option:not([value=""])').first().getAttribute('value');
+    await page.selectOption('#axe', axis);
+    await page.fill('#emplois_crees', '2');
+    await page.fill('#emplois_consolides', '1');
+    await page.fill('#montant_demande', '12 000');
+    await page.fill('#depenses_1_libelle', 'Outillage et local');
+    await page.fill('#depenses_1_montant', '20 000,00');
+    await page.fill('#ressources_1_libelle', 'Métropole (demandé)');
+    await page.fill('#ressources_1_montant', '12 000');
+    await page.fill('#ressources_2_libelle', 'Région');
+    await page.fill('#ressources_2_montant', '8 000');
+    await Promise.all([page.waitForNavigation(), page.click('main form.formulaire button[type=submit]')]);
+    const left = await textIfAny(page, '.liste-controle');
+    if (left) problems.push(`dossier complet : la liste de contrôle n'est pas vide (${left})`);
+    await Promise.all([page.waitForNavigation(), page.click('#depot button[type=submit]')]);
+    if (await page.locator('#depot').count()) {
+      problems.push(`dépôt : le dossier n'a pas été déposé (${await textIfAny(page, '#erreurs')})`);
+    }
+    await audit(page, 'dossier déposé');
   } catch (error) {
     problems.push(`erreur du test : ${error.message.split('\n')[0]}`);
   } finally {
@@ -700,12 +732,44 @@ async function checkStaff(ctx, server) {
     await page.goto(`${ctx.baseUrl}/administration/annuaire`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
     if (!(await page.locator('h2', { hasText: 'Acteurs proposés' }).count())) problems.push("annuaire (équipe) : pas de partie « Acteurs proposés »");
     await audit(page, 'annuaire (équipe)');
+    await instructAndDecide(page, ctx, problems, audit);
   } catch (error) {
     problems.push(`erreur du test : ${error.message.split('\n')[0]}`);
   } finally {
     await context.close();
   }
   return { problems, details };
+}
+
+// The chargée de mission takes the dossier submitted above through instruction to a decision:
+// instruction, the mandatory checks, the committee's agenda, an acceptance within the year's
+// envelope; axe-core on the dossier's page at each stage.
+async function instructAndDecide(page, ctx, problems, audit) {
+  await page.goto(`${ctx.baseUrl}/administration/dossiers?etat=depose`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+  const submitted = page.locator('main table a', { hasText: 'Atelier de réparation de vélos' }).first();
+  if (!(await submitted.count())) {
+    problems.push('instruction : le dossier déposé n’est pas listé');
+    return;
+  }
+  await Promise.all([page.waitForNavigation(), submitted.click()]);
+  const dossierUrl = page.url();
+  const step = async (action, amount) => {
+    await page.check(`#action-${action}`);
+    if (amount) await page.fill('#montant', amount);
+    await Promise.all([page.waitForNavigation(), page.click('form[action$="/etapes"] button[type=submit]')]);
+    const error = await textIfAny(page, '#erreurs');
+    if (error) problems.push(`étape « ${action} » : ${error}`);
+  };
+  await step('instruire');
+  await audit(page, 'dossier en instruction');
+  for (const check of await page.locator('input[name=controles]').all()) await check.check();
+  await Promise.all([page.waitForNavigation(), page.click('form[action$="/controles"] button[type=submit]')]);
+  await step('comite');
+  await step('accepter', '10 000');
+  await page.goto(dossierUrl, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+  const state = normalise(await page.locator('.chapo').first().textContent());
+  if (!state.includes('accepté')) problems.push(`décision : le dossier n’est pas accepté (${state})`);
+  await audit(page, 'dossier accepté');
 }
 
 // The directory: live search as one types, an actor's page, the map; axe-core on each state.
