@@ -532,11 +532,14 @@ impl Plan {
 }
 
 /// An axis split names known axes once each, with amounts that fit in the year's.
-fn check_axis_envelopes(budget: &BudgetEnvelope, axes: &HashSet<&Key>) -> Result<(), PlanError> {
+fn check_axis_envelopes(
+    budget: &BudgetEnvelope,
+    known_axes: &HashSet<&Key>,
+) -> Result<(), PlanError> {
     let mut seen = HashSet::new();
     for share in &budget.axes {
         let axis = share.axis.to_string();
-        if !axes.contains(&share.axis) {
+        if !known_axes.contains(&share.axis) {
             return Err(PlanError::UnknownAxisEnvelope {
                 year: budget.year,
                 axis,
@@ -970,7 +973,12 @@ partners = ["gaia"]
             "{MINIMAL}\n[[indicators]]\nkey = \"projets\"\ntitle = \"Projets\"\n\
              measure = \"projets_soutenus\"\ncible = 3\n"
         );
-        assert!(Plan::from_toml(&text).unwrap_err().to_string().contains("cible"));
+        assert!(
+            Plan::from_toml(&text)
+                .unwrap_err()
+                .to_string()
+                .contains("cible")
+        );
     }
 
     #[test]

@@ -547,7 +547,11 @@ mod tests {
             Err(ReportError::ApplicantOnly)
         );
         assert_eq!(
-            step(ReportStatus::Submitted, &ReportAction::Accept, Party::Applicant),
+            step(
+                ReportStatus::Submitted,
+                &ReportAction::Accept,
+                Party::Applicant
+            ),
             Err(ReportError::StaffOnly)
         );
         assert_eq!(
@@ -566,7 +570,11 @@ mod tests {
             Err(ReportError::NoReason)
         );
         assert_eq!(
-            step(ReportStatus::Submitted, &back("Joindre les factures."), Party::Staff),
+            step(
+                ReportStatus::Submitted,
+                &back("Joindre les factures."),
+                Party::Staff
+            ),
             Ok(ReportStatus::Returned)
         );
         assert_eq!(
@@ -621,10 +629,7 @@ mod tests {
 
     #[test]
     fn an_evaluation_needs_the_final_report_received_and_known_themes() {
-        assert_eq!(
-            may_evaluate(None),
-            Err(ReportError::FinalNotReceived)
-        );
+        assert_eq!(may_evaluate(None), Err(ReportError::FinalNotReceived));
         assert!(may_evaluate(Some(ReportStatus::Submitted)).is_err());
         assert!(may_evaluate(Some(ReportStatus::Accepted)).is_ok());
         let plan = crate::plan::default_plan();
@@ -633,7 +638,10 @@ mod tests {
             jobs_consolidated: 1,
             outcomes: " ".into(),
             achievement: Achievement::Partly,
-            themes: vec![Key::parse("dechets").unwrap(), Key::parse("espace").unwrap()],
+            themes: vec![
+                Key::parse("dechets").unwrap(),
+                Key::parse("espace").unwrap(),
+            ],
         };
         assert_eq!(
             evaluation.problems(&plan),

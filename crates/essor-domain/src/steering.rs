@@ -240,9 +240,9 @@ pub fn readings(plan: &Plan, projects: &[Funded], year: i32) -> Vec<Reading> {
             evaluated: figures.evaluated,
             projects: figures.projects,
             target: indicator.target.map(|t| match indicator.measure {
-                Measure::MontantsAccordes => {
-                    Value::Amount(Money::from_euros(i64::try_from(t).unwrap_or(i64::MAX / 100)))
-                }
+                Measure::MontantsAccordes => Value::Amount(Money::from_euros(
+                    i64::try_from(t).unwrap_or(i64::MAX / 100),
+                )),
                 _ => Value::Count(t),
             }),
             indicator: indicator.clone(),

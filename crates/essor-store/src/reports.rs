@@ -105,7 +105,7 @@ pub(crate) struct ReportRow {
 pub(crate) const REPORT_COLUMNS: &str = "dossier_id, kind, due_on, status, content, \
      return_reason, submitted_at, reviewed_at, reviewed_by, updated_at";
 
-fn corrupt(what: &'static str, detail: impl ToString) -> StoreError {
+fn corrupt(what: &'static str, detail: &impl ToString) -> StoreError {
     StoreError::Corrupt {
         what,
         detail: detail.to_string(),
@@ -119,7 +119,7 @@ pub(crate) fn report_from_row(row: ReportRow) -> Result<StoredReport> {
         due_on: row.due_on,
         status: ReportStatus::parse(&row.status)
             .ok_or_else(|| corrupt("état de rapport", &row.status))?,
-        content: serde_json::from_str(&row.content).map_err(|e| corrupt("rapport", e))?,
+        content: serde_json::from_str(&row.content).map_err(|e| corrupt("rapport", &e))?,
         return_reason: row.return_reason,
         submitted_at: row.submitted_at,
         reviewed_at: row.reviewed_at,
@@ -129,7 +129,7 @@ pub(crate) fn report_from_row(row: ReportRow) -> Result<StoredReport> {
 }
 
 pub(crate) fn content_document(content: &ReportContent) -> Result<String> {
-    serde_json::to_string(content).map_err(|e| corrupt("rapport", e))
+    serde_json::to_string(content).map_err(|e| corrupt("rapport", &e))
 }
 
 #[derive(sqlx::FromRow)]
@@ -148,9 +148,9 @@ pub(crate) const EVALUATION_COLUMNS: &str = "dossier_id, jobs_created, jobs_cons
      outcomes, achievement, themes, evaluated_by, evaluated_at";
 
 pub(crate) fn evaluation_from_row(row: EvaluationRow) -> Result<StoredEvaluation> {
-    let count = |n: i64| u32::try_from(n).map_err(|e| corrupt("évaluation", e));
+    let count = |n: i64| u32::try_from(n).map_err(|e| corrupt("évaluation", &e));
     let themes: Vec<Key> =
-        serde_json::from_str(&row.themes).map_err(|e| corrupt("thèmes d’évaluation", e))?;
+        serde_json::from_str(&row.themes).map_err(|e| corrupt("thèmes d’évaluation", &e))?;
     Ok(StoredEvaluation {
         dossier: row.dossier_id,
         evaluation: Evaluation {
@@ -167,7 +167,7 @@ pub(crate) fn evaluation_from_row(row: EvaluationRow) -> Result<StoredEvaluation
 }
 
 pub(crate) fn themes_document(themes: &[Key]) -> Result<String> {
-    serde_json::to_string(themes).map_err(|e| corrupt("thèmes d’évaluation", e))
+    serde_json::to_string(themes).map_err(|e| corrupt("thèmes d’évaluation", &e))
 }
 
 macro_rules! impl_reports {

@@ -184,7 +184,10 @@ async fn reports_are_drafted_submitted_reviewed_and_feed_the_payment_rules() {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(returned.return_reason.as_deref(), Some("Joindre les factures."));
+        assert_eq!(
+            returned.return_reason.as_deref(),
+            Some("Joindre les factures.")
+        );
         store
             .save_report(
                 id,
