@@ -218,6 +218,15 @@ pub const KNOWN_ACTIONS: &[(&str, &str)] = &[
     ("dossier.decided", "Décision sur un dossier"),
     ("dossier.amount_changed", "Montant d’un dossier modifié"),
     ("payment.recorded", "Paiement enregistré"),
+    (
+        "dossier.axis_envelope_overridden",
+        "Enveloppe d’un axe dépassée sur décision d’un administrateur",
+    ),
+    ("report.due_dates_set", "Échéances des rapports fixées"),
+    ("report.submitted", "Rapport transmis par la structure"),
+    ("report.accepted", "Rapport reçu et accepté"),
+    ("report.returned", "Rapport renvoyé à la structure"),
+    ("evaluation.recorded", "Évaluation d’un projet enregistrée"),
     ("plan.saved", "Plan enregistré"),
     ("snapshot.imported", "Import SIRENE"),
 ];
@@ -264,6 +273,13 @@ impl Action {
     pub const DOSSIER_DECIDED: Self = Self::known("dossier.decided");
     pub const DOSSIER_AMOUNT_CHANGED: Self = Self::known("dossier.amount_changed");
     pub const PAYMENT_RECORDED: Self = Self::known("payment.recorded");
+    pub const DOSSIER_AXIS_ENVELOPE_OVERRIDDEN: Self =
+        Self::known("dossier.axis_envelope_overridden");
+    pub const REPORT_DUE_DATES_SET: Self = Self::known("report.due_dates_set");
+    pub const REPORT_SUBMITTED: Self = Self::known("report.submitted");
+    pub const REPORT_ACCEPTED: Self = Self::known("report.accepted");
+    pub const REPORT_RETURNED: Self = Self::known("report.returned");
+    pub const EVALUATION_RECORDED: Self = Self::known("evaluation.recorded");
     pub const PLAN_SAVED: Self = Self::known("plan.saved");
     pub const SNAPSHOT_IMPORTED: Self = Self::known("snapshot.imported");
 
@@ -953,6 +969,12 @@ mod tests {
             Action::DOSSIER_DECIDED,
             Action::DOSSIER_AMOUNT_CHANGED,
             Action::PAYMENT_RECORDED,
+            Action::DOSSIER_AXIS_ENVELOPE_OVERRIDDEN,
+            Action::REPORT_DUE_DATES_SET,
+            Action::REPORT_SUBMITTED,
+            Action::REPORT_ACCEPTED,
+            Action::REPORT_RETURNED,
+            Action::EVALUATION_RECORDED,
             Action::PLAN_SAVED,
             Action::SNAPSHOT_IMPORTED,
         ];

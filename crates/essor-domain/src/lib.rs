@@ -17,6 +17,8 @@ pub mod money;
 pub mod panorama;
 pub mod plan;
 pub mod referential;
+pub mod reports;
+pub mod steering;
 pub mod territory;
 
 pub use ids::{CodeCommune, CodeNaf, IdError, NafSection, Rna, Siren, Siret};

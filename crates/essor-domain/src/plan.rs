@@ -91,6 +91,20 @@ pub enum PlanError {
     DuplicateBudgetYear(i32),
     #[error("le champ « {0} » ne doit pas être vide")]
     Empty(&'static str),
+    #[error("le budget de l’année {year} cite l’axe « {axis} », qui n’existe pas dans le plan")]
+    UnknownAxisEnvelope { year: i32, axis: String },
+    #[error("le budget de l’année {year} donne deux fois l’enveloppe de l’axe « {axis} »")]
+    DuplicateAxisEnvelope { year: i32, axis: String },
+    #[error(
+        "le budget de l’année {year} réserve {split} aux axes, plus que son montant ({amount})"
+    )]
+    AxisSplitExceeds {
+        year: i32,
+        split: Money,
+        amount: Money,
+    },
+    #[error("le budget de l’année {year} donne à l’axe « {axis} » un montant négatif")]
+    NegativeAxisEnvelope { year: i32, axis: String },
 }
 
 /// The whole plan, as written in its file.
@@ -131,6 +145,9 @@ pub struct Plan {
     pub partners: Vec<Partner>,
     #[serde(default)]
     pub actions: Vec<Action>,
+    /// The indicators the plan is steered by, with their yearly targets.
+    #[serde(default)]
+    pub indicators: Vec<Indicator>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -158,6 +175,58 @@ pub struct BudgetEnvelope {
     /// What the amount covers or leaves out.
     #[serde(default)]
     pub scope: String,
+    /// The part of the amount reserved for some axes, when the plan splits it (at most the
+    /// year's amount in all); an axis not listed has no envelope of its own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub axes: Vec<AxisEnvelope>,
+}
+
+impl BudgetEnvelope {
+    /// The envelope of an axis, when the year's amount is split.
+    #[must_use]
+    pub fn of_axis(&self, axis: &Key) -> Option<Money> {
+        self.axes.iter().find(|a| &a.axis == axis).map(|a| a.amount)
+    }
+}
+
+/// The envelope of one axis in a year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AxisEnvelope {
+    pub axis: Key,
+    pub amount: Money,
+}
+
+/// What an indicator of the plan counts, computed from the dossiers and their evaluations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    /// Dossiers accepted in the year.
+    ProjetsSoutenus,
+    /// The amounts granted in the year, in euros.
+    MontantsAccordes,
+    /// Jobs created: expected at application, actual from the evaluations.
+    EmploisCrees,
+    /// Jobs consolidated: expected at application, actual from the evaluations.
+    EmploisConsolides,
+}
+
+/// An indicator of the plan, with its yearly target when the plan gives one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Indicator {
+    pub key: Key,
+    pub title: String,
+    pub measure: Measure,
+    /// The yearly target (a count, or whole euros for amounts).
+    #[serde(default)]
+    pub target: Option<u64>,
+    /// The target is an order of magnitude (« une quarantaine »).
+    #[serde(default)]
+    pub approximate: bool,
+    /// Where the target comes from.
+    #[serde(default)]
+    pub source: String,
 }
 
 /// The panorama figures the plan itself publishes, kept to compare with the observatory.
@@ -377,11 +446,16 @@ impl Plan {
         unique_keys("committees", self.committees.iter().map(|c| &c.key))?;
         let partners = unique_keys("partners", self.partners.iter().map(|p| &p.key))?;
         unique_keys("actions", self.actions.iter().map(|a| &a.key))?;
+        unique_keys("indicators", self.indicators.iter().map(|i| &i.key))?;
         let mut years = HashSet::new();
         for budget in &self.budgets {
             if !years.insert(budget.year) {
                 return Err(PlanError::DuplicateBudgetYear(budget.year));
             }
+            check_axis_envelopes(budget, &axes)?;
+        }
+        if self.indicators.iter().any(|i| i.title.trim().is_empty()) {
+            return Err(PlanError::Empty("indicators.title"));
         }
         for action in &self.actions {
             if action.figures.iter().any(|f| f.unit.trim().is_empty()) {
@@ -455,6 +529,44 @@ impl Plan {
             .iter()
             .filter(move |a| a.partners.contains(partner))
     }
+}
+
+/// An axis split names known axes once each, with amounts that fit in the year's.
+fn check_axis_envelopes(
+    budget: &BudgetEnvelope,
+    known_axes: &HashSet<&Key>,
+) -> Result<(), PlanError> {
+    let mut seen = HashSet::new();
+    for share in &budget.axes {
+        let axis = share.axis.to_string();
+        if !known_axes.contains(&share.axis) {
+            return Err(PlanError::UnknownAxisEnvelope {
+                year: budget.year,
+                axis,
+            });
+        }
+        if !seen.insert(&share.axis) {
+            return Err(PlanError::DuplicateAxisEnvelope {
+                year: budget.year,
+                axis,
+            });
+        }
+        if share.amount < Money::ZERO {
+            return Err(PlanError::NegativeAxisEnvelope {
+                year: budget.year,
+                axis,
+            });
+        }
+    }
+    let split: Money = budget.axes.iter().map(|a| a.amount).sum();
+    if split > budget.amount {
+        return Err(PlanError::AxisSplitExceeds {
+            year: budget.year,
+            split,
+            amount: budget.amount,
+        });
+    }
+    Ok(())
 }
 
 fn unique_keys<'a>(
@@ -797,6 +909,76 @@ partners = ["gaia"]
         assert_eq!(Plan::from_toml(&plan.to_toml()).unwrap(), plan);
         let json = serde_json::to_string(&plan).unwrap();
         assert_eq!(serde_json::from_str::<Plan>(&json).unwrap(), plan);
+    }
+
+    #[test]
+    fn an_axis_split_names_known_axes_once_and_fits_in_the_year() {
+        let split = |axes: &str| {
+            MINIMAL.replace(
+                "amount = 350000\n",
+                &format!("amount = 350000\naxes = [{axes}]\n"),
+            )
+        };
+        let plan = Plan::from_toml(&split("{ axis = \"axe-1\", amount = 300000 }")).unwrap();
+        let budget = plan.latest_budget().unwrap();
+        assert_eq!(
+            budget.of_axis(&key("axe-1")),
+            Some(Money::from_euros(300_000))
+        );
+        assert_eq!(budget.of_axis(&key("axe-2")), None);
+        assert_eq!(Plan::from_toml(&plan.to_toml()).unwrap(), plan);
+        assert_eq!(
+            Plan::from_toml(&split("{ axis = \"axe-1\", amount = 350001 }"))
+                .unwrap_err()
+                .to_string(),
+            "le budget de l’année 2019 réserve 350 001,00 € aux axes, plus que son montant \
+             (350 000,00 €)"
+        );
+        assert!(matches!(
+            Plan::from_toml(&split("{ axis = \"axe-9\", amount = 1 }")),
+            Err(PlanError::UnknownAxisEnvelope { year: 2019, .. })
+        ));
+        assert!(matches!(
+            Plan::from_toml(&split(
+                "{ axis = \"axe-1\", amount = 1 }, { axis = \"axe-1\", amount = 2 }"
+            )),
+            Err(PlanError::DuplicateAxisEnvelope { .. })
+        ));
+        assert!(matches!(
+            Plan::from_toml(&split("{ axis = \"axe-1\", amount = -1 }")),
+            Err(PlanError::NegativeAxisEnvelope { .. })
+        ));
+        let unknown = Plan::from_toml(&split("{ axis = \"axe-1\", amount = 1, note = 2 }"));
+        assert!(unknown.unwrap_err().to_string().contains("note"));
+    }
+
+    #[test]
+    fn the_default_plan_steers_by_its_indicators_with_the_published_target() {
+        let plan = default_plan();
+        let projects = plan
+            .indicators
+            .iter()
+            .find(|i| i.measure == Measure::ProjetsSoutenus)
+            .unwrap();
+        assert_eq!(projects.target, Some(40));
+        assert!(projects.approximate);
+        for measure in [
+            Measure::MontantsAccordes,
+            Measure::EmploisCrees,
+            Measure::EmploisConsolides,
+        ] {
+            assert!(plan.indicators.iter().any(|i| i.measure == measure));
+        }
+        let text = format!(
+            "{MINIMAL}\n[[indicators]]\nkey = \"projets\"\ntitle = \"Projets\"\n\
+             measure = \"projets_soutenus\"\ncible = 3\n"
+        );
+        assert!(
+            Plan::from_toml(&text)
+                .unwrap_err()
+                .to_string()
+                .contains("cible")
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod dossiers;
 mod fact_blocks;
 pub mod observatory;
 mod postgres;
+pub mod reports;
 pub mod seed;
 mod sqlite;
 
@@ -249,6 +250,7 @@ pub trait Store:
     + audit::AuditLog
     + directory::Directory
     + dossiers::Dossiers
+    + reports::Reports
     + Send
     + Sync
     + 'static

@@ -371,6 +371,8 @@ struct DossierPage {
     checks: Vec<(&'static str, &'static str, bool)>,
     /// The envelope of the dossier's year: committed and left, in words.
     envelope: Option<String>,
+    /// The reports and evaluation of an accepted dossier.
+    reports: Option<crate::reports::ReportsPanel>,
     errors: Vec<FieldError>,
     notice: Option<&'static str>,
 }
@@ -566,6 +568,7 @@ async fn dossier_page(
             .map(|(key, label)| (*key, *label, dossier.checks.iter().any(|c| c == key)))
             .collect(),
         envelope,
+        reports: crate::reports::panel(state, user, &dossier).await?,
         errors,
         notice,
         dossier,
@@ -944,6 +947,7 @@ pub(crate) async fn staff_transition(
     override_asked: bool,
 ) -> Result<Result<Dossier, FieldError>, AppError> {
     let mut overridden = None;
+    let mut axis_overridden = None;
     if let Some(amount) = granted {
         let envelope = envelope_of(state, dossier.year).await?;
         let consumed = Consumption {
@@ -955,6 +959,10 @@ pub(crate) async fn staff_transition(
             Ok(Commitment::Within { .. }) => {}
             Ok(Commitment::Overridden { beyond }) => overridden = Some(beyond),
             Err(e) => return Ok(Err(error("montant", e.to_string()))),
+        }
+        match crate::steering::check_axis_envelope(state, dossier, amount, override_asked).await? {
+            Ok(beyond) => axis_overridden = beyond,
+            Err(e) => return Ok(Err(e)),
         }
     }
     match apply(state, user, dossier, action, Party::Staff, granted).await? {
@@ -972,6 +980,9 @@ pub(crate) async fn staff_transition(
                     })),
                 )
                 .await;
+            }
+            if let Some(beyond) = axis_overridden {
+                crate::steering::audit_axis_override(state, user, dossier, beyond).await?;
             }
             Ok(Ok(recorded))
         }

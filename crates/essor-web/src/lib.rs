@@ -24,7 +24,9 @@ mod observatory;
 mod pages;
 mod profiles;
 pub mod ratelimit;
+mod reports;
 mod site;
+mod steering;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -420,6 +422,55 @@ pub(crate) fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
                 BackOffice,
             ),
             post(dossiers::set_checks),
+        ),
+        // Reports, evaluation, envelope and indicators
+        (
+            acting("GET", "/dossiers/{dossier}/rapports/{kind}"),
+            get(reports::show),
+        ),
+        (
+            acting("POST", "/dossiers/{dossier}/rapports/{kind}"),
+            post(reports::save),
+        ),
+        (
+            spec(
+                "POST",
+                "/administration/dossiers/{id}/rapports/{kind}/examen",
+                BackOffice,
+            ),
+            post(reports::review),
+        ),
+        (
+            spec(
+                "POST",
+                "/administration/dossiers/{id}/rapports/echeances",
+                BackOffice,
+            ),
+            post(reports::set_dues),
+        ),
+        (
+            spec(
+                "GET",
+                "/administration/dossiers/{dossier}/suivi",
+                BackOffice,
+            ),
+            get(reports::followup),
+        ),
+        (
+            spec(
+                "POST",
+                "/administration/dossiers/{id}/evaluation",
+                BackOffice,
+            ),
+            post(reports::evaluate),
+        ),
+        (
+            spec("GET", "/administration/enveloppe", BackOffice),
+            get(steering::envelope_page),
+        ),
+        (
+            spec("GET", "/administration/indicateurs", BackOffice),
+            get(steering::indicators_page),
         ),
         (
             spec("GET", "/territoire/communes.geojson", Public),

@@ -10,5 +10,6 @@ mod directory;
 mod dossiers;
 mod migrations;
 mod plans;
+mod reports;
 mod snapshots;
 mod territories;

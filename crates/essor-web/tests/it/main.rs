@@ -7,6 +7,7 @@ mod matrix;
 mod observatory;
 mod pages;
 mod profiles;
+mod reports;
 
 use std::sync::Arc;
 
