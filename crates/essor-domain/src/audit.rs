@@ -218,6 +218,17 @@ pub const KNOWN_ACTIONS: &[(&str, &str)] = &[
     ("dossier.decided", "Décision sur un dossier"),
     ("dossier.amount_changed", "Montant d’un dossier modifié"),
     ("payment.recorded", "Paiement enregistré"),
+    ("committee.session_created", "Séance de comité prévue"),
+    ("committee.session_updated", "Séance de comité modifiée"),
+    ("committee.member_added", "Membre de comité ajouté"),
+    ("committee.member_removed", "Membre de comité retiré"),
+    ("committee.attendance_recorded", "Présences à une séance de comité"),
+    ("committee.agenda_added", "Dossier inscrit à l’ordre du jour d’une séance"),
+    ("committee.agenda_removed", "Dossier retiré de l’ordre du jour d’une séance"),
+    ("committee.proposal_recorded", "Proposition de l’instruction au comité"),
+    ("committee.decision_recorded", "Décision d’un comité enregistrée"),
+    ("committee.minutes_saved", "Procès-verbal de séance enregistré"),
+    ("committee.session_held", "Séance de comité déclarée tenue"),
     ("plan.saved", "Plan enregistré"),
     ("snapshot.imported", "Import SIRENE"),
 ];
@@ -264,6 +275,17 @@ impl Action {
     pub const DOSSIER_DECIDED: Self = Self::known("dossier.decided");
     pub const DOSSIER_AMOUNT_CHANGED: Self = Self::known("dossier.amount_changed");
     pub const PAYMENT_RECORDED: Self = Self::known("payment.recorded");
+    pub const COMMITTEE_SESSION_CREATED: Self = Self::known("committee.session_created");
+    pub const COMMITTEE_SESSION_UPDATED: Self = Self::known("committee.session_updated");
+    pub const COMMITTEE_MEMBER_ADDED: Self = Self::known("committee.member_added");
+    pub const COMMITTEE_MEMBER_REMOVED: Self = Self::known("committee.member_removed");
+    pub const COMMITTEE_ATTENDANCE_RECORDED: Self = Self::known("committee.attendance_recorded");
+    pub const COMMITTEE_AGENDA_ADDED: Self = Self::known("committee.agenda_added");
+    pub const COMMITTEE_AGENDA_REMOVED: Self = Self::known("committee.agenda_removed");
+    pub const COMMITTEE_PROPOSAL_RECORDED: Self = Self::known("committee.proposal_recorded");
+    pub const COMMITTEE_DECISION_RECORDED: Self = Self::known("committee.decision_recorded");
+    pub const COMMITTEE_MINUTES_SAVED: Self = Self::known("committee.minutes_saved");
+    pub const COMMITTEE_SESSION_HELD: Self = Self::known("committee.session_held");
     pub const PLAN_SAVED: Self = Self::known("plan.saved");
     pub const SNAPSHOT_IMPORTED: Self = Self::known("snapshot.imported");
 
@@ -953,6 +975,17 @@ mod tests {
             Action::DOSSIER_DECIDED,
             Action::DOSSIER_AMOUNT_CHANGED,
             Action::PAYMENT_RECORDED,
+            Action::COMMITTEE_SESSION_CREATED,
+            Action::COMMITTEE_SESSION_UPDATED,
+            Action::COMMITTEE_MEMBER_ADDED,
+            Action::COMMITTEE_MEMBER_REMOVED,
+            Action::COMMITTEE_ATTENDANCE_RECORDED,
+            Action::COMMITTEE_AGENDA_ADDED,
+            Action::COMMITTEE_AGENDA_REMOVED,
+            Action::COMMITTEE_PROPOSAL_RECORDED,
+            Action::COMMITTEE_DECISION_RECORDED,
+            Action::COMMITTEE_MINUTES_SAVED,
+            Action::COMMITTEE_SESSION_HELD,
             Action::PLAN_SAVED,
             Action::SNAPSHOT_IMPORTED,
         ];

@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod committees;
 mod common;
 pub mod directory;
 pub mod dossiers;
@@ -247,6 +248,7 @@ pub struct MigrationInfo {
 pub trait Store:
     accounts::Accounts
     + audit::AuditLog
+    + committees::Committees
     + directory::Directory
     + dossiers::Dossiers
     + Send
