@@ -700,6 +700,28 @@ async function checkStaff(ctx, server) {
     await page.goto(`${ctx.baseUrl}/administration/annuaire`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
     if (!(await page.locator('h2', { hasText: 'Acteurs proposés' }).count())) problems.push("annuaire (équipe) : pas de partie « Acteurs proposés »");
     await audit(page, 'annuaire (équipe)');
+    // Committees: the sessions, a new session, its members, the session's page and its file.
+    await page.goto(`${ctx.baseUrl}/administration/comites`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+    await audit(page, 'comités (équipe)');
+    await page.selectOption('#comite', 'comite-pilotage');
+    await page.fill('#date', '2026-12-01');
+    await page.fill('#lieu', 'Hôtel de Métropole');
+    await Promise.all([page.waitForNavigation(), page.click('main form[action="/administration/comites"] button[type=submit]')]);
+    const sessionUrl = page.url();
+    if (!(await page.locator('h2', { hasText: 'Ordre du jour' }).count())) problems.push(`séance de comité : pas de partie « Ordre du jour » sur ${sessionUrl}`);
+    await page.goto(`${ctx.baseUrl}/administration/comites/membres`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+    await page.fill('#nom', 'Claire Dupont');
+    await page.fill('#qualite', 'Vice-présidente de la Métropole');
+    await page.selectOption('#comite', 'comite-pilotage');
+    await Promise.all([page.waitForNavigation(), page.click('main form[action="/administration/comites/membres"] button[type=submit]')]);
+    await audit(page, 'membres des comités');
+    await page.goto(sessionUrl, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+    if (!(await page.locator('label', { hasText: 'Claire Dupont' }).count())) problems.push('séance de comité : le membre ajouté n’est pas proposé aux présences');
+    await audit(page, 'séance de comité');
+    await page.goto(`${sessionUrl}/dossier-de-seance`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+    await audit(page, 'dossier de séance');
+    await page.goto(`${sessionUrl}/proces-verbal`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+    await audit(page, 'procès-verbal');
   } catch (error) {
     problems.push(`erreur du test : ${error.message.split('\n')[0]}`);
   } finally {

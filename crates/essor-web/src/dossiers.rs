@@ -371,6 +371,8 @@ struct DossierPage {
     checks: Vec<(&'static str, &'static str, bool)>,
     /// The envelope of the dossier's year: committed and left, in words.
     envelope: Option<String>,
+    /// The committee sessions the dossier went to (`dossier_committees.html`).
+    committees: crate::committees::DossierCommittees,
     errors: Vec<FieldError>,
     notice: Option<&'static str>,
 }
@@ -566,6 +568,7 @@ async fn dossier_page(
             .map(|(key, label)| (*key, *label, dossier.checks.iter().any(|c| c == key)))
             .collect(),
         envelope,
+        committees: crate::committees::for_dossier(state, dossier.id, staff).await?,
         errors,
         notice,
         dossier,
