@@ -222,12 +222,30 @@ pub const KNOWN_ACTIONS: &[(&str, &str)] = &[
     ("committee.session_updated", "Séance de comité modifiée"),
     ("committee.member_added", "Membre de comité ajouté"),
     ("committee.member_removed", "Membre de comité retiré"),
-    ("committee.attendance_recorded", "Présences à une séance de comité"),
-    ("committee.agenda_added", "Dossier inscrit à l’ordre du jour d’une séance"),
-    ("committee.agenda_removed", "Dossier retiré de l’ordre du jour d’une séance"),
-    ("committee.proposal_recorded", "Proposition de l’instruction au comité"),
-    ("committee.decision_recorded", "Décision d’un comité enregistrée"),
-    ("committee.minutes_saved", "Procès-verbal de séance enregistré"),
+    (
+        "committee.attendance_recorded",
+        "Présences à une séance de comité",
+    ),
+    (
+        "committee.agenda_added",
+        "Dossier inscrit à l’ordre du jour d’une séance",
+    ),
+    (
+        "committee.agenda_removed",
+        "Dossier retiré de l’ordre du jour d’une séance",
+    ),
+    (
+        "committee.proposal_recorded",
+        "Proposition de l’instruction au comité",
+    ),
+    (
+        "committee.decision_recorded",
+        "Décision d’un comité enregistrée",
+    ),
+    (
+        "committee.minutes_saved",
+        "Procès-verbal de séance enregistré",
+    ),
     ("committee.session_held", "Séance de comité déclarée tenue"),
     ("plan.saved", "Plan enregistré"),
     ("snapshot.imported", "Import SIRENE"),

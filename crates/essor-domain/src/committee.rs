@@ -216,7 +216,10 @@ fn committee_of<'p>(
     key: &str,
     errors: &mut Vec<FieldError>,
 ) -> Option<&'p Committee> {
-    let found = plan.committees.iter().find(|c| c.key.as_str() == key.trim());
+    let found = plan
+        .committees
+        .iter()
+        .find(|c| c.key.as_str() == key.trim());
     if found.is_none() {
         errors.push(error(
             "comite",
@@ -280,10 +283,17 @@ pub fn long_text(field: &str, label: &str, raw: &str, max: usize) -> Result<Stri
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ItemDecision {
     /// A subsidy of `amount`, with its conditions (may be empty).
-    Accept { amount: Money, conditions: String },
-    Refuse { motivation: String },
+    Accept {
+        amount: Money,
+        conditions: String,
+    },
+    Refuse {
+        motivation: String,
+    },
     /// Left for a later session; why (may be empty).
-    Postpone { reason: String },
+    Postpone {
+        reason: String,
+    },
 }
 
 impl ItemDecision {
@@ -352,7 +362,10 @@ impl ItemDecision {
         Ok(Some(match outcome {
             Outcome::Accepted => {
                 let amount = Money::parse(amount.trim()).map_err(|e| {
-                    error(&format!("{field}_montant"), format!("Montant accordé : {e}."))
+                    error(
+                        &format!("{field}_montant"),
+                        format!("Montant accordé : {e}."),
+                    )
                 })?;
                 Self::Accept {
                     amount,
@@ -489,7 +502,11 @@ mod tests {
         let errors = SessionFields::parse(&plan, "comite-inconnu", "31/02/2026", "").unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["comite", "date", "lieu"]);
-        assert!(errors[1].message.starts_with("Date : la date « 31/02/2026 »"));
+        assert!(
+            errors[1]
+                .message
+                .starts_with("Date : la date « 31/02/2026 »")
+        );
         assert_eq!(errors[2].message, "Lieu : à remplir.");
     }
 
@@ -536,7 +553,9 @@ mod tests {
         let bad = ItemDecision::parse("d_1", "accepte", "huit mille", "").unwrap_err();
         assert_eq!(bad.field, "d_1_montant");
         assert!(bad.message.starts_with("Montant accordé : "));
-        let postponed = ItemDecision::parse("d_2", "ajourne", "", "").unwrap().unwrap();
+        let postponed = ItemDecision::parse("d_2", "ajourne", "", "")
+            .unwrap()
+            .unwrap();
         assert_eq!(postponed.outcome(), Outcome::Postponed);
         assert_eq!(postponed.dossier_decision(Money::from_euros(1)), None);
         let long = ItemDecision::parse("d_3", "refuse", "", &"x".repeat(MAX_TEXT + 1)).unwrap_err();

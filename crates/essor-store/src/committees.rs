@@ -96,7 +96,9 @@ pub enum AgendaChange {
     /// The session is held (or unknown): its agenda cannot change.
     SessionNotOpen,
     /// The dossier already waits on an agenda (this session's or another's).
-    AlreadyOnAgenda { session: i64 },
+    AlreadyOnAgenda {
+        session: i64,
+    },
 }
 
 /// What marking a session held did.
@@ -112,8 +114,7 @@ pub enum HeldChange {
 /// The storage of committees. Both backends implement it with the same SQL.
 #[async_trait]
 pub trait Committees: Send + Sync {
-    async fn add_committee_member(&self, new: &NewCommitteeMember<'_>)
-    -> Result<CommitteeMember>;
+    async fn add_committee_member(&self, new: &NewCommitteeMember<'_>) -> Result<CommitteeMember>;
     /// The members of a committee (every committee when `None`), by committee then order of
     /// arrival; those who left only when `include_inactive`.
     async fn committee_members(

@@ -128,7 +128,11 @@ fn title_of(dossier: &Dossier) -> String {
 }
 
 async fn session_of(state: &AppState, id: i64) -> Result<CommitteeSession, AppError> {
-    state.store.committee_session(id).await?.ok_or(AppError::NotFound)
+    state
+        .store
+        .committee_session(id)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// The item of a session's agenda, or 404 (an item of another session included).
@@ -658,9 +662,13 @@ pub(crate) async fn show(
         Some("presences") => Some("Les présences sont enregistrées."),
         Some("ordre") => Some("L’ordre du jour est mis à jour."),
         Some("proposition") => Some("La proposition est enregistrée."),
-        Some("decisions") => Some("Les décisions sont enregistrées ; les porteurs en sont informés."),
+        Some("decisions") => {
+            Some("Les décisions sont enregistrées ; les porteurs en sont informés.")
+        }
         Some("proces-verbal") => Some("Le procès-verbal est enregistré."),
-        Some("tenue") => Some("La séance est close : ses décisions et son procès-verbal ne changent plus."),
+        Some("tenue") => {
+            Some("La séance est close : ses décisions et son procès-verbal ne changent plus.")
+        }
         _ => None,
     };
     session_page(
@@ -718,8 +726,16 @@ pub(crate) async fn update(
         )
         .await?
     else {
-        return session_page(&state, &user, &headers, &session, None, vec![held_error()], None)
-            .await;
+        return session_page(
+            &state,
+            &user,
+            &headers,
+            &session,
+            None,
+            vec![held_error()],
+            None,
+        )
+        .await;
     };
     audit_event(
         &state,
@@ -757,8 +773,16 @@ pub(crate) async fn attendance(
         .filter(|id| members.contains(id))
         .collect();
     if !state.store.set_attendance(id, &present).await? {
-        return session_page(&state, &user, &headers, &session, None, vec![held_error()], None)
-            .await;
+        return session_page(
+            &state,
+            &user,
+            &headers,
+            &session,
+            None,
+            vec![held_error()],
+            None,
+        )
+        .await;
     }
     audit_event(
         &state,
@@ -785,8 +809,16 @@ pub(crate) async fn add_item(
     let session = session_of(&state, id).await?;
     let refuse = |message: String| vec![error("dossier", format!("Dossier : {message}"))];
     if session.status == SessionStatus::Held {
-        return session_page(&state, &user, &headers, &session, None, vec![held_error()], None)
-            .await;
+        return session_page(
+            &state,
+            &user,
+            &headers,
+            &session,
+            None,
+            vec![held_error()],
+            None,
+        )
+        .await;
     }
     let dossier = match field(&fields, "dossier").trim().parse::<i64>() {
         Ok(number) => state.store.dossier(number).await?,
@@ -847,7 +879,16 @@ pub(crate) async fn add_item(
             Ok(Redirect::to(&format!("/administration/comites/{id}?fait=ordre")).into_response())
         }
         AgendaChange::SessionNotOpen => {
-            session_page(&state, &user, &headers, &session, None, vec![held_error()], None).await
+            session_page(
+                &state,
+                &user,
+                &headers,
+                &session,
+                None,
+                vec![held_error()],
+                None,
+            )
+            .await
         }
         AgendaChange::AlreadyOnAgenda { session: other } => {
             let errors = refuse(format!(
@@ -901,8 +942,16 @@ pub(crate) async fn move_item(
     item_of(&state, id, item).await?;
     let up = field(&fields, "sens") == "haut";
     if !state.store.move_agenda_item(item, up).await? && session.status == SessionStatus::Held {
-        return session_page(&state, &user, &headers, &session, None, vec![held_error()], None)
-            .await;
+        return session_page(
+            &state,
+            &user,
+            &headers,
+            &session,
+            None,
+            vec![held_error()],
+            None,
+        )
+        .await;
     }
     Ok(Redirect::to(&format!("/administration/comites/{id}?fait=ordre")).into_response())
 }
@@ -997,8 +1046,16 @@ pub(crate) async fn decisions(
 ) -> Result<Response, AppError> {
     let session = session_of(&state, id).await?;
     if session.status == SessionStatus::Held {
-        return session_page(&state, &user, &headers, &session, None, vec![held_error()], None)
-            .await;
+        return session_page(
+            &state,
+            &user,
+            &headers,
+            &session,
+            None,
+            vec![held_error()],
+            None,
+        )
+        .await;
     }
     let override_asked = field(&fields, "depasser") == "1";
     let account = account_id(&user)?;
@@ -1066,7 +1123,9 @@ pub(crate) async fn decisions(
         if !written {
             errors.push(error(
                 &format!("{prefix}_issue"),
-                format!("« {name} » : une décision a été enregistrée entre-temps ; rechargez la page."),
+                format!(
+                    "« {name} » : une décision a été enregistrée entre-temps ; rechargez la page."
+                ),
             ));
             continue;
         }
@@ -1168,8 +1227,16 @@ pub(crate) async fn minutes(
 ) -> Result<Response, AppError> {
     let session = session_of(&state, id).await?;
     if session.status == SessionStatus::Held {
-        return session_page(&state, &user, &headers, &session, None, vec![held_error()], None)
-            .await;
+        return session_page(
+            &state,
+            &user,
+            &headers,
+            &session,
+            None,
+            vec![held_error()],
+            None,
+        )
+        .await;
     }
     if field(&fields, "action") == "brouillon" {
         let names = Names::load(&state).await?;
@@ -1178,8 +1245,16 @@ pub(crate) async fn minutes(
             "Un brouillon du procès-verbal est proposé ci-dessous : relisez-le, puis enregistrez-le."
                 .to_owned(),
         );
-        return session_page(&state, &user, &headers, &session, Some(draft), Vec::new(), notice)
-            .await;
+        return session_page(
+            &state,
+            &user,
+            &headers,
+            &session,
+            Some(draft),
+            Vec::new(),
+            notice,
+        )
+        .await;
     }
     let typed = field(&fields, "proces_verbal");
     let text = match long_text("proces_verbal", "Procès-verbal", typed, MAX_MINUTES) {
@@ -1198,8 +1273,16 @@ pub(crate) async fn minutes(
         }
     };
     if !state.store.set_minutes(id, &text).await? {
-        return session_page(&state, &user, &headers, &session, None, vec![held_error()], None)
-            .await;
+        return session_page(
+            &state,
+            &user,
+            &headers,
+            &session,
+            None,
+            vec![held_error()],
+            None,
+        )
+        .await;
     }
     audit_event(
         &state,
@@ -1236,7 +1319,16 @@ pub(crate) async fn mark_held(
             Ok(Redirect::to(&format!("/administration/comites/{id}?fait=tenue")).into_response())
         }
         HeldChange::NotOpen => {
-            session_page(&state, &user, &headers, &session, None, vec![held_error()], None).await
+            session_page(
+                &state,
+                &user,
+                &headers,
+                &session,
+                None,
+                vec![held_error()],
+                None,
+            )
+            .await
         }
         HeldChange::Undecided(dossiers) => {
             let mut titles = Vec::new();
@@ -1464,7 +1556,11 @@ fn file_document(file: &FileView) -> essor_pdf::Document {
                 .iter()
                 .map(|m| {
                     let presence = if s.held {
-                        if m.present { " — présent·e" } else { " — absent·e" }
+                        if m.present {
+                            " — présent·e"
+                        } else {
+                            " — absent·e"
+                        }
                     } else {
                         ""
                     };
@@ -1536,7 +1632,11 @@ fn file_document(file: &FileView) -> essor_pdf::Document {
         });
         let mut rows: Vec<Vec<String>> = Vec::new();
         for l in &i.expenses {
-            rows.push(vec!["Dépense".to_owned(), l.label.clone(), l.amount.clone()]);
+            rows.push(vec![
+                "Dépense".to_owned(),
+                l.label.clone(),
+                l.amount.clone(),
+            ]);
         }
         rows.push(vec![
             "Dépenses".to_owned(),
@@ -1556,7 +1656,11 @@ fn file_document(file: &FileView) -> essor_pdf::Document {
             i.total_resources.clone(),
         ]);
         blocks.push(Block::Table {
-            header: vec!["Poste".to_owned(), "Intitulé".to_owned(), "Montant".to_owned()],
+            header: vec![
+                "Poste".to_owned(),
+                "Intitulé".to_owned(),
+                "Montant".to_owned(),
+            ],
             rows,
             numeric: vec![false, false, true],
         });
@@ -1611,8 +1715,8 @@ pub(crate) async fn file_pdf(
 ) -> Result<Response, AppError> {
     let session = session_of(&state, id).await?;
     let file = file_view(&state, &session).await?;
-    let bytes = essor_pdf::render(&file_document(&file))
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let bytes =
+        essor_pdf::render(&file_document(&file)).map_err(|e| AppError::Internal(e.to_string()))?;
     let name = format!("dossier-de-seance-{}-{}.pdf", session.date, session.id);
     Ok((
         [

@@ -520,7 +520,11 @@ pub(crate) fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(committees::minutes),
         ),
         (
-            spec("POST", "/administration/comites/{session}/tenue", BackOffice),
+            spec(
+                "POST",
+                "/administration/comites/{session}/tenue",
+                BackOffice,
+            ),
             post(committees::mark_held),
         ),
         (

@@ -71,7 +71,12 @@ async fn members_come_and_go_and_are_listed_by_committee() {
                 .await
                 .unwrap()
         );
-        assert!(!store.set_committee_member_active(9_999, false).await.unwrap());
+        assert!(
+            !store
+                .set_committee_member_active(9_999, false)
+                .await
+                .unwrap()
+        );
         assert_eq!(
             store.committee_members(None, false).await.unwrap(),
             vec![chair]
@@ -121,7 +126,10 @@ async fn a_session_is_prepared_decided_and_then_read_only() {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!((moved.date, moved.place.as_str()), (day(3), "Hôtel de Métropole"));
+        assert_eq!(
+            (moved.date, moved.place.as_str()),
+            (day(3), "Hôtel de Métropole")
+        );
         let later = store
             .create_committee_session(
                 &SessionDetails {
@@ -143,7 +151,12 @@ async fn a_session_is_prepared_decided_and_then_read_only() {
         assert_eq!(ids, [later.id, session.id], "latest date first");
 
         // Attendance is replaced whole.
-        assert!(store.set_attendance(session.id, &[member.id, member.id]).await.unwrap());
+        assert!(
+            store
+                .set_attendance(session.id, &[member.id, member.id])
+                .await
+                .unwrap()
+        );
         assert_eq!(store.attendance(session.id).await.unwrap(), [member.id]);
 
         // The agenda: in order, a dossier in one waiting agenda only.
@@ -180,7 +193,10 @@ async fn a_session_is_prepared_decided_and_then_read_only() {
         assert_eq!(pending, [(a, session.id), (b, session.id), (c, session.id)]);
         // Moving the last one up, then taking the middle one off.
         assert!(store.move_agenda_item(items[2].id, true).await.unwrap());
-        assert!(!store.move_agenda_item(items[0].id, true).await.unwrap(), "already first");
+        assert!(
+            !store.move_agenda_item(items[0].id, true).await.unwrap(),
+            "already first"
+        );
         let order: Vec<i64> = store
             .agenda(session.id)
             .await
@@ -202,13 +218,20 @@ async fn a_session_is_prepared_decided_and_then_read_only() {
         // The proposal, then the decisions.
         assert!(
             store
-                .set_agenda_proposal(items[0].id, "Avis favorable.", Some(Money::from_euros(8_000)))
+                .set_agenda_proposal(
+                    items[0].id,
+                    "Avis favorable.",
+                    Some(Money::from_euros(8_000))
+                )
                 .await
                 .unwrap()
         );
         // Held with an undecided item: refused, naming the dossiers.
         assert_eq!(
-            store.mark_session_held(session.id, Utc::now()).await.unwrap(),
+            store
+                .mark_session_held(session.id, Utc::now())
+                .await
+                .unwrap(),
             HeldChange::Undecided(vec![a, b])
         );
         let at = Utc::now();
@@ -219,12 +242,23 @@ async fn a_session_is_prepared_decided_and_then_read_only() {
             by: None,
             at,
         };
-        assert!(store.record_agenda_decision(items[0].id, &accept).await.unwrap());
         assert!(
-            !store.record_agenda_decision(items[0].id, &accept).await.unwrap(),
+            store
+                .record_agenda_decision(items[0].id, &accept)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .record_agenda_decision(items[0].id, &accept)
+                .await
+                .unwrap(),
             "decided once"
         );
-        assert!(!store.remove_from_agenda(items[0].id).await.unwrap(), "decided");
+        assert!(
+            !store.remove_from_agenda(items[0].id).await.unwrap(),
+            "decided"
+        );
         let postpone = ItemDecisionRecord {
             outcome: Outcome::Postponed,
             amount: None,
@@ -232,7 +266,12 @@ async fn a_session_is_prepared_decided_and_then_read_only() {
             by: None,
             at,
         };
-        assert!(store.record_agenda_decision(items[1].id, &postpone).await.unwrap());
+        assert!(
+            store
+                .record_agenda_decision(items[1].id, &postpone)
+                .await
+                .unwrap()
+        );
         let decided = store.agenda_item(items[0].id).await.unwrap().unwrap();
         assert_eq!(decided.outcome, Some(Outcome::Accepted));
         assert_eq!(decided.amount, Some(Money::from_euros(8_000)));
@@ -246,7 +285,12 @@ async fn a_session_is_prepared_decided_and_then_read_only() {
         ));
         assert_eq!(store.agenda_items_of_dossier(b).await.unwrap().len(), 2);
 
-        assert!(store.set_minutes(session.id, "Procès-verbal.").await.unwrap());
+        assert!(
+            store
+                .set_minutes(session.id, "Procès-verbal.")
+                .await
+                .unwrap()
+        );
         let HeldChange::Held(held) = store.mark_session_held(session.id, at).await.unwrap() else {
             panic!("every item is decided");
         };
@@ -279,9 +323,17 @@ async fn a_session_is_prepared_decided_and_then_read_only() {
                 .unwrap()
                 .is_none()
         );
-        assert!(!store.set_agenda_proposal(items[0].id, "x", None).await.unwrap());
+        assert!(
+            !store
+                .set_agenda_proposal(items[0].id, "x", None)
+                .await
+                .unwrap()
+        );
         assert!(!store.move_agenda_item(items[1].id, true).await.unwrap());
-        assert_eq!(store.committee_session(session.id).await.unwrap().unwrap(), held);
+        assert_eq!(
+            store.committee_session(session.id).await.unwrap().unwrap(),
+            held
+        );
         assert_eq!(store.attendance(session.id).await.unwrap(), [member.id]);
         assert!(store.committee_session(9_999).await.unwrap().is_none());
     })

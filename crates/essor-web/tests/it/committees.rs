@@ -67,9 +67,17 @@ async fn submitted(member: &mut Browser, title: &str, asked: &str) -> i64 {
         ("ressources_1_montant", asked),
         ("cofinanceurs", "Banque des Territoires"),
     ];
-    assert_eq!(member.post(&url, &fields).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        member.post(&url, &fields).await.status,
+        StatusCode::SEE_OTHER
+    );
     let deposited = member.post(&format!("{url}/deposer"), &[]).await;
-    assert_eq!(deposited.status, StatusCode::SEE_OTHER, "{}", deposited.body);
+    assert_eq!(
+        deposited.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        deposited.body
+    );
     url.trim_start_matches("/dossiers/").parse().unwrap()
 }
 
@@ -162,7 +170,11 @@ async fn a_session_is_prepared_printed_decided_and_closed() {
     let refused = staff
         .post(
             "/administration/comites",
-            &[("comite", "comite-pilotage"), ("date", "31/02/2026"), ("lieu", " ")],
+            &[
+                ("comite", "comite-pilotage"),
+                ("date", "31/02/2026"),
+                ("lieu", " "),
+            ],
         )
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -190,7 +202,11 @@ async fn a_session_is_prepared_printed_decided_and_closed() {
     assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(missing.body.contains("Nom : à remplir."));
     for (name, quality, role) in [
-        ("Claire Dupont", "Vice-présidente de la Métropole", "presidence"),
+        (
+            "Claire Dupont",
+            "Vice-présidente de la Métropole",
+            "presidence",
+        ),
         ("Paul Martin", "Maire d’Échirolles", "membre"),
     ] {
         let added = staff
@@ -232,7 +248,10 @@ async fn a_session_is_prepared_printed_decided_and_closed() {
     let page = staff.get(&url).await;
     assert_eq!(page.status, StatusCode::OK);
     for id in [workshop, grocery, hall] {
-        assert!(page.body.contains(&format!("<option value=\"{id}\">")), "{id}");
+        assert!(
+            page.body.contains(&format!("<option value=\"{id}\">")),
+            "{id}"
+        );
     }
     let agenda = format!("{url}/ordre-du-jour");
     let unchecked = staff.post(&agenda, &[("dossier", &hall.to_string())]).await;
@@ -249,7 +268,9 @@ async fn a_session_is_prepared_printed_decided_and_closed() {
         let dossier = store.dossier(id).await.unwrap().unwrap();
         assert_eq!(dossier.state, DossierState::OnAgenda);
     }
-    let twice = staff.post(&agenda, &[("dossier", &grocery.to_string())]).await;
+    let twice = staff
+        .post(&agenda, &[("dossier", &grocery.to_string())])
+        .await;
     assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(twice.body.contains("attend déjà une décision"));
     // Ordered: the hall goes up before the grocery.
@@ -274,7 +295,10 @@ async fn a_session_is_prepared_printed_decided_and_closed() {
         .post(
             &format!("{url}/ordre-du-jour/{workshop_item}/proposition"),
             &[
-                ("proposition", "Avis favorable : porteur solide, besoin avéré."),
+                (
+                    "proposition",
+                    "Avis favorable : porteur solide, besoin avéré.",
+                ),
                 ("montant_propose", "10 000"),
             ],
         )
@@ -331,8 +355,16 @@ async fn a_session_is_prepared_printed_decided_and_closed() {
     let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), *v)).collect();
     let partly = staff.post(&decisions, &fields).await;
     assert_eq!(partly.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(partly.body.contains("2 décisions enregistrées"), "{}", partly.body);
-    assert!(partly.body.contains("« Grande halle du réemploi » : Enveloppe"));
+    assert!(
+        partly.body.contains("2 décisions enregistrées"),
+        "{}",
+        partly.body
+    );
+    assert!(
+        partly
+            .body
+            .contains("« Grande halle du réemploi » : Enveloppe")
+    );
     assert!(partly.body.contains("au-delà de l’enveloppe"));
     let accepted = store.dossier(workshop).await.unwrap().unwrap();
     assert_eq!(accepted.state, DossierState::Accepted);
@@ -345,7 +377,10 @@ async fn a_session_is_prepared_printed_decided_and_closed() {
         store.dossier(hall).await.unwrap().unwrap().state,
         DossierState::OnAgenda
     );
-    assert_eq!(store.committed(year).await.unwrap(), Money::from_euros(10_000));
+    assert_eq!(
+        store.committed(year).await.unwrap(),
+        Money::from_euros(10_000)
+    );
     let decided = store.agenda_item(workshop_item).await.unwrap().unwrap();
     assert_eq!(decided.amount, Some(Money::from_euros(10_000)));
     assert_eq!(decided.decision_text, "Rapport d’activité à six mois.");
@@ -368,7 +403,10 @@ async fn a_session_is_prepared_printed_decided_and_closed() {
             &decisions,
             &[
                 (f(hall_item, "issue").as_str(), "ajourne"),
-                (f(hall_item, "texte").as_str(), "Plan de financement à revoir."),
+                (
+                    f(hall_item, "texte").as_str(),
+                    "Plan de financement à revoir.",
+                ),
             ],
         )
         .await;
@@ -415,7 +453,11 @@ async fn a_session_is_prepared_printed_decided_and_closed() {
     assert_eq!(late.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(late.body.contains("La séance est tenue"));
     let minutes = staff.get(&format!("{url}/proces-verbal")).await;
-    assert!(minutes.body.contains("Procès-verbal approuvé à l’unanimité."));
+    assert!(
+        minutes
+            .body
+            .contains("Procès-verbal approuvé à l’unanimité.")
+    );
     assert!(!minutes.body.contains("Autre texte."));
     let page = staff.get(&url).await;
     assert!(!page.body.contains("Enregistrer les décisions"));
@@ -423,7 +465,10 @@ async fn a_session_is_prepared_printed_decided_and_closed() {
 
     // The applicant sees the decision and its conditions, not the staff's proposal.
     let own = member.get(&format!("/dossiers/{workshop}")).await;
-    assert!(own.body.contains(&format!("Comité de pilotage du 01/12/{year}")));
+    assert!(
+        own.body
+            .contains(&format!("Comité de pilotage du 01/12/{year}"))
+    );
     assert!(own.body.contains("accord, 10 000,00 €"));
     assert!(own.body.contains("Rapport d’activité à six mois."));
     assert!(!own.body.contains("Avis favorable"));
@@ -456,7 +501,12 @@ async fn a_session_is_prepared_printed_decided_and_closed() {
             ],
         )
         .await;
-    assert_eq!(overridden.status, StatusCode::SEE_OTHER, "{}", overridden.body);
+    assert_eq!(
+        overridden.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        overridden.body
+    );
     assert_eq!(
         store.committed(year).await.unwrap(),
         Money::from_euros(410_000)
