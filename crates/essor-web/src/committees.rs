@@ -1415,64 +1415,8 @@ async fn file_view(state: &AppState, session: &CommitteeSession) -> Result<FileV
         let Some(dossier) = state.store.dossier(item.dossier).await? else {
             continue;
         };
-        let a = &dossier.application;
-        total_asked = total_asked + a.asked;
-        let lines = |lines: &[essor_domain::funding::BudgetLine]| -> Vec<BudgetLineView> {
-            lines
-                .iter()
-                .map(|l| BudgetLineView {
-                    label: l.label.clone(),
-                    amount: l.amount.to_string(),
-                })
-                .collect()
-        };
-        items.push(FileItem {
-            n,
-            dossier: dossier.id,
-            title: title_of(&dossier),
-            structure: names.structure(&dossier),
-            siret: dossier.siret.clone(),
-            summary: a.summary.clone(),
-            axis: a
-                .axis
-                .as_ref()
-                .and_then(|k| plan.axis(k))
-                .map_or_else(|| "non indiqué".to_owned(), |x| x.title.clone()),
-            themes: a
-                .themes
-                .iter()
-                .filter_map(|k| plan.theme(k))
-                .map(|t| t.title.clone())
-                .collect::<Vec<_>>()
-                .join(", "),
-            communes: a
-                .communes
-                .iter()
-                .map(|c| crate::directory::commune_name(state.referential, c))
-                .collect::<Vec<_>>()
-                .join(", "),
-            jobs: format!(
-                "{} créé(s), {} consolidé(s)",
-                a.jobs_created, a.jobs_consolidated
-            ),
-            asked: a.asked.to_string(),
-            cofinancers: a.cofinancers.join(", "),
-            expenses: lines(&a.budget.expenses),
-            resources: lines(&a.budget.resources),
-            total_expenses: a.budget.total_expenses().to_string(),
-            total_resources: a.budget.total_resources().to_string(),
-            checks: INSTRUCTION_CHECKS
-                .iter()
-                .map(|(key, label)| (*label, dossier.checks.iter().any(|c| c == key)))
-                .collect(),
-            proposal: item.proposal.clone(),
-            proposed: item.proposed.map_or_else(String::new, |m| m.to_string()),
-            decision: match (item.outcome, item.amount) {
-                (Some(o), Some(amount)) => format!("{} : {amount}", o.label()),
-                (Some(o), None) => o.label().to_owned(),
-                (None, _) => String::new(),
-            },
-        });
+        total_asked = total_asked + dossier.application.asked;
+        items.push(file_item(n, &item, &dossier, &names, state.referential));
     }
     let year = session.date.year();
     let envelope = match plan.budgets.iter().find(|b| b.year == year) {
@@ -1500,6 +1444,74 @@ async fn file_view(state: &AppState, session: &CommitteeSession) -> Result<FileV
     })
 }
 
+/// One dossier of the committee's file.
+fn file_item(
+    n: usize,
+    item: &AgendaItem,
+    dossier: &Dossier,
+    names: &Names,
+    referential: &essor_domain::referential::Referential,
+) -> FileItem {
+    let plan = &names.context.plan;
+    let a = &dossier.application;
+    let lines = |lines: &[essor_domain::funding::BudgetLine]| -> Vec<BudgetLineView> {
+        lines
+            .iter()
+            .map(|l| BudgetLineView {
+                label: l.label.clone(),
+                amount: l.amount.to_string(),
+            })
+            .collect()
+    };
+    FileItem {
+        n,
+        dossier: dossier.id,
+        title: title_of(dossier),
+        structure: names.structure(dossier),
+        siret: dossier.siret.clone(),
+        summary: a.summary.clone(),
+        axis: a
+            .axis
+            .as_ref()
+            .and_then(|k| plan.axis(k))
+            .map_or_else(|| "non indiqué".to_owned(), |x| x.title.clone()),
+        themes: a
+            .themes
+            .iter()
+            .filter_map(|k| plan.theme(k))
+            .map(|t| t.title.clone())
+            .collect::<Vec<_>>()
+            .join(", "),
+        communes: a
+            .communes
+            .iter()
+            .map(|c| crate::directory::commune_name(referential, c))
+            .collect::<Vec<_>>()
+            .join(", "),
+        jobs: format!(
+            "{} créé(s), {} consolidé(s)",
+            a.jobs_created, a.jobs_consolidated
+        ),
+        asked: a.asked.to_string(),
+        cofinancers: a.cofinancers.join(", "),
+        expenses: lines(&a.budget.expenses),
+        resources: lines(&a.budget.resources),
+        total_expenses: a.budget.total_expenses().to_string(),
+        total_resources: a.budget.total_resources().to_string(),
+        checks: INSTRUCTION_CHECKS
+            .iter()
+            .map(|(key, label)| (*label, dossier.checks.iter().any(|c| c == key)))
+            .collect(),
+        proposal: item.proposal.clone(),
+        proposed: item.proposed.map_or_else(String::new, |m| m.to_string()),
+        decision: match (item.outcome, item.amount) {
+            (Some(o), Some(amount)) => format!("{} : {amount}", o.label()),
+            (Some(o), None) => o.label().to_owned(),
+            (None, _) => String::new(),
+        },
+    }
+}
+
 #[derive(Template)]
 #[template(path = "committee_file.html")]
 struct FilePage {
@@ -1518,6 +1530,107 @@ pub(crate) async fn file(
         file: file_view(&state, &session).await?,
     };
     Ok(axum::response::Html(page.render()?).into_response())
+}
+
+/// The pages of one dossier in the committee's file.
+fn item_blocks(i: &FileItem) -> Vec<essor_pdf::Block> {
+    use essor_pdf::Block;
+    let mut blocks = Vec::new();
+    blocks.push(Block::PageBreak);
+    blocks.push(Block::Heading {
+        level: 2,
+        text: format!("{}. {}", i.n, i.title),
+    });
+    let mut fields = vec![
+        ("Structure".to_owned(), i.structure.clone()),
+        ("SIRET".to_owned(), i.siret.clone()),
+        ("Dossier".to_owned(), format!("n° {}", i.dossier)),
+        ("Axe du plan".to_owned(), i.axis.clone()),
+        ("Thèmes".to_owned(), i.themes.clone()),
+        ("Communes".to_owned(), i.communes.clone()),
+        ("Emplois prévus".to_owned(), i.jobs.clone()),
+        ("Montant demandé".to_owned(), i.asked.clone()),
+        ("Cofinanceurs".to_owned(), i.cofinancers.clone()),
+    ];
+    fields.retain(|(_, value)| !value.is_empty());
+    blocks.push(Block::Fields(fields));
+    if !i.summary.is_empty() {
+        blocks.push(Block::Heading {
+            level: 3,
+            text: "Résumé du projet".to_owned(),
+        });
+        blocks.push(Block::Paragraph(i.summary.clone()));
+    }
+    blocks.push(Block::Heading {
+        level: 3,
+        text: "Budget prévisionnel".to_owned(),
+    });
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for l in &i.expenses {
+        rows.push(vec![
+            "Dépense".to_owned(),
+            l.label.clone(),
+            l.amount.clone(),
+        ]);
+    }
+    rows.push(vec![
+        "Dépenses".to_owned(),
+        "Total".to_owned(),
+        i.total_expenses.clone(),
+    ]);
+    for l in &i.resources {
+        rows.push(vec![
+            "Ressource".to_owned(),
+            l.label.clone(),
+            l.amount.clone(),
+        ]);
+    }
+    rows.push(vec![
+        "Ressources".to_owned(),
+        "Total".to_owned(),
+        i.total_resources.clone(),
+    ]);
+    blocks.push(Block::Table {
+        header: vec![
+            "Poste".to_owned(),
+            "Intitulé".to_owned(),
+            "Montant".to_owned(),
+        ],
+        rows,
+        numeric: vec![false, false, true],
+    });
+    blocks.push(Block::Heading {
+        level: 3,
+        text: "Contrôles d’instruction".to_owned(),
+    });
+    blocks.push(Block::List(
+        i.checks
+            .iter()
+            .map(|(label, made)| {
+                format!("{label} : {}", if *made { "fait" } else { "non renseigné" })
+            })
+            .collect(),
+    ));
+    blocks.push(Block::Heading {
+        level: 3,
+        text: "Proposition de l’instruction".to_owned(),
+    });
+    let mut proposal = if i.proposal.is_empty() {
+        "Pas de proposition écrite.".to_owned()
+    } else {
+        i.proposal.clone()
+    };
+    if !i.proposed.is_empty() {
+        proposal = format!("{proposal}\nMontant proposé : {}", i.proposed);
+    }
+    blocks.push(Block::Paragraph(proposal));
+    if !i.decision.is_empty() {
+        blocks.push(Block::Fields(vec![(
+            "Décision du comité".to_owned(),
+            i.decision.clone(),
+        )]));
+    }
+    blocks
 }
 
 fn file_document(file: &FileView) -> essor_pdf::Document {
@@ -1601,100 +1714,7 @@ fn file_document(file: &FileView) -> essor_pdf::Document {
         });
     }
     for i in &file.items {
-        blocks.push(Block::PageBreak);
-        blocks.push(Block::Heading {
-            level: 2,
-            text: format!("{}. {}", i.n, i.title),
-        });
-        let mut fields = vec![
-            ("Structure".to_owned(), i.structure.clone()),
-            ("SIRET".to_owned(), i.siret.clone()),
-            ("Dossier".to_owned(), format!("n° {}", i.dossier)),
-            ("Axe du plan".to_owned(), i.axis.clone()),
-            ("Thèmes".to_owned(), i.themes.clone()),
-            ("Communes".to_owned(), i.communes.clone()),
-            ("Emplois prévus".to_owned(), i.jobs.clone()),
-            ("Montant demandé".to_owned(), i.asked.clone()),
-            ("Cofinanceurs".to_owned(), i.cofinancers.clone()),
-        ];
-        fields.retain(|(_, value)| !value.is_empty());
-        blocks.push(Block::Fields(fields));
-        if !i.summary.is_empty() {
-            blocks.push(Block::Heading {
-                level: 3,
-                text: "Résumé du projet".to_owned(),
-            });
-            blocks.push(Block::Paragraph(i.summary.clone()));
-        }
-        blocks.push(Block::Heading {
-            level: 3,
-            text: "Budget prévisionnel".to_owned(),
-        });
-        let mut rows: Vec<Vec<String>> = Vec::new();
-        for l in &i.expenses {
-            rows.push(vec![
-                "Dépense".to_owned(),
-                l.label.clone(),
-                l.amount.clone(),
-            ]);
-        }
-        rows.push(vec![
-            "Dépenses".to_owned(),
-            "Total".to_owned(),
-            i.total_expenses.clone(),
-        ]);
-        for l in &i.resources {
-            rows.push(vec![
-                "Ressource".to_owned(),
-                l.label.clone(),
-                l.amount.clone(),
-            ]);
-        }
-        rows.push(vec![
-            "Ressources".to_owned(),
-            "Total".to_owned(),
-            i.total_resources.clone(),
-        ]);
-        blocks.push(Block::Table {
-            header: vec![
-                "Poste".to_owned(),
-                "Intitulé".to_owned(),
-                "Montant".to_owned(),
-            ],
-            rows,
-            numeric: vec![false, false, true],
-        });
-        blocks.push(Block::Heading {
-            level: 3,
-            text: "Contrôles d’instruction".to_owned(),
-        });
-        blocks.push(Block::List(
-            i.checks
-                .iter()
-                .map(|(label, made)| {
-                    format!("{label} : {}", if *made { "fait" } else { "non renseigné" })
-                })
-                .collect(),
-        ));
-        blocks.push(Block::Heading {
-            level: 3,
-            text: "Proposition de l’instruction".to_owned(),
-        });
-        let mut proposal = if i.proposal.is_empty() {
-            "Pas de proposition écrite.".to_owned()
-        } else {
-            i.proposal.clone()
-        };
-        if !i.proposed.is_empty() {
-            proposal = format!("{proposal}\nMontant proposé : {}", i.proposed);
-        }
-        blocks.push(Block::Paragraph(proposal));
-        if !i.decision.is_empty() {
-            blocks.push(Block::Fields(vec![(
-                "Décision du comité".to_owned(),
-                i.decision.clone(),
-            )]));
-        }
+        blocks.extend(item_blocks(i));
     }
     essor_pdf::Document {
         title,
