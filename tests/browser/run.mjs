@@ -651,8 +651,9 @@ function totpCode(secret) {
 }
 
 // A chargée de mission created from the command line signs in, sets up her second factor, and
-// opens the back office pages of the directory and of the dossiers (the proposal and the dossier
-// of the checks above are there); axe-core on each.
+// opens the back office pages of the directory, of the dossiers (the proposal and the dossier
+// of the checks above are there) and of the committees (a session planned, a member added, the
+// session's page, its file and its minutes); axe-core on each.
 async function checkStaff(ctx, server) {
   const { problems, details, audit } = findings();
   const email = `agent-${randomBytes(3).toString('hex')}@example.fr`;
@@ -905,7 +906,7 @@ async function main() {
         report('annuaire : proposer un acteur absent', await checkProposal(ctx, flow.account));
         report('dossiers : commencer un dossier de subvention', await checkDossier(ctx, server, flow.account));
       }
-      report("équipe : double authentification, dossiers, annuaire", await checkStaff(ctx, server));
+      report("équipe : double authentification, dossiers, annuaire, comités", await checkStaff(ctx, server));
     }
     report('annuaire : recherche en direct, filtre, fiche, carte', await checkDirectory(ctx));
   } catch (error) {
