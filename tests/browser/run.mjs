@@ -683,8 +683,9 @@ function totpCode(secret) {
 }
 
 // A chargée de mission created from the command line signs in, sets up her second factor, and
-// opens the back office pages of the directory and of the dossiers (the proposal and the dossier
-// of the checks above are there); axe-core on each.
+// opens the back office pages of the directory, of the dossiers (the proposal and the dossier
+// of the checks above are there) and of the committees (a session planned, a member added, the
+// session's page, its file and its minutes); axe-core on each.
 async function checkStaff(ctx, server) {
   const { problems, details, audit } = findings();
   const email = `agent-${randomBytes(3).toString('hex')}@example.fr`;
@@ -733,6 +734,28 @@ async function checkStaff(ctx, server) {
     if (!(await page.locator('h2', { hasText: 'Acteurs proposés' }).count())) problems.push("annuaire (équipe) : pas de partie « Acteurs proposés »");
     await audit(page, 'annuaire (équipe)');
     await instructAndDecide(page, ctx, problems, audit);
+    // Committees: the sessions, a new session, its members, the session's page and its file.
+    await page.goto(`${ctx.baseUrl}/administration/comites`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+    await audit(page, 'comités (équipe)');
+    await page.selectOption('#comite', 'comite-pilotage');
+    await page.fill('#date', '2026-12-01');
+    await page.fill('#lieu', 'Hôtel de Métropole');
+    await Promise.all([page.waitForNavigation(), page.click('main form[action="/administration/comites"] button[type=submit]')]);
+    const sessionUrl = page.url();
+    if (!(await page.locator('h2', { hasText: 'Ordre du jour' }).count())) problems.push(`séance de comité : pas de partie « Ordre du jour » sur ${sessionUrl}`);
+    await page.goto(`${ctx.baseUrl}/administration/comites/membres`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+    await page.fill('#nom', 'Claire Dupont');
+    await page.fill('#qualite', 'Vice-présidente de la Métropole');
+    await page.selectOption('#comite', 'comite-pilotage');
+    await Promise.all([page.waitForNavigation(), page.click('main form[action="/administration/comites/membres"] button[type=submit]')]);
+    await audit(page, 'membres des comités');
+    await page.goto(sessionUrl, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+    if (!(await page.locator('label', { hasText: 'Claire Dupont' }).count())) problems.push('séance de comité : le membre ajouté n’est pas proposé aux présences');
+    await audit(page, 'séance de comité');
+    await page.goto(`${sessionUrl}/dossier-de-seance`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+    await audit(page, 'dossier de séance');
+    await page.goto(`${sessionUrl}/proces-verbal`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+    await audit(page, 'procès-verbal');
   } catch (error) {
     problems.push(`erreur du test : ${error.message.split('\n')[0]}`);
   } finally {
@@ -947,7 +970,7 @@ async function main() {
         report('annuaire : proposer un acteur absent', await checkProposal(ctx, flow.account));
         report('dossiers : commencer un dossier de subvention', await checkDossier(ctx, server, flow.account));
       }
-      report("équipe : double authentification, dossiers, annuaire", await checkStaff(ctx, server));
+      report("équipe : double authentification, dossiers, annuaire, comités", await checkStaff(ctx, server));
     }
     report('annuaire : recherche en direct, filtre, fiche, carte', await checkDirectory(ctx));
   } catch (error) {

@@ -227,6 +227,35 @@ pub const KNOWN_ACTIONS: &[(&str, &str)] = &[
     ("report.accepted", "Rapport reçu et accepté"),
     ("report.returned", "Rapport renvoyé à la structure"),
     ("evaluation.recorded", "Évaluation d’un projet enregistrée"),
+    ("committee.session_created", "Séance de comité prévue"),
+    ("committee.session_updated", "Séance de comité modifiée"),
+    ("committee.member_added", "Membre de comité ajouté"),
+    ("committee.member_removed", "Membre de comité retiré"),
+    (
+        "committee.attendance_recorded",
+        "Présences à une séance de comité",
+    ),
+    (
+        "committee.agenda_added",
+        "Dossier inscrit à l’ordre du jour d’une séance",
+    ),
+    (
+        "committee.agenda_removed",
+        "Dossier retiré de l’ordre du jour d’une séance",
+    ),
+    (
+        "committee.proposal_recorded",
+        "Proposition de l’instruction au comité",
+    ),
+    (
+        "committee.decision_recorded",
+        "Décision d’un comité enregistrée",
+    ),
+    (
+        "committee.minutes_saved",
+        "Procès-verbal de séance enregistré",
+    ),
+    ("committee.session_held", "Séance de comité déclarée tenue"),
     ("plan.saved", "Plan enregistré"),
     ("snapshot.imported", "Import SIRENE"),
 ];
@@ -280,6 +309,17 @@ impl Action {
     pub const REPORT_ACCEPTED: Self = Self::known("report.accepted");
     pub const REPORT_RETURNED: Self = Self::known("report.returned");
     pub const EVALUATION_RECORDED: Self = Self::known("evaluation.recorded");
+    pub const COMMITTEE_SESSION_CREATED: Self = Self::known("committee.session_created");
+    pub const COMMITTEE_SESSION_UPDATED: Self = Self::known("committee.session_updated");
+    pub const COMMITTEE_MEMBER_ADDED: Self = Self::known("committee.member_added");
+    pub const COMMITTEE_MEMBER_REMOVED: Self = Self::known("committee.member_removed");
+    pub const COMMITTEE_ATTENDANCE_RECORDED: Self = Self::known("committee.attendance_recorded");
+    pub const COMMITTEE_AGENDA_ADDED: Self = Self::known("committee.agenda_added");
+    pub const COMMITTEE_AGENDA_REMOVED: Self = Self::known("committee.agenda_removed");
+    pub const COMMITTEE_PROPOSAL_RECORDED: Self = Self::known("committee.proposal_recorded");
+    pub const COMMITTEE_DECISION_RECORDED: Self = Self::known("committee.decision_recorded");
+    pub const COMMITTEE_MINUTES_SAVED: Self = Self::known("committee.minutes_saved");
+    pub const COMMITTEE_SESSION_HELD: Self = Self::known("committee.session_held");
     pub const PLAN_SAVED: Self = Self::known("plan.saved");
     pub const SNAPSHOT_IMPORTED: Self = Self::known("snapshot.imported");
 
@@ -975,6 +1015,17 @@ mod tests {
             Action::REPORT_ACCEPTED,
             Action::REPORT_RETURNED,
             Action::EVALUATION_RECORDED,
+            Action::COMMITTEE_SESSION_CREATED,
+            Action::COMMITTEE_SESSION_UPDATED,
+            Action::COMMITTEE_MEMBER_ADDED,
+            Action::COMMITTEE_MEMBER_REMOVED,
+            Action::COMMITTEE_ATTENDANCE_RECORDED,
+            Action::COMMITTEE_AGENDA_ADDED,
+            Action::COMMITTEE_AGENDA_REMOVED,
+            Action::COMMITTEE_PROPOSAL_RECORDED,
+            Action::COMMITTEE_DECISION_RECORDED,
+            Action::COMMITTEE_MINUTES_SAVED,
+            Action::COMMITTEE_SESSION_HELD,
             Action::PLAN_SAVED,
             Action::SNAPSHOT_IMPORTED,
         ];

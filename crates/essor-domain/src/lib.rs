@@ -6,6 +6,7 @@
 pub mod access;
 pub mod actor;
 pub mod audit;
+pub mod committee;
 pub mod dates;
 pub mod dossier;
 pub mod ess;

@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod committees;
 mod common;
 pub mod directory;
 pub mod dossiers;
@@ -248,6 +249,7 @@ pub struct MigrationInfo {
 pub trait Store:
     accounts::Accounts
     + audit::AuditLog
+    + committees::Committees
     + directory::Directory
     + dossiers::Dossiers
     + reports::Reports

@@ -35,3 +35,4 @@ impl_accounts!(PostgresStore);
 crate::directory::impl_directory!(PostgresStore);
 crate::dossiers::impl_dossiers!(PostgresStore);
 crate::reports::impl_reports!(PostgresStore);
+crate::committees::impl_committees!(PostgresStore);

@@ -70,3 +70,4 @@ impl_accounts!(SqliteStore);
 crate::directory::impl_directory!(SqliteStore);
 crate::dossiers::impl_dossiers!(SqliteStore);
 crate::reports::impl_reports!(SqliteStore);
+crate::committees::impl_committees!(SqliteStore);

@@ -373,6 +373,8 @@ struct DossierPage {
     envelope: Option<String>,
     /// The reports and evaluation of an accepted dossier.
     reports: Option<crate::reports::ReportsPanel>,
+    /// The committee sessions the dossier went to (`dossier_committees.html`).
+    committees: crate::committees::DossierCommittees,
     errors: Vec<FieldError>,
     notice: Option<&'static str>,
 }
@@ -569,6 +571,7 @@ async fn dossier_page(
             .collect(),
         envelope,
         reports: crate::reports::panel(state, user, &dossier).await?,
+        committees: crate::committees::for_dossier(state, dossier.id, staff).await?,
         errors,
         notice,
         dossier,

@@ -15,6 +15,7 @@ mod charts;
 mod cookies;
 mod csrf;
 pub mod directory;
+mod committees;
 mod dossiers;
 mod error;
 mod layout;
@@ -422,6 +423,127 @@ pub(crate) fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
                 BackOffice,
             ),
             post(dossiers::set_checks),
+        ),
+        // Committees
+        (
+            spec("GET", "/administration/comites", BackOffice),
+            get(committees::list),
+        ),
+        (
+            spec("POST", "/administration/comites", BackOffice),
+            post(committees::create),
+        ),
+        (
+            spec("GET", "/administration/comites/membres", BackOffice),
+            get(committees::members),
+        ),
+        (
+            spec("POST", "/administration/comites/membres", BackOffice),
+            post(committees::add_member),
+        ),
+        (
+            spec(
+                "POST",
+                "/administration/comites/membres/{id}/retirer",
+                BackOffice,
+            ),
+            post(committees::remove_member),
+        ),
+        (
+            spec("GET", "/administration/comites/{session}", BackOffice),
+            get(committees::show),
+        ),
+        (
+            spec("POST", "/administration/comites/{session}", BackOffice),
+            post(committees::update),
+        ),
+        (
+            spec(
+                "POST",
+                "/administration/comites/{session}/presences",
+                BackOffice,
+            ),
+            post(committees::attendance),
+        ),
+        (
+            spec(
+                "POST",
+                "/administration/comites/{session}/ordre-du-jour",
+                BackOffice,
+            ),
+            post(committees::add_item),
+        ),
+        (
+            spec(
+                "POST",
+                "/administration/comites/{session}/ordre-du-jour/{item}/retirer",
+                BackOffice,
+            ),
+            post(committees::remove_item),
+        ),
+        (
+            spec(
+                "POST",
+                "/administration/comites/{session}/ordre-du-jour/{item}/deplacer",
+                BackOffice,
+            ),
+            post(committees::move_item),
+        ),
+        (
+            spec(
+                "POST",
+                "/administration/comites/{session}/ordre-du-jour/{item}/proposition",
+                BackOffice,
+            ),
+            post(committees::proposal),
+        ),
+        (
+            spec(
+                "POST",
+                "/administration/comites/{session}/decisions",
+                BackOffice,
+            ),
+            post(committees::decisions),
+        ),
+        (
+            spec(
+                "GET",
+                "/administration/comites/{session}/proces-verbal",
+                BackOffice,
+            ),
+            get(committees::minutes_page),
+        ),
+        (
+            spec(
+                "POST",
+                "/administration/comites/{session}/proces-verbal",
+                BackOffice,
+            ),
+            post(committees::minutes),
+        ),
+        (
+            spec(
+                "POST",
+                "/administration/comites/{session}/tenue",
+                BackOffice,
+            ),
+            post(committees::mark_held),
+        ),
+        (
+            spec(
+                "GET",
+                "/administration/comites/{session}/dossier-de-seance",
+                BackOffice,
+            ),
+            get(committees::file),
+        ),
+        (
+            spec(
+                "GET",
+                "/administration/comites/{session}/dossier-de-seance.pdf",
+                BackOffice,
+            ),
+            get(committees::file_pdf),
         ),
         // Reports, evaluation, envelope and indicators
         (

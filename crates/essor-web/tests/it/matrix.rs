@@ -51,6 +51,8 @@ fn concrete(path: &str) -> String {
         .replace("{siren}", "732829320")
         .replace("{siret}", "73282932000074")
         .replace("{dossier}", "1")
+        .replace("{session}", "1")
+        .replace("{item}", "1")
 }
 
 fn permission(spec: &RouteSpec) -> Permission {
@@ -156,7 +158,7 @@ async fn the_route_table_is_the_router() {
     };
     // The downloads answer 404 before any import, single sign-on when no provider is set, an
     // actor's pages when the actor is not in the directory (there is no import here), and a
-    // dossier's when there is none: they are left out.
+    // dossier's or a committee session's when there is none: they are left out.
     for spec in essor_web::access::routes().iter().filter(|s| {
         s.method == "GET"
             && !s.path.starts_with("/observatoire/panorama.")
@@ -164,6 +166,7 @@ async fn the_route_table_is_the_router() {
             && !s.path.starts_with("/connexion/sso")
             && !s.path.contains("{siret}")
             && !s.path.contains("{dossier}")
+            && !s.path.contains("{session}")
     }) {
         let response = app
             .clone()
