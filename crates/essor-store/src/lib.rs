@@ -7,6 +7,7 @@
 //! `migrations/postgres`, with identical versions.
 
 pub mod accounts;
+pub mod api;
 pub mod audit;
 mod common;
 pub mod directory;
@@ -249,6 +250,7 @@ pub trait Store:
     + audit::AuditLog
     + directory::Directory
     + dossiers::Dossiers
+    + api::Api
     + Send
     + Sync
     + 'static

@@ -5,6 +5,7 @@
 mod harness;
 
 mod accounts;
+mod api;
 mod audit;
 mod directory;
 mod dossiers;

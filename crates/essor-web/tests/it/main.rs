@@ -1,6 +1,7 @@
 //! The web application through `oneshot`: every public page, the error pages, the assets.
 
 mod accounts;
+mod api;
 mod directory;
 mod dossiers;
 mod matrix;
