@@ -222,8 +222,14 @@ pub const KNOWN_ACTIONS: &[(&str, &str)] = &[
     ("snapshot.imported", "Import SIRENE"),
     ("api_token.created", "Jeton d’API créé"),
     ("api_token.revoked", "Jeton d’API révoqué"),
-    ("webhook.created", "Point de réception de webhooks enregistré"),
-    ("webhook.changed", "Point de réception de webhooks activé ou désactivé"),
+    (
+        "webhook.created",
+        "Point de réception de webhooks enregistré",
+    ),
+    (
+        "webhook.changed",
+        "Point de réception de webhooks activé ou désactivé",
+    ),
 ];
 
 impl Action {

@@ -333,10 +333,7 @@ macro_rules! impl_api {
                 $crate::api::api_token_from_row(row)
             }
 
-            async fn api_tokens(
-                &self,
-                account: i64,
-            ) -> $crate::Result<Vec<$crate::api::ApiToken>> {
+            async fn api_tokens(&self, account: i64) -> $crate::Result<Vec<$crate::api::ApiToken>> {
                 let rows: Vec<$crate::api::ApiTokenRow> = sqlx::query_as(&format!(
                     "SELECT {} FROM api_tokens WHERE account_id = $1 ORDER BY id DESC",
                     $crate::api::API_TOKEN_COLUMNS
@@ -344,7 +341,9 @@ macro_rules! impl_api {
                 .bind(account)
                 .fetch_all(&self.pool)
                 .await?;
-                rows.into_iter().map($crate::api::api_token_from_row).collect()
+                rows.into_iter()
+                    .map($crate::api::api_token_from_row)
+                    .collect()
             }
 
             async fn api_token_by_hash(
@@ -423,7 +422,10 @@ macro_rules! impl_api {
                 ))
                 .fetch_all(&self.pool)
                 .await?;
-                Ok(rows.into_iter().map($crate::api::webhook_from_row).collect())
+                Ok(rows
+                    .into_iter()
+                    .map($crate::api::webhook_from_row)
+                    .collect())
             }
 
             async fn webhook(
@@ -490,7 +492,10 @@ macro_rules! impl_api {
                         event.to_state.as_deref(),
                         event.created_at,
                     );
-                    for endpoint in endpoints.iter().map(|e| $crate::api::webhook_from_row_ref(e)) {
+                    for endpoint in endpoints
+                        .iter()
+                        .map(|e| $crate::api::webhook_from_row_ref(e))
+                    {
                         if endpoint.1 > event.created_at {
                             continue;
                         }
@@ -531,9 +536,8 @@ macro_rules! impl_api {
                 &self,
                 now: chrono::DateTime<chrono::Utc>,
                 limit: u32,
-            ) -> $crate::Result<
-                Vec<($crate::api::WebhookDelivery, $crate::api::WebhookEndpoint)>,
-            > {
+            ) -> $crate::Result<Vec<($crate::api::WebhookDelivery, $crate::api::WebhookEndpoint)>>
+            {
                 let rows: Vec<$crate::api::DeliveryRow> = sqlx::query_as(&format!(
                     "SELECT {} FROM webhook_deliveries WHERE status = $1 \
                      AND next_attempt_at <= $2 ORDER BY next_attempt_at, id LIMIT $3",
@@ -628,7 +632,9 @@ macro_rules! impl_api {
                 .bind(i64::from(limit))
                 .fetch_all(&self.pool)
                 .await?;
-                rows.into_iter().map($crate::api::delivery_from_row).collect()
+                rows.into_iter()
+                    .map($crate::api::delivery_from_row)
+                    .collect()
             }
         }
     };

@@ -21,16 +21,18 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Datelike, Utc};
 use essor_domain::access::Decision as AccessDecision;
 use essor_domain::actor::FieldError;
-use essor_domain::dossier::{Action, Application, INSTRUCTION_CHECKS, Party, State as DossierState};
+use essor_domain::dossier::{
+    Action, Application, INSTRUCTION_CHECKS, Party, State as DossierState,
+};
 use essor_domain::{Money, Siret};
 use essor_store::dossiers::{Dossier, DossierEvent, EventKind, NewDossier};
 use serde_json::{Map, Value, json};
 
+use crate::AppState;
 use crate::access::CurrentUser;
 use crate::audit::{self, Actor as AuditActor};
 use crate::error::AppError;
 use crate::profiles::{account_id, is_staff};
-use crate::AppState;
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -57,9 +59,10 @@ pub(crate) fn errors_response(status: StatusCode, errors: &[FieldError]) -> Resp
             .collect::<Vec<_>>(),
     });
     let mut response = (status, axum::Json(body)).into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
     if status == StatusCode::UNAUTHORIZED {
         response.headers_mut().insert(
             header::WWW_AUTHENTICATE,
@@ -265,7 +268,10 @@ fn flag(map: &Map<String, Value>, key: &str, errors: &mut Vec<FieldError>) -> bo
         None | Some(Value::Null) => false,
         Some(Value::Bool(b)) => *b,
         Some(_) => {
-            errors.push(field_error(key, format!("{key} : true ou false est attendu.")));
+            errors.push(field_error(
+                key,
+                format!("{key} : true ou false est attendu."),
+            ));
             false
         }
     }
@@ -325,10 +331,7 @@ fn application_fields(
         if lines.len() > crate::dossiers::BUDGET_ROWS {
             errors.push(field_error(
                 side,
-                format!(
-                    "{side} : {} lignes au plus.",
-                    crate::dossiers::BUDGET_ROWS
-                ),
+                format!("{side} : {} lignes au plus.", crate::dossiers::BUDGET_ROWS),
             ));
         }
         for (n, line) in (1..).zip(lines.iter().take(crate::dossiers::BUDGET_ROWS)) {
@@ -341,10 +344,7 @@ fn application_fields(
                 continue;
             };
             known_keys(line, &["libelle", "montant"], errors);
-            fields.push((
-                format!("{side}_{n}_libelle"),
-                text(line, "libelle", errors),
-            ));
+            fields.push((format!("{side}_{n}_libelle"), text(line, "libelle", errors)));
             fields.push((
                 format!("{side}_{n}_montant"),
                 amount(line.get("montant"), &format!("{path}.montant"), errors),
@@ -361,7 +361,9 @@ fn application_fields(
 /// The JSON name of a field of the web form (`depenses_2_montant` → `depenses[1].montant`).
 fn json_field(form_field: &str) -> String {
     for side in ["depenses", "ressources"] {
-        if let Some(rest) = form_field.strip_prefix(side).and_then(|r| r.strip_prefix('_'))
+        if let Some(rest) = form_field
+            .strip_prefix(side)
+            .and_then(|r| r.strip_prefix('_'))
             && let Some((n, part)) = rest.split_once('_')
             && let Ok(n) = n.parse::<usize>()
         {
@@ -426,7 +428,10 @@ async fn dossier_json(
     user: &CurrentUser,
     dossier: &Dossier,
 ) -> Result<Value, ApiError> {
-    let context = state.site.context(state.store.as_ref(), state.referential).await?;
+    let context = state
+        .site
+        .context(state.store.as_ref(), state.referential)
+        .await?;
     let missing = dossier
         .application
         .checklist(&context.plan, |code| context.territory.contains(code));
@@ -475,9 +480,10 @@ fn event_json(event: &DossierEvent) -> Value {
 
 fn ok(status: StatusCode, value: &Value) -> Response {
     let mut response = (status, axum::Json(value)).into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
     response
 }
 
@@ -485,11 +491,7 @@ fn ok(status: StatusCode, value: &Value) -> Response {
 // Handlers
 
 async fn dossier_of(state: &AppState, id: i64) -> Result<Dossier, ApiError> {
-    Ok(state
-        .store
-        .dossier(id)
-        .await?
-        .ok_or(AppError::NotFound)?)
+    Ok(state.store.dossier(id).await?.ok_or(AppError::NotFound)?)
 }
 
 fn member_only(user: &CurrentUser, dossier: &Dossier) -> Result<(), ApiError> {
@@ -559,13 +561,19 @@ pub(crate) async fn create(
             _ => {
                 errors.push(field_error(
                     "annee",
-                    format!("annee : {this_year} ou {} (l’enveloppe de l’année).", this_year + 1),
+                    format!(
+                        "annee : {this_year} ou {} (l’enveloppe de l’année).",
+                        this_year + 1
+                    ),
                 ));
                 this_year
             }
         },
         Some(_) => {
-            errors.push(field_error("annee", "annee : un nombre est attendu, par exemple 2026."));
+            errors.push(field_error(
+                "annee",
+                "annee : un nombre est attendu, par exemple 2026.",
+            ));
             this_year
         }
     };
@@ -628,7 +636,10 @@ pub(crate) async fn create(
         None,
     )
     .await;
-    let mut response = ok(StatusCode::CREATED, &dossier_json(&state, &user, &dossier).await?);
+    let mut response = ok(
+        StatusCode::CREATED,
+        &dossier_json(&state, &user, &dossier).await?,
+    );
     if let Ok(location) = format!("/api/v1/dossiers/{}", dossier.id).parse() {
         response.headers_mut().insert(header::LOCATION, location);
     }
@@ -642,7 +653,10 @@ pub(crate) async fn show(
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
     let dossier = dossier_of(&state, id).await?;
-    Ok(ok(StatusCode::OK, &dossier_json(&state, &user, &dossier).await?))
+    Ok(ok(
+        StatusCode::OK,
+        &dossier_json(&state, &user, &dossier).await?,
+    ))
 }
 
 /// `POST /api/v1/dossiers/{dossier}/demande`: replaces the application, read and checked by
@@ -675,7 +689,10 @@ pub(crate) async fn replace_application(
             ),
         ));
     };
-    Ok(ok(StatusCode::OK, &dossier_json(&state, &user, &saved).await?))
+    Ok(ok(
+        StatusCode::OK,
+        &dossier_json(&state, &user, &saved).await?,
+    ))
 }
 
 /// `POST /api/v1/dossiers/{dossier}/depot`: the applicant submits the draft, or sends the
@@ -687,7 +704,10 @@ pub(crate) async fn submit(
 ) -> Result<Response, ApiError> {
     let dossier = dossier_of(&state, id).await?;
     member_only(&user, &dossier)?;
-    let context = state.site.context(state.store.as_ref(), state.referential).await?;
+    let context = state
+        .site
+        .context(state.store.as_ref(), state.referential)
+        .await?;
     let missing = dossier
         .application
         .checklist(&context.plan, |code| context.territory.contains(code));
@@ -1025,7 +1045,8 @@ pub(crate) fn extend_openapi(doc: &mut Value) {
     if let (Some(all), Value::Object(new)) = (doc["paths"].as_object_mut(), paths) {
         all.extend(new);
     }
-    if let (Some(all), Value::Object(new)) = (doc["components"]["schemas"].as_object_mut(), schemas) {
+    if let (Some(all), Value::Object(new)) = (doc["components"]["schemas"].as_object_mut(), schemas)
+    {
         all.extend(new);
     }
     doc["components"]["securitySchemes"] = json!({"jeton": {
@@ -1062,7 +1083,9 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_named() {
-        let map = object(&Bytes::from_static(b"{\"titre\": \"x\", \"budget\": 3}")).ok().unwrap();
+        let map = object(&Bytes::from_static(b"{\"titre\": \"x\", \"budget\": 3}"))
+            .ok()
+            .unwrap();
         let mut errors = Vec::new();
         application_fields(&map, &mut errors);
         assert_eq!(errors.len(), 1);

@@ -144,7 +144,10 @@ struct TokenRow {
 impl TokenRow {
     fn of(token: &ApiToken, now: chrono::DateTime<Utc>) -> Self {
         let (status, active) = match token.revoked_at {
-            Some(at) => (format!("révoqué le {}", format_date(at.date_naive())), false),
+            Some(at) => (
+                format!("révoqué le {}", format_date(at.date_naive())),
+                false,
+            ),
             None if token.expires_at <= now => ("expiré".to_owned(), false),
             None => ("actif".to_owned(), true),
         };

@@ -89,8 +89,7 @@ pub(crate) async fn verify(request: Request, next: Next) -> Response {
     // (a cross-site script would need a CORS preflight, which essor never grants), and its
     // identity comes from the token only, never from the cookies, so there is nothing for a
     // forged request to borrow.
-    if crate::api_tokens::bearer(&request).is_some() && request.uri().path().starts_with("/api/")
-    {
+    if crate::api_tokens::bearer(&request).is_some() && request.uri().path().starts_with("/api/") {
         return next.run(request).await;
     }
     let headers = request.headers();

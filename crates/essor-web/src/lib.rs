@@ -435,10 +435,7 @@ pub(crate) fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(dossiers::set_checks),
         ),
         // The dossiers' API (a personal token or a session; JSON in and out)
-        (
-            spec("GET", "/api/v1/dossiers", OwnAccount),
-            get(api::list),
-        ),
+        (spec("GET", "/api/v1/dossiers", OwnAccount), get(api::list)),
         (limited("/api/v1/dossiers", OwnAccount), post(api::create)),
         (acting("GET", "/api/v1/dossiers/{dossier}"), get(api::show)),
         (
@@ -580,7 +577,10 @@ pub(crate) fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             spec("GET", "/compte/jetons", OwnAccount),
             get(api_tokens::page),
         ),
-        (limited("/compte/jetons", OwnAccount), post(api_tokens::create)),
+        (
+            limited("/compte/jetons", OwnAccount),
+            post(api_tokens::create),
+        ),
         (
             spec("POST", "/compte/jetons/{id}/revoquer", OwnAccount),
             post(api_tokens::revoke),

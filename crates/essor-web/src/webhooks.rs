@@ -20,7 +20,6 @@
 //! this, for tests and closed networks.
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
 use std::time::Duration;
 
 use askama::Template;
@@ -152,10 +151,14 @@ fn is_public(ip: IpAddr) -> bool {
 fn parse_url(raw: &str) -> Result<url::Url, String> {
     let raw = raw.trim();
     if raw.is_empty() || raw.len() > MAX_URL {
-        return Err("Adresse : indiquez l’URL qui recevra les événements (2 000 caractères au plus).".to_owned());
+        return Err(
+            "Adresse : indiquez l’URL qui recevra les événements (2 000 caractères au plus)."
+                .to_owned(),
+        );
     }
-    let url = url::Url::parse(raw)
-        .map_err(|_| "Adresse : ce n’est pas une URL, par exemple https://exemple.fr/essor.".to_owned())?;
+    let url = url::Url::parse(raw).map_err(|_| {
+        "Adresse : ce n’est pas une URL, par exemple https://exemple.fr/essor.".to_owned()
+    })?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err("Adresse : seules les URL http:// et https:// sont acceptées.".to_owned());
     }
@@ -404,7 +407,10 @@ async fn webhooks_page(
                 created: format_datetime(d.created_at),
                 status: d.status.label(),
                 attempts: d.attempts,
-                code: d.last_status_code.map(|c| c.to_string()).unwrap_or_default(),
+                code: d
+                    .last_status_code
+                    .map(|c| c.to_string())
+                    .unwrap_or_default(),
                 error: d.last_error.unwrap_or_default(),
                 next: if d.status == essor_store::api::DeliveryStatus::Pending {
                     d.next_attempt_at.map(format_datetime).unwrap_or_default()

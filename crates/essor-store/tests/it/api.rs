@@ -222,7 +222,12 @@ async fn each_transition_is_delivered_once_to_each_active_endpoint() {
         assert_eq!(again.len(), 1);
         assert_eq!(again[0].0.attempts, 1);
         assert_eq!(again[0].0.last_status_code, Some(500));
-        assert!(store.claim_webhook_delivery(delivery.id, 1, lease).await.unwrap());
+        assert!(
+            store
+                .claim_webhook_delivery(delivery.id, 1, lease)
+                .await
+                .unwrap()
+        );
         store
             .record_webhook_attempt(
                 delivery.id,
@@ -256,7 +261,12 @@ async fn each_transition_is_delivered_once_to_each_active_endpoint() {
             .await
             .unwrap()
             .remove(0);
-        assert!(store.claim_webhook_delivery(second.id, 0, lease).await.unwrap());
+        assert!(
+            store
+                .claim_webhook_delivery(second.id, 0, lease)
+                .await
+                .unwrap()
+        );
         store
             .record_webhook_attempt(
                 second.id,

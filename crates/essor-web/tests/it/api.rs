@@ -13,7 +13,6 @@ use essor_domain::Money;
 use essor_domain::access::{Role, SecondFactor};
 use essor_domain::ess::Family;
 use essor_domain::plan::BudgetEnvelope;
-use essor_store::Store;
 use essor_store::api::NewApiToken;
 use essor_web::webhooks::{WebhookSettings, sign, spawn_dispatcher};
 use essor_web::{AppState, router};
@@ -162,7 +161,9 @@ fn step_body(action: &str) -> Value {
 /// Every step the dossier's state does not allow is refused with 409 and the state machine's
 /// message, and the dossier stays where it is; the applicant's submission too, unless allowed.
 async fn forbidden_steps_are_refused(app: &Router, staff: &str, member: &str, id: i64) {
-    let before = get(app, &format!("/api/v1/dossiers/{id}"), staff).await.json;
+    let before = get(app, &format!("/api/v1/dossiers/{id}"), staff)
+        .await
+        .json;
     let allowed: Vec<String> = before["etapes_possibles"]
         .as_array()
         .unwrap()
@@ -189,7 +190,13 @@ async fn forbidden_steps_are_refused(app: &Router, staff: &str, member: &str, id
         assert_eq!(refused.json["erreurs"][0]["champ"], "action");
     }
     if state != "brouillon" && state != "correction_demandee" {
-        let refused = post(app, &format!("/api/v1/dossiers/{id}/depot"), member, json!({})).await;
+        let refused = post(
+            app,
+            &format!("/api/v1/dossiers/{id}/depot"),
+            member,
+            json!({}),
+        )
+        .await;
         assert_eq!(refused.status, StatusCode::CONFLICT, "{state}");
         assert!(
             refused.json["message"]
@@ -198,7 +205,9 @@ async fn forbidden_steps_are_refused(app: &Router, staff: &str, member: &str, id
                 .contains("ne peut pas être")
         );
     }
-    let after = get(app, &format!("/api/v1/dossiers/{id}"), staff).await.json;
+    let after = get(app, &format!("/api/v1/dossiers/{id}"), staff)
+        .await
+        .json;
     assert_eq!(after["etat"], before["etat"]);
 }
 
@@ -218,7 +227,13 @@ async fn a_dossier_goes_through_its_whole_life_by_the_api() {
     let staff = create_token(&mut staff_browser, "Tableur de suivi").await;
 
     // The applicant's token starts a draft; an unknown establishment is named.
-    let refused = post(&app, "/api/v1/dossiers", &member, json!({"siret": "73282932000075"})).await;
+    let refused = post(
+        &app,
+        "/api/v1/dossiers",
+        &member,
+        json!({"siret": "73282932000075"}),
+    )
+    .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(refused.json["erreurs"][0]["champ"], "siret");
     let created = post(
@@ -275,13 +290,17 @@ async fn a_dossier_goes_through_its_whole_life_by_the_api() {
     // The applicant cannot take staff's steps; staff see the dossier among the submitted ones.
     let steps = format!("{url}/etapes");
     assert_eq!(
-        post(&app, &steps, &member, step_body("instruire")).await.status,
+        post(&app, &steps, &member, step_body("instruire"))
+            .await
+            .status,
         StatusCode::FORBIDDEN
     );
     let waiting = get(&app, "/api/v1/dossiers?etat=depose", &staff).await;
     assert_eq!(waiting.json["dossiers"][0]["id"], id);
     assert_eq!(
-        get(&app, "/api/v1/dossiers?etat=nimporte", &staff).await.status,
+        get(&app, "/api/v1/dossiers?etat=nimporte", &staff)
+            .await
+            .status,
         StatusCode::UNPROCESSABLE_ENTITY
     );
     let instructed = post(&app, &steps, &staff, json!({"action": "instruire"})).await;
@@ -312,8 +331,17 @@ async fn a_dossier_goes_through_its_whole_life_by_the_api() {
     )
     .await;
     assert_eq!(note.status, StatusCode::CREATED);
-    post(&app, &format!("{url}/messages"), &member, json!({"texte": "Merci !"})).await;
-    let thread = get(&app, &format!("{url}/messages"), &member).await.json.to_string();
+    post(
+        &app,
+        &format!("{url}/messages"),
+        &member,
+        json!({"texte": "Merci !"}),
+    )
+    .await;
+    let thread = get(&app, &format!("{url}/messages"), &member)
+        .await
+        .json
+        .to_string();
     assert!(thread.contains("Merci !"));
     assert!(thread.contains("Joignez le budget."));
     assert!(!thread.contains("Porteur solide."));
@@ -353,7 +381,12 @@ async fn a_dossier_goes_through_its_whole_life_by_the_api() {
     )
     .await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(wrong.json["message"].as_str().unwrap().contains("« humeur »"));
+    assert!(
+        wrong.json["message"]
+            .as_str()
+            .unwrap()
+            .contains("« humeur »")
+    );
     assert_eq!(
         post(
             &app,
@@ -386,8 +419,19 @@ async fn a_dossier_goes_through_its_whole_life_by_the_api() {
     )
     .await;
     assert_eq!(above.status, StatusCode::CONFLICT);
-    assert!(above.json["message"].as_str().unwrap().contains("dépasse le montant demandé"));
-    let float = post(&app, &steps, &staff, json!({"action": "accepter", "montant": 10000.5})).await;
+    assert!(
+        above.json["message"]
+            .as_str()
+            .unwrap()
+            .contains("dépasse le montant demandé")
+    );
+    let float = post(
+        &app,
+        &steps,
+        &staff,
+        json!({"action": "accepter", "montant": 10000.5}),
+    )
+    .await;
     assert_eq!(float.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(float.json["erreurs"][0]["champ"], "montant");
     let accepted = post(
@@ -413,12 +457,19 @@ async fn a_dossier_goes_through_its_whole_life_by_the_api() {
     assert_eq!(read.json["etat"], "accepte");
     // Reopened, then closed with a motivation: the last steps.
     assert_eq!(
-        post(&app, &steps, &staff, json!({"action": "rouvrir"})).await.json["etat"],
+        post(&app, &steps, &staff, json!({"action": "rouvrir"}))
+            .await
+            .json["etat"],
         "en_instruction"
     );
     let unmotivated = post(&app, &steps, &staff, json!({"action": "classer"})).await;
     assert_eq!(unmotivated.status, StatusCode::CONFLICT);
-    assert!(unmotivated.json["message"].as_str().unwrap().contains("motivé"));
+    assert!(
+        unmotivated.json["message"]
+            .as_str()
+            .unwrap()
+            .contains("motivé")
+    );
     let closed = post(
         &app,
         &steps,
@@ -430,9 +481,14 @@ async fn a_dossier_goes_through_its_whole_life_by_the_api() {
     forbidden_steps_are_refused(&app, &staff, &member, id).await;
 
     // The API is described in the OpenAPI document, with its bearer scheme.
-    let openapi = call(&app, "GET", "/api/openapi.json", None, None, &[]).await.json;
+    let openapi = call(&app, "GET", "/api/openapi.json", None, None, &[])
+        .await
+        .json;
     assert!(openapi["paths"]["/api/v1/dossiers/{id}/etapes"]["post"].is_object());
-    assert_eq!(openapi["components"]["securitySchemes"]["jeton"]["scheme"], "bearer");
+    assert_eq!(
+        openapi["components"]["securitySchemes"]["jeton"]["scheme"],
+        "bearer"
+    );
     assert!(openapi["components"]["schemas"]["Acteur"].is_object());
 
     // The audit trail has the tokens' creation and the decision, never a token.
@@ -474,7 +530,10 @@ async fn tokens_reach_only_their_structure_and_stop_when_revoked_or_expired() {
     store.add_membership(member_id, &siren, true).await.unwrap();
     let (mut other_browser, other_id) = signed_in(&app, &store, "tresorier@autre.org", &[]).await;
     let elsewhere = essor_domain::Siren::parse("552100554").unwrap();
-    store.add_membership(other_id, &elsewhere, true).await.unwrap();
+    store
+        .add_membership(other_id, &elsewhere, true)
+        .await
+        .unwrap();
     let (staff_browser, _) =
         signed_in(&app, &store, "agent@metropole.fr", &[Role::ChargeDeMission]).await;
     let member = create_token(&mut member_browser, "Association").await;
@@ -498,7 +557,10 @@ async fn tokens_reach_only_their_structure_and_stop_when_revoked_or_expired() {
     for (path, body) in [
         (format!("/api/v1/dossiers/{id}/demande"), complete()),
         (format!("/api/v1/dossiers/{id}/depot"), json!({})),
-        (format!("/api/v1/dossiers/{id}/messages"), json!({"texte": "bonjour"})),
+        (
+            format!("/api/v1/dossiers/{id}/messages"),
+            json!({"texte": "bonjour"}),
+        ),
     ] {
         assert_eq!(
             post(&app, &path, &other, body).await.status,
@@ -518,7 +580,12 @@ async fn tokens_reach_only_their_structure_and_stop_when_revoked_or_expired() {
     // No token, a wrong one: 401 in JSON. A token is for the API only.
     let anonymous = call(&app, "GET", "/api/v1/dossiers", None, None, &[]).await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
-    assert!(anonymous.json["message"].as_str().unwrap().contains("jeton"));
+    assert!(
+        anonymous.json["message"]
+            .as_str()
+            .unwrap()
+            .contains("jeton")
+    );
     assert_eq!(
         get(&app, "/api/v1/dossiers", "pas-un-jeton").await.status,
         StatusCode::UNAUTHORIZED
@@ -575,7 +642,10 @@ async fn tokens_reach_only_their_structure_and_stop_when_revoked_or_expired() {
             .status,
         StatusCode::NOT_FOUND
     );
-    assert_eq!(get(&app, "/api/v1/dossiers", &member).await.status, StatusCode::OK);
+    assert_eq!(
+        get(&app, "/api/v1/dossiers", &member).await.status,
+        StatusCode::OK
+    );
     let revoked = member_browser
         .post(&format!("/compte/jetons/{token_id}/revoquer"), &[])
         .await;
@@ -610,13 +680,29 @@ async fn tokens_reach_only_their_structure_and_stop_when_revoked_or_expired() {
         StatusCode::UNAUTHORIZED
     );
 
-    // A role needing the second factor, granted after the token was made without it: the
-    // token does not carry it.
+    // A role needing the second factor, granted after a token was made by a session that did
+    // not give it: the token does not carry the role.
+    let (unfactored, hash) = essor_auth::Token::generate();
+    store
+        .create_api_token(&NewApiToken {
+            token_hash: &hash.to_hex(),
+            account_id: other_id,
+            name: "Avant le rôle",
+            second_factor: SecondFactor::NotRequired,
+            created_at: Utc::now(),
+            expires_at: Utc::now() + chrono::Duration::days(10),
+        })
+        .await
+        .unwrap();
     store
         .set_roles(other_id, &[Role::ChargeDeMission])
         .await
         .unwrap();
-    let held = get(&app, "/api/v1/dossiers", &other).await;
+    assert_eq!(
+        get(&app, "/api/v1/dossiers", &other).await.status,
+        StatusCode::OK
+    );
+    let held = get(&app, "/api/v1/dossiers", unfactored.as_str()).await;
     assert_eq!(held.status, StatusCode::FORBIDDEN);
     assert!(
         held.json["message"]
@@ -624,6 +710,18 @@ async fn tokens_reach_only_their_structure_and_stop_when_revoked_or_expired() {
             .unwrap()
             .contains("double authentification")
     );
+    // Staff waiting for their second factor cannot make a token.
+    let pending = crate::accounts::session(&store, other_id, SecondFactor::Pending).await;
+    let mut waiting = Browser::new(app.clone());
+    waiting.set_cookie("essor_session", &pending);
+    let refused = waiting
+        .post(
+            "/compte/jetons",
+            &[("nom", "Sans second facteur"), ("duree", "30")],
+        )
+        .await;
+    assert_eq!(refused.location.as_deref(), Some("/connexion/code"));
+    assert_eq!(store.api_tokens(other_id).await.unwrap().len(), 2);
     // Bad names and lifetimes are named on the form.
     let refused = member_browser
         .post("/compte/jetons", &[("nom", ""), ("duree", "7")])
@@ -635,29 +733,30 @@ async fn tokens_reach_only_their_structure_and_stop_when_revoked_or_expired() {
 
 /// A webhook receiver on 127.0.0.1: answers 503 to the first request, 204 to the others, and
 /// hands each request's signature header and body to the test.
-async fn receiver() -> (String, tokio::sync::mpsc::UnboundedReceiver<(String, String)>) {
+async fn receiver() -> (
+    String,
+    tokio::sync::mpsc::UnboundedReceiver<(String, String)>,
+) {
     let (sender, received) = tokio::sync::mpsc::unbounded_channel();
     let seen = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let app = Router::new().route(
         "/essor",
-        axum::routing::post(
-            move |headers: axum::http::HeaderMap, body: String| {
-                let sender = sender.clone();
-                let seen = Arc::clone(&seen);
-                async move {
-                    let signature = headers
-                        .get("essor-signature")
-                        .map(|v| v.to_str().unwrap().to_owned())
-                        .unwrap_or_default();
-                    sender.send((signature, body)).unwrap();
-                    if seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
-                        StatusCode::SERVICE_UNAVAILABLE
-                    } else {
-                        StatusCode::NO_CONTENT
-                    }
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let sender = sender.clone();
+            let seen = Arc::clone(&seen);
+            async move {
+                let signature = headers
+                    .get("essor-signature")
+                    .map(|v| v.to_str().unwrap().to_owned())
+                    .unwrap_or_default();
+                sender.send((signature, body)).unwrap();
+                if seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                    StatusCode::SERVICE_UNAVAILABLE
+                } else {
+                    StatusCode::NO_CONTENT
                 }
-            },
-        ),
+            }
+        }),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -680,10 +779,17 @@ async fn transitions_are_posted_signed_to_the_endpoints_and_retried() {
     )
     .await;
     let refused = admin_closed
-        .post("/administration/webhooks", &[("url", "http://127.0.0.1:9/essor")])
+        .post(
+            "/administration/webhooks",
+            &[("url", "http://127.0.0.1:9/essor")],
+        )
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.body.contains("réseau privé ou local"), "{}", refused.body);
+    assert!(
+        refused.body.contains("réseau privé ou local"),
+        "{}",
+        refused.body
+    );
 
     let state = state(WebhookSettings {
         allow_private_targets: true,
@@ -697,7 +803,8 @@ async fn transitions_are_posted_signed_to_the_endpoints_and_retried() {
     let dispatcher = spawn_dispatcher(state.clone());
     let app = router(state);
     let (url, mut received) = receiver().await;
-    let (mut admin, _) = signed_in(&app, &store, "admin@metropole.fr", &[Role::Administrator]).await;
+    let (mut admin, _) =
+        signed_in(&app, &store, "admin@metropole.fr", &[Role::Administrator]).await;
     let (mut staff_browser, _) =
         signed_in(&app, &store, "agent@metropole.fr", &[Role::ChargeDeMission]).await;
     // Only administrators register endpoints.
@@ -706,16 +813,28 @@ async fn transitions_are_posted_signed_to_the_endpoints_and_retried() {
         StatusCode::FORBIDDEN
     );
     for bad in ["ftp://exemple.fr/x", "https://moi:secret@exemple.fr/x"] {
-        let reply = admin.post("/administration/webhooks", &[("url", bad)]).await;
+        let reply = admin
+            .post("/administration/webhooks", &[("url", bad)])
+            .await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
     }
-    let registered = admin.post("/administration/webhooks", &[("url", &url)]).await;
+    let registered = admin
+        .post("/administration/webhooks", &[("url", &url)])
+        .await;
     assert_eq!(registered.status, StatusCode::OK, "{}", registered.body);
     let start = registered.body.find("id=\"secret-cree\" value=\"").unwrap() + 24;
-    let secret = registered.body[start..].split('"').next().unwrap().to_owned();
+    let secret = registered.body[start..]
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
     assert!(secret.starts_with("whsec_"));
     assert!(
-        !admin.get("/administration/webhooks").await.body.contains(&secret),
+        !admin
+            .get("/administration/webhooks")
+            .await
+            .body
+            .contains(&secret),
         "shown once"
     );
 
@@ -730,8 +849,20 @@ async fn transitions_are_posted_signed_to_the_endpoints_and_retried() {
         .json["id"]
         .as_i64()
         .unwrap();
-    post(&app, &format!("/api/v1/dossiers/{id}/demande"), &member, complete()).await;
-    let submitted = post(&app, &format!("/api/v1/dossiers/{id}/depot"), &member, json!({})).await;
+    post(
+        &app,
+        &format!("/api/v1/dossiers/{id}/demande"),
+        &member,
+        complete(),
+    )
+    .await;
+    let submitted = post(
+        &app,
+        &format!("/api/v1/dossiers/{id}/depot"),
+        &member,
+        json!({}),
+    )
+    .await;
     assert_eq!(submitted.status, StatusCode::OK);
 
     let wait = Duration::from_secs(20);
