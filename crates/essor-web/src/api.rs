@@ -240,9 +240,10 @@ fn amount(value: Option<&Value>, key: &str, errors: &mut Vec<FieldError>) -> Str
     match value {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => match n.as_i64() {
-            Some(cents) => Money::from_cents(cents).to_string(),
-            None => {
+        Some(Value::Number(n)) => {
+            if let Some(cents) = n.as_i64() {
+                Money::from_cents(cents).to_string()
+            } else {
                 errors.push(field_error(
                     key,
                     format!(
@@ -252,7 +253,7 @@ fn amount(value: Option<&Value>, key: &str, errors: &mut Vec<FieldError>) -> Str
                 ));
                 String::new()
             }
-        },
+        }
         Some(_) => {
             errors.push(field_error(
                 key,

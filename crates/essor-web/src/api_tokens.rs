@@ -278,15 +278,14 @@ pub(crate) async fn create(
             message: "Nom du jeton : indiquez à quoi il sert (100 caractères au plus).".to_owned(),
         });
     }
-    let lifetime = match lifetime.filter(|d| LIFETIMES.contains(d)) {
-        Some(days) => days,
-        None => {
-            errors.push(FieldError {
-                field: "duree".to_owned(),
-                message: "Durée de validité : choisissez 30, 90 ou 365 jours.".to_owned(),
-            });
-            DEFAULT_LIFETIME
-        }
+    let lifetime = if let Some(days) = lifetime.filter(|d| LIFETIMES.contains(d)) {
+        days
+    } else {
+        errors.push(FieldError {
+            field: "duree".to_owned(),
+            message: "Durée de validité : choisissez 30, 90 ou 365 jours.".to_owned(),
+        });
+        DEFAULT_LIFETIME
     };
     // The policy already holds a session waiting for its second factor; a session of a role
     // that needs one and did not give it cannot exist. Checked here all the same, since the

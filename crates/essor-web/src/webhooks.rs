@@ -206,7 +206,9 @@ async fn target_addresses(url: &url::Url, allow_private: bool) -> Result<Vec<Soc
 // ---------------------------------------------------------------------------------------------
 // The dispatcher
 
-/// Starts the background task that turns transitions into deliveries and makes them.
+/// Starts the background task that turns transitions into deliveries and makes them; it runs
+/// until its handle aborts it.
+#[must_use = "the handle stops the dispatcher when aborted"]
 pub fn spawn_dispatcher(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
