@@ -257,6 +257,9 @@ pub(crate) async fn guard(
         .permission_for(&state, &user.principal, request.uri().path())
         .await
     else {
+        if request.uri().path().starts_with("/api/") {
+            return crate::api::error_response(StatusCode::NOT_FOUND, "id", "Dossier introuvable.");
+        }
         return error_page(StatusCode::NOT_FOUND);
     };
     // The API answers in JSON, with 401 rather than a redirection to the sign-in page.

@@ -568,6 +568,9 @@ async fn tokens_reach_only_their_structure_and_stop_when_revoked_or_expired() {
             "{path}"
         );
     }
+    let garbled = get(&app, "/api/v1/dossiers/abc", &member).await;
+    assert_eq!(garbled.status, StatusCode::NOT_FOUND);
+    assert_eq!(garbled.json["erreurs"][0]["champ"], "id");
     let listed = get(&app, "/api/v1/dossiers", &other).await;
     assert_eq!(listed.json["dossiers"], json!([]));
     assert_eq!(
