@@ -533,6 +533,21 @@ async function checkAccountFlow(ctx, server) {
         const title = normalise(await p.textContent('h1'));
         if (title !== 'Mon compte') problems.push(`${label} : après connexion, <h1> « ${title} »`);
         if (context === ctx.jsContext) await audit(p, 'mon compte');
+        if (context === ctx.jsContext) {
+          // Personal API tokens: the page, a token created (shown once), then revoked.
+          await p.goto(`${ctx.baseUrl}/compte/jetons`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+          if (normalise(await p.textContent('h1')) !== 'Jetons d’API') problems.push('jetons : pas de page « Jetons d’API »');
+          await audit(p, 'jetons d’API');
+          await Promise.all([p.waitForNavigation(), p.click('form[action="/compte/jetons"] button')]);
+          await audit(p, 'jeton : erreurs');
+          await p.fill('#nom', 'Logiciel de gestion');
+          await Promise.all([p.waitForNavigation(), p.click('form[action="/compte/jetons"] button')]);
+          if (!(await p.locator('#jeton-cree').count())) problems.push('jetons : le jeton créé n’est pas affiché');
+          await audit(p, 'jeton créé');
+          await Promise.all([p.waitForNavigation(), p.click('form[action$="/revoquer"] button')]);
+          await audit(p, 'jeton révoqué');
+          await p.goto(`${ctx.baseUrl}/compte`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+        }
         await Promise.all([p.waitForNavigation(), p.click('form[action="/deconnexion"] button')]);
         await p.goto(`${ctx.baseUrl}/compte`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
         if (!p.url().includes('/connexion')) problems.push(`${label} : toujours connecté après la déconnexion`);
@@ -694,7 +709,7 @@ async function checkStaff(ctx, server) {
   await writeFile(passwordFile, `${password}\n`);
   const added = spawnSync(
     binaryPath(),
-    ['--data-dir', server.dataDir, 'user', 'add', '--email', email, '--role', 'charge_de_mission', '--password-file', passwordFile],
+    ['--data-dir', server.dataDir, 'user', 'add', '--email', email, '--role', 'charge_de_mission', '--role', 'administrateur', '--password-file', passwordFile],
     { env: { ...process.env, NO_COLOR: '1' }, encoding: 'utf8' },
   );
   if (added.status !== 0) {
@@ -756,6 +771,21 @@ async function checkStaff(ctx, server) {
     await audit(page, 'dossier de séance');
     await page.goto(`${sessionUrl}/proces-verbal`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
     await audit(page, 'procès-verbal');
+    // Webhooks: the page, a refused address, an endpoint registered (its secret shown once) and
+    // turned off at once (it receives nothing).
+    await page.goto(`${ctx.baseUrl}/administration/webhooks`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+    if (normalise(await page.textContent('h1')) !== 'Webhooks des dossiers') problems.push('webhooks : pas de page « Webhooks des dossiers »');
+    await audit(page, 'webhooks');
+    await page.fill('#url', 'http://127.0.0.1/essor');
+    await Promise.all([page.waitForNavigation(), page.click('form[action="/administration/webhooks"] button')]);
+    if (!(await page.locator('#url-erreur').count())) problems.push('webhooks : une adresse locale est acceptée');
+    await audit(page, 'webhooks : erreur');
+    await page.fill('#url', 'https://8.8.8.8/essor');
+    await Promise.all([page.waitForNavigation(), page.click('form[action="/administration/webhooks"] button')]);
+    if (!(await page.locator('#secret-cree').count())) problems.push('webhooks : le secret n’est pas affiché');
+    await audit(page, 'webhook enregistré');
+    await Promise.all([page.waitForNavigation(), page.click('form[action$="/etat"] button')]);
+    await audit(page, 'webhook désactivé');
   } catch (error) {
     problems.push(`erreur du test : ${error.message.split('\n')[0]}`);
   } finally {

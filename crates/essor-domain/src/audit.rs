@@ -258,6 +258,16 @@ pub const KNOWN_ACTIONS: &[(&str, &str)] = &[
     ("committee.session_held", "Séance de comité déclarée tenue"),
     ("plan.saved", "Plan enregistré"),
     ("snapshot.imported", "Import SIRENE"),
+    ("api_token.created", "Jeton d’API créé"),
+    ("api_token.revoked", "Jeton d’API révoqué"),
+    (
+        "webhook.created",
+        "Point de réception de webhooks enregistré",
+    ),
+    (
+        "webhook.changed",
+        "Point de réception de webhooks activé ou désactivé",
+    ),
 ];
 
 impl Action {
@@ -322,6 +332,10 @@ impl Action {
     pub const COMMITTEE_SESSION_HELD: Self = Self::known("committee.session_held");
     pub const PLAN_SAVED: Self = Self::known("plan.saved");
     pub const SNAPSHOT_IMPORTED: Self = Self::known("snapshot.imported");
+    pub const API_TOKEN_CREATED: Self = Self::known("api_token.created");
+    pub const API_TOKEN_REVOKED: Self = Self::known("api_token.revoked");
+    pub const WEBHOOK_CREATED: Self = Self::known("webhook.created");
+    pub const WEBHOOK_CHANGED: Self = Self::known("webhook.changed");
 
     const fn known(code: &'static str) -> Self {
         Self(Cow::Borrowed(code))
@@ -1028,6 +1042,10 @@ mod tests {
             Action::COMMITTEE_SESSION_HELD,
             Action::PLAN_SAVED,
             Action::SNAPSHOT_IMPORTED,
+            Action::API_TOKEN_CREATED,
+            Action::API_TOKEN_REVOKED,
+            Action::WEBHOOK_CREATED,
+            Action::WEBHOOK_CHANGED,
         ];
         assert_eq!(constants.len(), KNOWN_ACTIONS.len());
         for (action, (code, label)) in constants.iter().zip(KNOWN_ACTIONS) {

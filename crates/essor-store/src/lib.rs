@@ -7,6 +7,7 @@
 //! `migrations/postgres`, with identical versions.
 
 pub mod accounts;
+pub mod api;
 pub mod audit;
 pub mod committees;
 mod common;
@@ -253,6 +254,7 @@ pub trait Store:
     + directory::Directory
     + dossiers::Dossiers
     + reports::Reports
+    + api::Api
     + Send
     + Sync
     + 'static

@@ -36,3 +36,4 @@ crate::directory::impl_directory!(PostgresStore);
 crate::dossiers::impl_dossiers!(PostgresStore);
 crate::reports::impl_reports!(PostgresStore);
 crate::committees::impl_committees!(PostgresStore);
+crate::api::impl_api!(PostgresStore);

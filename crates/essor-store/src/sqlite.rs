@@ -71,3 +71,4 @@ crate::directory::impl_directory!(SqliteStore);
 crate::dossiers::impl_dossiers!(SqliteStore);
 crate::reports::impl_reports!(SqliteStore);
 crate::committees::impl_committees!(SqliteStore);
+crate::api::impl_api!(SqliteStore);

@@ -5,7 +5,9 @@
 //! domain's policy ([`Principal::decide`]). A route cannot be added without saying what it needs,
 //! and the test of the authorisation matrix walks the same table.
 //!
-//! The person behind a request is resolved once, by [`resolve`], from the session cookie.
+//! The person behind a request is resolved once, by [`resolve`], from the session cookie, or,
+//! on the API's paths, from a personal API token (`Authorization: Bearer …`; see
+//! [`crate::api_tokens`]).
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
@@ -161,6 +163,9 @@ pub struct CurrentUser {
     pub principal: Principal,
     /// The hash of the session token, for signing out and the second factor.
     pub session_hash: Option<String>,
+    /// The API token the request came with (its id), when it came with one rather than a
+    /// session.
+    pub api_token: Option<i64>,
 }
 
 /// Resolves the session cookie into a [`CurrentUser`]. Anonymous requests touch no database.
@@ -169,6 +174,17 @@ pub(crate) async fn resolve(
     mut request: Request,
     next: Next,
 ) -> Response {
+    if let Some(bearer) = crate::api_tokens::bearer(&request).map(str::to_owned) {
+        // The token alone says who acts: a session cookie sent along is ignored (see
+        // `api_tokens`), and a token that is not valid is refused, never replaced by it.
+        return match crate::api_tokens::principal_of(&state, &bearer, request.uri().path()).await {
+            Ok(user) => {
+                request.extensions_mut().insert(user);
+                next.run(request).await
+            }
+            Err(refused) => refused,
+        };
+    }
     let token = cookies::get(request.headers(), cookies::SESSION);
     let mut user = CurrentUser::default();
     if let Some(token) = token {
@@ -178,6 +194,7 @@ pub(crate) async fn resolve(
                 user = CurrentUser {
                     principal,
                     session_hash: Some(hash),
+                    api_token: None,
                 };
             }
             Ok(None) => {}
@@ -240,8 +257,18 @@ pub(crate) async fn guard(
         .permission_for(&state, &user.principal, request.uri().path())
         .await
     else {
+        if request.uri().path().starts_with("/api/") {
+            return crate::api::error_response(StatusCode::NOT_FOUND, "id", "Dossier introuvable.");
+        }
         return error_page(StatusCode::NOT_FOUND);
     };
+    // The API answers in JSON, with 401 rather than a redirection to the sign-in page.
+    if request.uri().path().starts_with("/api/") {
+        return match user.principal.decide(&permission) {
+            Decision::Allow => next.run(request).await,
+            decision => crate::api::refused(decision),
+        };
+    }
     match user.principal.decide(&permission) {
         Decision::Allow => next.run(request).await,
         Decision::SignIn => {

@@ -1510,6 +1510,11 @@ pub(crate) async fn home(
     {
         back_office.push(("/administration/comptes", "Comptes et rôles"));
     }
+    if principal.decide(&essor_domain::access::Permission::ConfigureTerritory)
+        == essor_domain::access::Decision::Allow
+    {
+        back_office.push(("/administration/webhooks", "Webhooks des dossiers"));
+    }
     let (csrf, cookie) = csrf::token(&headers, state.accounts.secure_cookies);
     let page = HomePage {
         layout: crate::page_layout(&state, "/compte").await?,

@@ -1117,6 +1117,7 @@ pub(crate) async fn openapi(State(state): State<AppState>) -> Response {
             "hours": {"type": ["string", "null"]},
         }},
     }});
+    crate::api::extend_openapi(&mut doc);
     let mut text = String::new();
     let _ = write!(text, "{doc:#}");
     ([(header::CONTENT_TYPE, "application/json")], text).into_response()

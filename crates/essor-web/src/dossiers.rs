@@ -34,9 +34,9 @@ use crate::profiles::{account_id, all, error_for, field, is_staff};
 use crate::{AppState, csrf, page_layout};
 
 /// Budget lines the form shows on each side (filled ones, then blank ones up to this).
-const BUDGET_ROWS: usize = 8;
+pub(crate) const BUDGET_ROWS: usize = 8;
 /// Longest message or note, in characters.
-const MAX_MESSAGE: usize = 5_000;
+pub(crate) const MAX_MESSAGE: usize = 5_000;
 
 fn error(field: &str, message: impl Into<String>) -> FieldError {
     FieldError {
@@ -46,7 +46,7 @@ fn error(field: &str, message: impl Into<String>) -> FieldError {
 }
 
 /// Whether the person acts for the structure as one of its members (not only as staff).
-fn is_member(user: &CurrentUser, siren: &str) -> bool {
+pub(crate) fn is_member(user: &CurrentUser, siren: &str) -> bool {
     user.principal
         .structures
         .iter()
@@ -391,7 +391,7 @@ async fn dossier_of(state: &AppState, id: i64) -> Result<Dossier, AppError> {
 
 /// The staff actions a state allows, in the order the page lists them: the domain's table of
 /// who does what from which state decides (an action's fields do not matter here).
-fn staff_actions(dossier_state: DossierState) -> Vec<(&'static str, &'static str)> {
+pub(crate) fn staff_actions(dossier_state: DossierState) -> Vec<(&'static str, &'static str)> {
     let decision = Action::Decide {
         decision: Decision::Refuse {
             motivation: String::new(),
@@ -600,7 +600,7 @@ pub(crate) async fn show(
 }
 
 /// Reads the application form; the errors of the values that cannot be read.
-fn application_from_form(fields: &[(String, String)]) -> (Application, Vec<FieldError>) {
+pub(crate) fn application_from_form(fields: &[(String, String)]) -> (Application, Vec<FieldError>) {
     let mut errors = Vec::new();
     let key = |raw: &str| essor_domain::plan::Key::parse(raw).ok();
     let count = |name: &str, label: &str, errors: &mut Vec<FieldError>| {
@@ -760,6 +760,7 @@ pub(crate) async fn apply(
         })),
     )
     .await;
+    state.webhooks.wake();
     notify(state, &recorded, &step.message).await?;
     Ok(Ok(recorded))
 }

@@ -9,6 +9,8 @@ pub mod access;
 pub mod account;
 mod actors;
 mod admin;
+mod api;
+mod api_tokens;
 mod assets;
 mod audit;
 mod charts;
@@ -25,6 +27,7 @@ mod observatory;
 mod pages;
 mod profiles;
 pub mod ratelimit;
+pub mod webhooks;
 mod reports;
 mod site;
 mod steering;
@@ -61,6 +64,8 @@ pub struct AppState {
     /// The directory's actors and search index.
     pub catalogue: Arc<directory::Catalogue>,
     pub map: Arc<MapSettings>,
+    /// The webhooks' settings, and the wake-up call of their dispatcher.
+    pub webhooks: Arc<webhooks::Webhooks>,
 }
 
 /// The background of the directory's map.
@@ -88,7 +93,14 @@ impl AppState {
             site: Arc::default(),
             catalogue: Arc::new(directory::Catalogue::in_memory()),
             map: Arc::default(),
+            webhooks: Arc::default(),
         }
+    }
+
+    #[must_use]
+    pub fn with_webhooks(mut self, settings: webhooks::WebhookSettings) -> Self {
+        self.webhooks = Arc::new(webhooks::Webhooks::new(settings));
+        self
     }
 
     /// Replaces the directory's catalogue (the server keeps its index in the data folder).
@@ -245,7 +257,8 @@ pub fn router(state: AppState) -> Router {
 #[allow(clippy::too_many_lines)] // one line per route reads best as one list
 pub(crate) fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     use StaticPermission::{
-        BackOffice, ManageAccounts, OwnAccount, Public, ReadAudit, SecondFactorStep,
+        BackOffice, ConfigureTerritory, ManageAccounts, OwnAccount, Public, ReadAudit,
+        SecondFactorStep,
     };
     let spec = |method: &'static str, path: &'static str, need: StaticPermission| RouteSpec {
         method,
@@ -423,6 +436,50 @@ pub(crate) fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
                 BackOffice,
             ),
             post(dossiers::set_checks),
+        ),
+        // The dossiers' API (a personal token or a session; JSON in and out)
+        (spec("GET", "/api/v1/dossiers", OwnAccount), get(api::list)),
+        (limited("/api/v1/dossiers", OwnAccount), post(api::create)),
+        (acting("GET", "/api/v1/dossiers/{dossier}"), get(api::show)),
+        (
+            acting("POST", "/api/v1/dossiers/{dossier}/demande"),
+            post(api::replace_application),
+        ),
+        (
+            acting("POST", "/api/v1/dossiers/{dossier}/depot"),
+            post(api::submit),
+        ),
+        (
+            acting("GET", "/api/v1/dossiers/{dossier}/messages"),
+            get(api::thread),
+        ),
+        (
+            acting("POST", "/api/v1/dossiers/{dossier}/messages"),
+            post(api::post_message),
+        ),
+        (
+            spec("POST", "/api/v1/dossiers/{id}/etapes", BackOffice),
+            post(api::step),
+        ),
+        (
+            spec("POST", "/api/v1/dossiers/{id}/controles", BackOffice),
+            post(api::set_checks),
+        ),
+        (
+            spec("GET", "/administration/webhooks", ConfigureTerritory),
+            get(webhooks::page),
+        ),
+        (
+            spec("POST", "/administration/webhooks", ConfigureTerritory),
+            post(webhooks::create),
+        ),
+        (
+            spec(
+                "POST",
+                "/administration/webhooks/{id}/etat",
+                ConfigureTerritory,
+            ),
+            post(webhooks::set_active),
         ),
         // Committees
         (
@@ -688,6 +745,18 @@ pub(crate) fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (
             limited("/compte/double-authentification", SecondFactorStep),
             post(account::totp_setup),
+        ),
+        (
+            spec("GET", "/compte/jetons", OwnAccount),
+            get(api_tokens::page),
+        ),
+        (
+            limited("/compte/jetons", OwnAccount),
+            post(api_tokens::create),
+        ),
+        (
+            spec("POST", "/compte/jetons/{id}/revoquer", OwnAccount),
+            post(api_tokens::revoke),
         ),
         (
             spec("GET", "/compte/donnees.json", OwnAccount),

@@ -54,11 +54,16 @@ pub async fn run(settings: Settings) -> Result<()> {
         .with_map(essor_web::MapSettings {
             tiles_url: settings.map.tiles_url.clone(),
             attribution: settings.map.attribution.clone(),
+        })
+        .with_webhooks(essor_web::webhooks::WebhookSettings {
+            allow_private_targets: settings.webhooks.allow_private_targets,
+            ..essor_web::webhooks::WebhookSettings::default()
         });
     state
         .refresh_directory()
         .await
         .context("construction de l’annuaire")?;
+    let webhooks = essor_web::webhooks::spawn_dispatcher(state.clone());
     let app =
         essor_web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let purge = tokio::spawn(purge_periodically(
@@ -72,6 +77,7 @@ pub async fn run(settings: Settings) -> Result<()> {
         .await
         .context("le serveur web s’est arrêté sur une erreur")?;
     purge.abort();
+    webhooks.abort();
     tracing::info!("arrêt : connexions terminées, fermeture de la base");
     store.close().await;
     Ok(())

@@ -41,6 +41,18 @@ pub struct Settings {
     pub audit_years: i64,
     /// The directory's map.
     pub map: MapSettings,
+    /// Webhooks on the dossiers' state changes.
+    #[serde(default)]
+    pub webhooks: WebhooksSettings,
+}
+
+/// The `[webhooks]` section.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhooksSettings {
+    /// Lets webhook endpoints on loopback, private or link-local addresses be registered and
+    /// called (a closed network); refused by default.
+    pub allow_private_targets: bool,
 }
 
 /// The `[map]` section: the directory's map draws the communes' contours, over a tile server's
@@ -108,6 +120,7 @@ impl Default for Settings {
             unconfirmed_days: 30,
             audit_years: 10,
             map: MapSettings::default(),
+            webhooks: WebhooksSettings::default(),
         }
     }
 }

@@ -5,6 +5,7 @@
 mod harness;
 
 mod accounts;
+mod api;
 mod audit;
 mod committees;
 mod directory;

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod committees;
+mod api;
 mod directory;
 mod dossiers;
 mod matrix;
