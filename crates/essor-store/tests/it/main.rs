@@ -8,6 +8,7 @@ mod accounts;
 mod audit;
 mod directory;
 mod dossiers;
+mod instruction;
 mod migrations;
 mod plans;
 mod snapshots;
