@@ -17,6 +17,7 @@ mod csrf;
 pub mod directory;
 mod dossiers;
 mod error;
+pub mod instruction;
 mod layout;
 mod map;
 mod new_actors;
@@ -403,7 +404,7 @@ pub(crate) fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         (
             spec("GET", "/administration/dossiers", BackOffice),
-            get(dossiers::admin_list),
+            get(instruction::dashboard),
         ),
         (
             spec("GET", "/administration/dossiers/export", BackOffice),
@@ -421,6 +422,40 @@ pub(crate) fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             ),
             post(dossiers::set_checks),
         ),
+        (
+            spec("POST", "/administration/dossiers/colonnes", BackOffice),
+            post(instruction::save_columns),
+        ),
+        (
+            spec("POST", "/administration/dossiers/lot", BackOffice),
+            post(instruction::batch),
+        ),
+        (
+            spec("POST", "/administration/dossiers/{id}/avis", BackOffice),
+            post(instruction::invite),
+        ),
+        (
+            spec("POST", "/administration/avis/{id}/relancer", BackOffice),
+            post(instruction::resend),
+        ),
+        (
+            spec(
+                "POST",
+                "/administration/dossiers/{id}/assignation",
+                BackOffice,
+            ),
+            post(instruction::assign),
+        ),
+        (
+            spec(
+                "POST",
+                "/administration/dossiers/{id}/etiquettes",
+                BackOffice,
+            ),
+            post(instruction::set_labels),
+        ),
+        (spec("GET", "/avis", Public), get(instruction::opinion_form)),
+        (limited("/avis", Public), post(instruction::give_opinion)),
         (
             spec("GET", "/territoire/communes.geojson", Public),
             get(actors::contours),

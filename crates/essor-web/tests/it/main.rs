@@ -3,6 +3,7 @@
 mod accounts;
 mod directory;
 mod dossiers;
+mod instruction;
 mod matrix;
 mod observatory;
 mod pages;
