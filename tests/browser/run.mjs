@@ -742,6 +742,20 @@ async function checkStaff(ctx, server) {
       await Promise.all([page.waitForNavigation(), first.click()]);
       if (!(await page.locator('h2', { hasText: 'Instruction' }).count())) problems.push("dossier (équipe) : pas de partie « Instruction »");
       await audit(page, 'dossier (équipe)');
+      // The dashboard with filters combined, then a batch action and its report.
+      await page.goto(`${ctx.baseUrl}/administration/dossiers?etat=tous&assigne=aucun&q=atelier`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+      if (!(await page.locator('h2', { hasText: 'Colonnes affichées' }).count())) problems.push('dossiers filtrés : pas de choix des colonnes');
+      await audit(page, 'dossiers filtrés (équipe)');
+      const box = page.locator('main input[name=dossiers]').first();
+      if (await box.count()) {
+        await box.check();
+        await page.selectOption('#operation', 'etape');
+        await Promise.all([page.waitForNavigation(), page.click('main form[action="/administration/dossiers/lot"] button[type=submit]')]);
+        if (!(await page.locator('table', { hasText: 'refusé' }).count())) problems.push('action groupée : le brouillon n’est pas refusé');
+        await audit(page, 'action groupée (équipe)');
+      } else {
+        problems.push('dossiers filtrés : aucun dossier « atelier »');
+      }
     } else {
       problems.push('dossiers (équipe) : aucun brouillon listé');
     }

@@ -217,6 +217,14 @@ pub const KNOWN_ACTIONS: &[(&str, &str)] = &[
     ),
     ("dossier.decided", "Décision sur un dossier"),
     ("dossier.amount_changed", "Montant d’un dossier modifié"),
+    ("dossier.opinion_invited", "Avis demandé à un partenaire"),
+    ("dossier.opinion_reminded", "Demande d’avis relancée"),
+    ("dossier.opinion_given", "Avis donné par un partenaire"),
+    ("dossier.assigned", "Dossier assigné"),
+    (
+        "dossier.labels_changed",
+        "Étiquettes d’un dossier modifiées",
+    ),
     ("payment.recorded", "Paiement enregistré"),
     (
         "dossier.axis_envelope_overridden",

@@ -14,6 +14,7 @@ pub mod establishment;
 pub mod funding;
 pub mod geo;
 pub mod ids;
+pub mod instruction;
 pub mod money;
 pub mod panorama;
 pub mod plan;

@@ -14,6 +14,7 @@ mod common;
 pub mod directory;
 pub mod dossiers;
 mod fact_blocks;
+pub mod instruction;
 pub mod observatory;
 mod postgres;
 pub mod reports;
@@ -255,6 +256,7 @@ pub trait Store:
     + dossiers::Dossiers
     + reports::Reports
     + api::Api
+    + instruction::Instruction
     + Send
     + Sync
     + 'static

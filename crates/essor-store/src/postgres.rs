@@ -37,3 +37,4 @@ crate::dossiers::impl_dossiers!(PostgresStore);
 crate::reports::impl_reports!(PostgresStore);
 crate::committees::impl_committees!(PostgresStore);
 crate::api::impl_api!(PostgresStore);
+crate::instruction::impl_instruction!(PostgresStore);

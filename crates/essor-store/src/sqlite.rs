@@ -72,3 +72,4 @@ crate::dossiers::impl_dossiers!(SqliteStore);
 crate::reports::impl_reports!(SqliteStore);
 crate::committees::impl_committees!(SqliteStore);
 crate::api::impl_api!(SqliteStore);
+crate::instruction::impl_instruction!(SqliteStore);

@@ -377,6 +377,8 @@ struct DossierPage {
     committees: crate::committees::DossierCommittees,
     errors: Vec<FieldError>,
     notice: Option<&'static str>,
+    /// Opinions, assignment and labels (`dossier_instruction.html`).
+    instruction: crate::instruction::Panel,
 }
 
 impl DossierPage {
@@ -455,7 +457,7 @@ async fn envelope_of(state: &AppState, year: i32) -> Result<Option<Money>, AppEr
         .map(|b| b.amount))
 }
 
-async fn envelope_line(state: &AppState, year: i32) -> Result<Option<String>, AppError> {
+pub(crate) async fn envelope_line(state: &AppState, year: i32) -> Result<Option<String>, AppError> {
     let Some(envelope) = envelope_of(state, year).await? else {
         return Ok(None);
     };
@@ -470,7 +472,7 @@ async fn envelope_line(state: &AppState, year: i32) -> Result<Option<String>, Ap
     )))
 }
 
-async fn dossier_page(
+pub(crate) async fn dossier_page(
     state: &AppState,
     user: &CurrentUser,
     headers: &HeaderMap,
@@ -517,6 +519,7 @@ async fn dossier_page(
     } else {
         None
     };
+    let instruction = crate::instruction::panel(state, user, &dossier).await?;
     let (csrf, cookie) = csrf::token(headers, state.accounts.secure_cookies);
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -574,6 +577,7 @@ async fn dossier_page(
         committees: crate::committees::for_dossier(state, dossier.id, staff).await?,
         errors,
         notice,
+        instruction,
         dossier,
     };
     Ok(csrf::form_page(status, page.render()?, cookie))
@@ -594,6 +598,7 @@ pub(crate) async fn show(
         Some("message") => Some("Le message est ajouté au fil du dossier."),
         Some("etape") => Some("L’étape est enregistrée ; le porteur en est informé."),
         Some("controles") => Some("Les contrôles d’instruction sont enregistrés."),
+        Some(code) => crate::instruction::notice(code),
         _ => None,
     };
     dossier_page(&state, &user, &headers, dossier, None, Vec::new(), notice).await
@@ -1013,75 +1018,10 @@ pub(crate) async fn set_checks(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Staff's list
-
-#[derive(Template)]
-#[template(path = "admin_dossiers.html")]
-struct AdminListPage {
-    layout: Layout,
-    rows: Vec<DossierRow>,
-    /// Each state with its count, and whether it is the one shown.
-    states: Vec<(&'static str, &'static str, usize, bool)>,
-    shown: &'static str,
-    shown_code: &'static str,
-    envelope: Option<String>,
-    /// The columns an export may have: key, label, shown by default.
-    columns: Vec<(&'static str, &'static str, bool)>,
-}
-
-/// `GET /administration/dossiers?etat=`: the dossiers in a state (those waiting for staff by
-/// default: submitted).
-pub(crate) async fn admin_list(
-    State(state): State<AppState>,
-    Query(query): Query<std::collections::HashMap<String, String>>,
-) -> Result<Response, AppError> {
-    let (_, actors) = state.directory(false).await?;
-    let all = state.store.dossiers(None).await?;
-    let shown = query
-        .get("etat")
-        .and_then(|code| DossierState::parse(code))
-        .unwrap_or(DossierState::Submitted);
-    let states = DossierState::ALL
-        .iter()
-        .map(|s| {
-            (
-                s.code(),
-                s.label(),
-                all.iter().filter(|d| d.state == *s).count(),
-                *s == shown,
-            )
-        })
-        .collect();
-    let rows = all
-        .iter()
-        .filter(|d| d.state == shown)
-        .map(|d| {
-            let structure = actors
-                .get(&d.siret)
-                .map_or_else(|| format!("SIRET {}", d.siret), |a| a.name.clone());
-            DossierRow::of(d, structure)
-        })
-        .collect();
-    let page = AdminListPage {
-        layout: page_layout(&state, "").await?,
-        rows,
-        states,
-        shown: shown.label(),
-        shown_code: shown.code(),
-        envelope: envelope_line(&state, Utc::now().year()).await?,
-        columns: EXPORT_COLUMNS
-            .iter()
-            .map(|(key, label, _)| (*key, *label, DEFAULT_COLUMNS.contains(key)))
-            .collect(),
-    };
-    Ok(axum::response::Html(page.render()?).into_response())
-}
-
-// ---------------------------------------------------------------------------------------------
 // Exports
 
 /// A cell of an export.
-enum Cell {
+pub(crate) enum Cell {
     Text(String),
     Money(Option<Money>),
     Count(u32),
@@ -1089,10 +1029,10 @@ enum Cell {
 
 /// What the columns of an export read besides the dossier: names from the directory and the
 /// plan.
-struct Names {
-    actors: crate::directory::Actors,
-    context: std::sync::Arc<crate::site::SiteContext>,
-    referential: &'static essor_domain::referential::Referential,
+pub(crate) struct Names {
+    pub(crate) actors: crate::directory::Actors,
+    pub(crate) context: std::sync::Arc<crate::site::SiteContext>,
+    pub(crate) referential: &'static essor_domain::referential::Referential,
 }
 
 impl Names {
@@ -1133,10 +1073,10 @@ impl Names {
     }
 }
 
-type Read = fn(&Dossier, &Names) -> Cell;
+pub(crate) type Read = fn(&Dossier, &Names) -> Cell;
 
 /// The columns an export may have: key (in the query), label (in the file), value.
-const EXPORT_COLUMNS: [(&str, &str, Read); 17] = [
+pub(crate) const EXPORT_COLUMNS: [(&str, &str, Read); 17] = [
     ("numero", "N°", |d, _| {
         Cell::Count(u32::try_from(d.id).unwrap_or(u32::MAX))
     }),
@@ -1198,7 +1138,7 @@ const EXPORT_COLUMNS: [(&str, &str, Read); 17] = [
 ];
 
 /// The columns shown by default.
-const DEFAULT_COLUMNS: [&str; 8] = [
+pub(crate) const DEFAULT_COLUMNS: [&str; 8] = [
     "numero",
     "structure",
     "projet",

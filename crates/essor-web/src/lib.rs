@@ -20,6 +20,7 @@ pub mod directory;
 mod committees;
 mod dossiers;
 mod error;
+pub mod instruction;
 mod layout;
 mod map;
 mod new_actors;
@@ -419,7 +420,7 @@ pub(crate) fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         (
             spec("GET", "/administration/dossiers", BackOffice),
-            get(dossiers::admin_list),
+            get(instruction::dashboard),
         ),
         (
             spec("GET", "/administration/dossiers/export", BackOffice),
@@ -651,6 +652,40 @@ pub(crate) fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             spec("GET", "/administration/indicateurs", BackOffice),
             get(steering::indicators_page),
         ),
+        (
+            spec("POST", "/administration/dossiers/colonnes", BackOffice),
+            post(instruction::save_columns),
+        ),
+        (
+            spec("POST", "/administration/dossiers/lot", BackOffice),
+            post(instruction::batch),
+        ),
+        (
+            spec("POST", "/administration/dossiers/{id}/avis", BackOffice),
+            post(instruction::invite),
+        ),
+        (
+            spec("POST", "/administration/avis/{id}/relancer", BackOffice),
+            post(instruction::resend),
+        ),
+        (
+            spec(
+                "POST",
+                "/administration/dossiers/{id}/assignation",
+                BackOffice,
+            ),
+            post(instruction::assign),
+        ),
+        (
+            spec(
+                "POST",
+                "/administration/dossiers/{id}/etiquettes",
+                BackOffice,
+            ),
+            post(instruction::set_labels),
+        ),
+        (spec("GET", "/avis", Public), get(instruction::opinion_form)),
+        (limited("/avis", Public), post(instruction::give_opinion)),
         (
             spec("GET", "/territoire/communes.geojson", Public),
             get(actors::contours),

@@ -64,6 +64,7 @@ pub async fn run(settings: Settings) -> Result<()> {
         .await
         .context("construction de l’annuaire")?;
     let webhooks = essor_web::webhooks::spawn_dispatcher(state.clone());
+    let reminders = tokio::spawn(remind_periodically(state.clone()));
     let app =
         essor_web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let purge = tokio::spawn(purge_periodically(
@@ -78,6 +79,7 @@ pub async fn run(settings: Settings) -> Result<()> {
         .context("le serveur web s’est arrêté sur une erreur")?;
     purge.abort();
     webhooks.abort();
+    reminders.abort();
     tracing::info!("arrêt : connexions terminées, fermeture de la base");
     store.close().await;
     Ok(())
@@ -106,6 +108,26 @@ async fn purge_periodically(store: Arc<dyn Store>, unconfirmed_days: i64) {
             Ok(0) => {}
             Ok(removed) => tracing::info!(removed, "données personnelles expirées effacées"),
             Err(e) => tracing::warn!(error = %e, "effacement des données expirées impossible"),
+        }
+    }
+}
+
+/// Every hour (and at start): the reminders due to partners whose opinion is awaited, as
+/// `essor dossiers relancer` sends them (each once, whoever sends it).
+async fn remind_periodically(state: essor_web::AppState) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        match essor_web::instruction::send_reminders(&state, chrono::Utc::now()).await {
+            Ok(report) if report.sent == 0 && report.failed == 0 => {}
+            Ok(report) => {
+                tracing::info!(
+                    sent = report.sent,
+                    failed = report.failed,
+                    "relances d’avis"
+                );
+            }
+            Err(e) => tracing::warn!(error = %e, "relances d’avis impossibles"),
         }
     }
 }

@@ -10,6 +10,7 @@ mod audit;
 mod committees;
 mod directory;
 mod dossiers;
+mod instruction;
 mod migrations;
 mod plans;
 mod reports;

@@ -5,6 +5,7 @@ mod committees;
 mod api;
 mod directory;
 mod dossiers;
+mod instruction;
 mod matrix;
 mod observatory;
 mod pages;

@@ -1,6 +1,7 @@
 //! The command line: subcommands resolve their arguments into typed settings before any work.
 
 mod audit;
+mod dossiers;
 mod generate;
 mod import;
 mod panorama;
@@ -72,6 +73,9 @@ enum Command {
     /// Journal d’audit : vérifier son intégrité, afficher ses dernières entrées.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Dossiers de subvention : relancer les avis attendus.
+    #[command(subcommand)]
+    Dossiers(dossiers::DossiersCommand),
 }
 
 pub fn run(cli: Cli) -> Result<()> {
@@ -140,6 +144,11 @@ pub fn run(cli: Cli) -> Result<()> {
                 store.close().await;
                 result
             })
+        }
+        Command::Dossiers(cmd) => {
+            let settings = settings()?;
+            telemetry::init(&settings);
+            runtime()?.block_on(dossiers::run(cmd, &settings))
         }
         Command::Generate(cmd) => generate::run(cmd),
         Command::Territory(cmd) => territory::run(cmd),
