@@ -59,10 +59,13 @@ async fn state(webhooks: WebhookSettings) -> AppState {
         .with_limiter(essor_web::ratelimit::Limiter::per_minute(1_000))
         .with_webhooks(webhooks);
     let mut plan = essor_domain::plan::default_plan();
+    let year = Utc::now().year();
+    plan.budgets.retain(|b| b.year != year);
     plan.budgets.push(BudgetEnvelope {
-        year: Utc::now().year(),
+        year,
         amount: Money::from_euros(350_000),
         scope: String::new(),
+        axes: Vec::new(),
     });
     state.store.save_plan(&plan).await.unwrap();
     state

@@ -36,10 +36,13 @@ async fn setup() -> (Router, std::sync::Arc<dyn Store>) {
     let state = directory_state_with(vec![actor]).await;
     let store = std::sync::Arc::clone(&state.store);
     let mut plan = essor_domain::plan::default_plan();
+    let year = chrono::Utc::now().year();
+    plan.budgets.retain(|b| b.year != year);
     plan.budgets.push(BudgetEnvelope {
-        year: chrono::Utc::now().year(),
+        year,
         amount: Money::from_euros(350_000),
         scope: String::new(),
+        axes: Vec::new(),
     });
     store.save_plan(&plan).await.unwrap();
     (router(state), store)
