@@ -14,6 +14,7 @@ pub mod funding;
 pub mod geo;
 pub mod ids;
 pub mod money;
+pub mod opendata;
 pub mod panorama;
 pub mod plan;
 pub mod referential;

@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod audit;
 mod common;
+pub mod demo;
 pub mod directory;
 pub mod dossiers;
 mod fact_blocks;
@@ -249,6 +250,7 @@ pub trait Store:
     + audit::AuditLog
     + directory::Directory
     + dossiers::Dossiers
+    + demo::DemoDossiers
     + Send
     + Sync
     + 'static
