@@ -220,6 +220,7 @@ pub const KNOWN_ACTIONS: &[(&str, &str)] = &[
     ("payment.recorded", "Paiement enregistré"),
     ("plan.saved", "Plan enregistré"),
     ("snapshot.imported", "Import SIRENE"),
+    ("dossier.demo_loaded", "Dossiers de démonstration chargés"),
 ];
 
 impl Action {
@@ -266,6 +267,7 @@ impl Action {
     pub const PAYMENT_RECORDED: Self = Self::known("payment.recorded");
     pub const PLAN_SAVED: Self = Self::known("plan.saved");
     pub const SNAPSHOT_IMPORTED: Self = Self::known("snapshot.imported");
+    pub const DOSSIER_DEMO_LOADED: Self = Self::known("dossier.demo_loaded");
 
     const fn known(code: &'static str) -> Self {
         Self(Cow::Borrowed(code))
@@ -955,6 +957,7 @@ mod tests {
             Action::PAYMENT_RECORDED,
             Action::PLAN_SAVED,
             Action::SNAPSHOT_IMPORTED,
+            Action::DOSSIER_DEMO_LOADED,
         ];
         assert_eq!(constants.len(), KNOWN_ACTIONS.len());
         for (action, (code, label)) in constants.iter().zip(KNOWN_ACTIONS) {

@@ -262,7 +262,10 @@ mod tests {
         let mut lines = text.split("\r\n");
         assert_eq!(lines.next().unwrap(), FIELDS.join(","));
         let row = lines.next().unwrap();
-        assert!(row.contains(",\"LA RESSOURCERIE, VERTE\",73282932000074,"), "{row}");
+        assert!(
+            row.contains(",\"LA RESSOURCERIE, VERTE\",73282932000074,"),
+            "{row}"
+        );
         assert_eq!(lines.next(), Some(""));
     }
 

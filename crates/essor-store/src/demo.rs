@@ -16,7 +16,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use essor_domain::Money;
 use essor_domain::Plan;
 use essor_domain::dossier::{
-    Action, Application, CorrectionReason, Decision, District, INSTRUCTION_CHECKS, Party, State,
+    Action, Application, CorrectionReason, Decision, District, INSTRUCTION_CHECKS, State,
     transition,
 };
 use essor_domain::establishment::EstablishmentRecord;
@@ -118,7 +118,9 @@ macro_rules! impl_demo_dossiers {
                     .bind(&dossier.siren)
                     .bind(dossier.year)
                     .bind(dossier.state.code())
-                    .bind($crate::dossiers::application_document(&dossier.application)?)
+                    .bind($crate::dossiers::application_document(
+                        &dossier.application,
+                    )?)
                     .bind(dossier.application.asked.cents())
                     .bind(dossier.granted.map(essor_domain::Money::cents))
                     .bind($crate::demo::checks_document(&dossier.checks)?)
@@ -166,11 +168,12 @@ macro_rules! impl_demo_dossiers {
             }
 
             async fn is_demo_dossier(&self, id: i64) -> $crate::Result<bool> {
-                let found: Option<i64> =
-                    sqlx::query_scalar("SELECT dossier_id FROM demo_dossiers WHERE dossier_id = $1")
-                        .bind(id)
-                        .fetch_optional(&self.pool)
-                        .await?;
+                let found: Option<i64> = sqlx::query_scalar(
+                    "SELECT dossier_id FROM demo_dossiers WHERE dossier_id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
                 Ok(found.is_some())
             }
         }
@@ -187,14 +190,16 @@ pub(crate) fn checks_document(checks: &[String]) -> Result<String> {
 }
 
 /// The audit entry of the load: how many dossiers, and the total granted.
-pub(crate) fn loaded_event(count: usize, granted_cents: i64) -> Result<essor_domain::audit::AuditEvent> {
+pub(crate) fn loaded_event(
+    count: usize,
+    granted_cents: i64,
+) -> Result<essor_domain::audit::AuditEvent> {
     use essor_domain::audit::{Action as AuditAction, Actor, AuditEvent, SystemActor};
-    let action = AuditAction::parse("dossier.demo_loaded").map_err(|e| StoreError::Corrupt {
-        what: "code d’audit",
-        detail: e.to_string(),
-    })?;
-    Ok(AuditEvent::now(Actor::System(SystemActor::Server), action)
-        .after(&serde_json::json!({ "count": count, "granted_cents": granted_cents })))
+    Ok(AuditEvent::now(
+        Actor::System(SystemActor::Server),
+        AuditAction::DOSSIER_DEMO_LOADED,
+    )
+    .after(&serde_json::json!({ "count": count, "granted_cents": granted_cents })))
 }
 
 /// What [`ensure_demo_dossiers`] did.
@@ -203,7 +208,9 @@ pub enum DemoOutcome {
     AlreadyDone,
     /// Nothing to build them from: no default territory, plan, envelope, or synthetic import.
     Skipped(&'static str),
-    Loaded { dossiers: usize },
+    Loaded {
+        dossiers: usize,
+    },
 }
 
 /// On a database whose directory comes from a synthetic SIRENE stock, loads the demonstration
@@ -220,7 +227,9 @@ pub async fn ensure_demo_dossiers(
         return Ok(DemoOutcome::Skipped("aucun import SIRENE"));
     };
     if !snapshot.synthetic {
-        return Ok(DemoOutcome::Skipped("l’import SIRENE n’est pas synthétique"));
+        return Ok(DemoOutcome::Skipped(
+            "l’import SIRENE n’est pas synthétique",
+        ));
     }
     let Some(configured) = store.default_territory().await? else {
         return Ok(DemoOutcome::Skipped("aucun territoire par défaut"));
@@ -344,36 +353,216 @@ struct Project {
 }
 
 const PROJECTS: &[Project] = &[
-    Project { theme: Some("dechets"), axis: "axe-1", title: "Ressourcerie de quartier à {c}", summary: "Collecter, trier, réparer et revendre à petits prix les objets du quotidien dans un local de quartier, avec des salariés en parcours d’insertion.", districts: true },
-    Project { theme: Some("dechets"), axis: "axe-1", title: "Atelier de réparation d’électroménager et de petits appareils", summary: "Ouvrir un atelier où techniciens et bénévoles réparent l’électroménager et apprennent aux habitants à réparer eux-mêmes.", districts: false },
-    Project { theme: Some("dechets"), axis: "axe-1", title: "Matériauthèque : réemploi des matériaux du bâtiment à {c}", summary: "Récupérer les matériaux des chantiers de déconstruction, les stocker et les revendre aux artisans et aux particuliers.", districts: false },
-    Project { theme: Some("dechets"), axis: "axe-3", title: "Atelier textile de réemploi et de couture solidaire", summary: "Transformer les textiles collectés en vêtements et accessoires, avec des couturières en insertion.", districts: true },
-    Project { theme: Some("dechets"), axis: "axe-1", title: "Collecte et compostage des biodéchets des restaurants de {c}", summary: "Collecter à vélo les biodéchets des restaurateurs et les composter sur une plateforme de proximité.", districts: false },
-    Project { theme: Some("dechets"), axis: "axe-1", title: "Recyclerie sportive : réemploi d’équipements de sport", summary: "Collecter les équipements de sport inutilisés, les remettre en état et les vendre à prix solidaires.", districts: false },
-    Project { theme: Some("circuits_courts"), axis: "axe-1", title: "Épicerie solidaire et participative à {c}", summary: "Ouvrir une épicerie où les familles aux revenus modestes achètent des produits locaux à prix adaptés, tenue par ses adhérents.", districts: true },
-    Project { theme: Some("circuits_courts"), axis: "axe-3", title: "Légumerie d’insertion pour la restauration collective", summary: "Laver, éplucher et découper les légumes des producteurs locaux pour les cantines, avec des salariés en insertion.", districts: false },
-    Project { theme: Some("circuits_courts"), axis: "axe-1", title: "Cuisine partagée et traiteur solidaire à {c}", summary: "Aménager une cuisine professionnelle partagée entre porteurs de projets culinaires et un service traiteur d’insertion.", districts: true },
-    Project { theme: Some("circuits_courts"), axis: "axe-1", title: "Groupement d’achats de produits locaux pour les familles de {c}", summary: "Organiser des commandes groupées auprès des producteurs du territoire pour les familles du quartier.", districts: true },
-    Project { theme: Some("circuits_courts"), axis: "axe-3", title: "Jardins partagés et maraîchage d’insertion à {c}", summary: "Cultiver des légumes biologiques avec des personnes éloignées de l’emploi et ouvrir des parcelles aux habitants.", districts: false },
-    Project { theme: Some("mobilites"), axis: "axe-1", title: "Atelier vélo participatif et solidaire à {c}", summary: "Apprendre aux habitants à entretenir leur vélo, remettre en circulation des vélos abandonnés et les revendre.", districts: true },
-    Project { theme: Some("mobilites"), axis: "axe-3", title: "Garage solidaire pour les personnes en parcours d’insertion", summary: "Entretenir et réparer à prix coûtant les véhicules des personnes qui en ont besoin pour accéder à l’emploi.", districts: false },
-    Project { theme: Some("mobilites"), axis: "axe-3", title: "Auto-école sociale pour l’accès à l’emploi", summary: "Préparer au permis de conduire des demandeurs d’emploi, avec une pédagogie adaptée et un tarif solidaire.", districts: true },
-    Project { theme: Some("mobilites"), axis: "axe-1", title: "Livraison à vélo-cargo pour les commerces de {c}", summary: "Créer une coopérative de livreurs à vélo-cargo au service des commerces du centre-ville.", districts: false },
-    Project { theme: Some("transition_energetique"), axis: "axe-1", title: "Accompagnement des ménages contre la précarité énergétique à {c}", summary: "Visiter les logements, conseiller les ménages et installer de petits équipements d’économie d’énergie.", districts: true },
-    Project { theme: Some("transition_energetique"), axis: "axe-1", title: "Coopérative citoyenne de production d’électricité solaire", summary: "Installer des centrales solaires sur des toits publics, financées par l’épargne des habitants réunis en coopérative.", districts: false },
-    Project { theme: Some("transition_energetique"), axis: "axe-3", title: "Chantier d’insertion en rénovation énergétique", summary: "Former des salariés en insertion aux métiers de l’isolation sur des chantiers de rénovation de logements sociaux.", districts: false },
-    Project { theme: Some("transition_energetique"), axis: "axe-2", title: "Défi des familles à énergie positive à {c}", summary: "Animer un défi où des équipes de familles réduisent leur consommation d’énergie et d’eau pendant un hiver.", districts: false },
-    Project { theme: Some("habitat"), axis: "axe-1", title: "Habitat participatif intergénérationnel à {c}", summary: "Accompagner un groupe d’habitants de tous âges dans la conception et la gestion d’un immeuble partagé.", districts: false },
-    Project { theme: Some("habitat"), axis: "axe-1", title: "Services aux habitants du quartier en renouvellement urbain de {c}", summary: "Créer des services de proximité (petites réparations, conciergerie, lien social) pendant les travaux du quartier.", districts: true },
-    Project { theme: Some("habitat"), axis: "axe-3", title: "Auto-réhabilitation accompagnée de logements", summary: "Aider des locataires et propriétaires modestes à rénover eux-mêmes leur logement, encadrés par des compagnons.", districts: true },
-    Project { theme: None, axis: "axe-1", title: "Tiers-lieu de l’économie sociale et solidaire à {c}", summary: "Ouvrir un lieu de travail partagé, de rencontres et d’activités pour les structures de l’ESS et les habitants.", districts: false },
-    Project { theme: None, axis: "axe-3", title: "Création d’une SCIC de services à la personne", summary: "Transformer l’association en société coopérative d’intérêt collectif et consolider les emplois d’aide à domicile.", districts: false },
-    Project { theme: None, axis: "axe-1", title: "Couveuse d’activités pour entrepreneurs de l’ESS", summary: "Héberger et accompagner pendant dix-huit mois des porteurs de projets qui testent leur activité.", districts: false },
-    Project { theme: None, axis: "axe-2", title: "Programme d’animations du Mois de l’ESS à {c}", summary: "Organiser visites d’entreprises, forums et projections pour faire connaître l’ESS aux habitants et aux scolaires.", districts: false },
-    Project { theme: None, axis: "axe-3", title: "Poste de coordination mutualisé entre trois associations", summary: "Créer un emploi de coordinateur partagé par trois associations voisines pour la gestion et la recherche de financements.", districts: false },
-    Project { theme: None, axis: "axe-3", title: "Formation des bénévoles dirigeants d’associations", summary: "Former les bénévoles aux responsabilités d’employeur, à la gestion financière et à la gouvernance.", districts: false },
-    Project { theme: None, axis: "axe-1", title: "Café associatif et lieu de vie à {c}", summary: "Ouvrir un café associatif qui accueille ateliers, concerts et permanences d’associations.", districts: true },
-    Project { theme: None, axis: "axe-4", title: "Étude des besoins d’emploi des structures de l’ESS du territoire", summary: "Enquêter auprès des employeurs de l’ESS sur leurs besoins de recrutement et de compétences à cinq ans.", districts: false },
+    Project {
+        theme: Some("dechets"),
+        axis: "axe-1",
+        title: "Ressourcerie de quartier à {c}",
+        summary: "Collecter, trier, réparer et revendre à petits prix les objets du quotidien dans un local de quartier, avec des salariés en parcours d’insertion.",
+        districts: true,
+    },
+    Project {
+        theme: Some("dechets"),
+        axis: "axe-1",
+        title: "Atelier de réparation d’électroménager et de petits appareils",
+        summary: "Ouvrir un atelier où techniciens et bénévoles réparent l’électroménager et apprennent aux habitants à réparer eux-mêmes.",
+        districts: false,
+    },
+    Project {
+        theme: Some("dechets"),
+        axis: "axe-1",
+        title: "Matériauthèque : réemploi des matériaux du bâtiment à {c}",
+        summary: "Récupérer les matériaux des chantiers de déconstruction, les stocker et les revendre aux artisans et aux particuliers.",
+        districts: false,
+    },
+    Project {
+        theme: Some("dechets"),
+        axis: "axe-3",
+        title: "Atelier textile de réemploi et de couture solidaire",
+        summary: "Transformer les textiles collectés en vêtements et accessoires, avec des couturières en insertion.",
+        districts: true,
+    },
+    Project {
+        theme: Some("dechets"),
+        axis: "axe-1",
+        title: "Collecte et compostage des biodéchets des restaurants de {c}",
+        summary: "Collecter à vélo les biodéchets des restaurateurs et les composter sur une plateforme de proximité.",
+        districts: false,
+    },
+    Project {
+        theme: Some("dechets"),
+        axis: "axe-1",
+        title: "Recyclerie sportive : réemploi d’équipements de sport",
+        summary: "Collecter les équipements de sport inutilisés, les remettre en état et les vendre à prix solidaires.",
+        districts: false,
+    },
+    Project {
+        theme: Some("circuits_courts"),
+        axis: "axe-1",
+        title: "Épicerie solidaire et participative à {c}",
+        summary: "Ouvrir une épicerie où les familles aux revenus modestes achètent des produits locaux à prix adaptés, tenue par ses adhérents.",
+        districts: true,
+    },
+    Project {
+        theme: Some("circuits_courts"),
+        axis: "axe-3",
+        title: "Légumerie d’insertion pour la restauration collective",
+        summary: "Laver, éplucher et découper les légumes des producteurs locaux pour les cantines, avec des salariés en insertion.",
+        districts: false,
+    },
+    Project {
+        theme: Some("circuits_courts"),
+        axis: "axe-1",
+        title: "Cuisine partagée et traiteur solidaire à {c}",
+        summary: "Aménager une cuisine professionnelle partagée entre porteurs de projets culinaires et un service traiteur d’insertion.",
+        districts: true,
+    },
+    Project {
+        theme: Some("circuits_courts"),
+        axis: "axe-1",
+        title: "Groupement d’achats de produits locaux pour les familles de {c}",
+        summary: "Organiser des commandes groupées auprès des producteurs du territoire pour les familles du quartier.",
+        districts: true,
+    },
+    Project {
+        theme: Some("circuits_courts"),
+        axis: "axe-3",
+        title: "Jardins partagés et maraîchage d’insertion à {c}",
+        summary: "Cultiver des légumes biologiques avec des personnes éloignées de l’emploi et ouvrir des parcelles aux habitants.",
+        districts: false,
+    },
+    Project {
+        theme: Some("mobilites"),
+        axis: "axe-1",
+        title: "Atelier vélo participatif et solidaire à {c}",
+        summary: "Apprendre aux habitants à entretenir leur vélo, remettre en circulation des vélos abandonnés et les revendre.",
+        districts: true,
+    },
+    Project {
+        theme: Some("mobilites"),
+        axis: "axe-3",
+        title: "Garage solidaire pour les personnes en parcours d’insertion",
+        summary: "Entretenir et réparer à prix coûtant les véhicules des personnes qui en ont besoin pour accéder à l’emploi.",
+        districts: false,
+    },
+    Project {
+        theme: Some("mobilites"),
+        axis: "axe-3",
+        title: "Auto-école sociale pour l’accès à l’emploi",
+        summary: "Préparer au permis de conduire des demandeurs d’emploi, avec une pédagogie adaptée et un tarif solidaire.",
+        districts: true,
+    },
+    Project {
+        theme: Some("mobilites"),
+        axis: "axe-1",
+        title: "Livraison à vélo-cargo pour les commerces de {c}",
+        summary: "Créer une coopérative de livreurs à vélo-cargo au service des commerces du centre-ville.",
+        districts: false,
+    },
+    Project {
+        theme: Some("transition_energetique"),
+        axis: "axe-1",
+        title: "Accompagnement des ménages contre la précarité énergétique à {c}",
+        summary: "Visiter les logements, conseiller les ménages et installer de petits équipements d’économie d’énergie.",
+        districts: true,
+    },
+    Project {
+        theme: Some("transition_energetique"),
+        axis: "axe-1",
+        title: "Coopérative citoyenne de production d’électricité solaire",
+        summary: "Installer des centrales solaires sur des toits publics, financées par l’épargne des habitants réunis en coopérative.",
+        districts: false,
+    },
+    Project {
+        theme: Some("transition_energetique"),
+        axis: "axe-3",
+        title: "Chantier d’insertion en rénovation énergétique",
+        summary: "Former des salariés en insertion aux métiers de l’isolation sur des chantiers de rénovation de logements sociaux.",
+        districts: false,
+    },
+    Project {
+        theme: Some("transition_energetique"),
+        axis: "axe-2",
+        title: "Défi des familles à énergie positive à {c}",
+        summary: "Animer un défi où des équipes de familles réduisent leur consommation d’énergie et d’eau pendant un hiver.",
+        districts: false,
+    },
+    Project {
+        theme: Some("habitat"),
+        axis: "axe-1",
+        title: "Habitat participatif intergénérationnel à {c}",
+        summary: "Accompagner un groupe d’habitants de tous âges dans la conception et la gestion d’un immeuble partagé.",
+        districts: false,
+    },
+    Project {
+        theme: Some("habitat"),
+        axis: "axe-1",
+        title: "Services aux habitants du quartier en renouvellement urbain de {c}",
+        summary: "Créer des services de proximité (petites réparations, conciergerie, lien social) pendant les travaux du quartier.",
+        districts: true,
+    },
+    Project {
+        theme: Some("habitat"),
+        axis: "axe-3",
+        title: "Auto-réhabilitation accompagnée de logements",
+        summary: "Aider des locataires et propriétaires modestes à rénover eux-mêmes leur logement, encadrés par des compagnons.",
+        districts: true,
+    },
+    Project {
+        theme: None,
+        axis: "axe-1",
+        title: "Tiers-lieu de l’économie sociale et solidaire à {c}",
+        summary: "Ouvrir un lieu de travail partagé, de rencontres et d’activités pour les structures de l’ESS et les habitants.",
+        districts: false,
+    },
+    Project {
+        theme: None,
+        axis: "axe-3",
+        title: "Création d’une SCIC de services à la personne",
+        summary: "Transformer l’association en société coopérative d’intérêt collectif et consolider les emplois d’aide à domicile.",
+        districts: false,
+    },
+    Project {
+        theme: None,
+        axis: "axe-1",
+        title: "Couveuse d’activités pour entrepreneurs de l’ESS",
+        summary: "Héberger et accompagner pendant dix-huit mois des porteurs de projets qui testent leur activité.",
+        districts: false,
+    },
+    Project {
+        theme: None,
+        axis: "axe-2",
+        title: "Programme d’animations du Mois de l’ESS à {c}",
+        summary: "Organiser visites d’entreprises, forums et projections pour faire connaître l’ESS aux habitants et aux scolaires.",
+        districts: false,
+    },
+    Project {
+        theme: None,
+        axis: "axe-3",
+        title: "Poste de coordination mutualisé entre trois associations",
+        summary: "Créer un emploi de coordinateur partagé par trois associations voisines pour la gestion et la recherche de financements.",
+        districts: false,
+    },
+    Project {
+        theme: None,
+        axis: "axe-3",
+        title: "Formation des bénévoles dirigeants d’associations",
+        summary: "Former les bénévoles aux responsabilités d’employeur, à la gestion financière et à la gouvernance.",
+        districts: false,
+    },
+    Project {
+        theme: None,
+        axis: "axe-1",
+        title: "Café associatif et lieu de vie à {c}",
+        summary: "Ouvrir un café associatif qui accueille ateliers, concerts et permanences d’associations.",
+        districts: true,
+    },
+    Project {
+        theme: None,
+        axis: "axe-4",
+        title: "Étude des besoins d’emploi des structures de l’ESS du territoire",
+        summary: "Enquêter auprès des employeurs de l’ESS sur leurs besoins de recrutement et de compétences à cinq ans.",
+        districts: false,
+    },
 ];
 
 /// Communes with priority districts (QPV) in Grenoble-Alpes-Métropole.
@@ -435,8 +624,7 @@ const CURRENT_YEAR: [(State, usize); 9] = [
 
 fn at(day: NaiveDate, rng: &mut Rng) -> DateTime<Utc> {
     let seconds = rng.between(8 * 3600, 17 * 3600);
-    Utc.from_utc_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
-        + Duration::seconds(seconds)
+    Utc.from_utc_datetime(&day.and_time(chrono::NaiveTime::MIN)) + Duration::seconds(seconds)
 }
 
 /// Rounds down to a multiple of `step` euros.
@@ -514,7 +702,10 @@ fn application(
 ) -> Application {
     let matching: Vec<&Project> = PROJECTS
         .iter()
-        .filter(|p| p.theme.is_some_and(|t| structure.themes.iter().any(|s| s == t)))
+        .filter(|p| {
+            p.theme
+                .is_some_and(|t| structure.themes.iter().any(|s| s == t))
+        })
         .collect();
     let project = if !matching.is_empty() && rng.chance(70) {
         *rng.pick(&matching)
@@ -783,7 +974,7 @@ fn one(
                     "L’enveloppe annuelle est épuisée : le comité ne peut pas engager ce montant \
                      cette année."
                 } else {
-                    rng.pick(&REFUSALS)
+                    *rng.pick(&REFUSALS)
                 };
                 thread.step(
                     rng,
@@ -797,14 +988,10 @@ fn one(
                     25,
                 );
             }
-            State::Closed => thread.step(
-                rng,
-                &Action::Close {
-                    motivation: (*rng.pick(&CLOSURES)).to_owned(),
-                },
-                5,
-                40,
-            ),
+            State::Closed => {
+                let motivation = (*rng.pick(&CLOSURES)).to_owned();
+                thread.step(rng, &Action::Close { motivation }, 5, 40);
+            }
             _ => {}
         }
     }

@@ -373,6 +373,8 @@ struct DossierPage {
     envelope: Option<String>,
     errors: Vec<FieldError>,
     notice: Option<&'static str>,
+    /// Whether it is demonstration data, and how its subsidy is published as open data.
+    opendata: crate::opendata::DossierOpenData,
 }
 
 impl DossierPage {
@@ -568,6 +570,7 @@ async fn dossier_page(
         envelope,
         errors,
         notice,
+        opendata: crate::opendata::for_dossier(state, &dossier).await?,
         dossier,
     };
     Ok(csrf::form_page(status, page.render()?, cookie))

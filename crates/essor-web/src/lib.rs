@@ -21,6 +21,7 @@ mod layout;
 mod map;
 mod new_actors;
 mod observatory;
+pub mod opendata;
 mod pages;
 mod profiles;
 pub mod ratelimit;
@@ -58,6 +59,9 @@ pub struct AppState {
     /// The directory's actors and search index.
     pub catalogue: Arc<directory::Catalogue>,
     pub map: Arc<MapSettings>,
+    /// The SIRET of the authority granting subsidies, named in the open data (`idAttribuant`);
+    /// when `None`, the one essor knows for the default territory.
+    pub grantor_siret: Option<essor_domain::Siret>,
 }
 
 /// The background of the directory's map.
@@ -85,6 +89,7 @@ impl AppState {
             site: Arc::default(),
             catalogue: Arc::new(directory::Catalogue::in_memory()),
             map: Arc::default(),
+            grantor_siret: None,
         }
     }
 
@@ -98,6 +103,13 @@ impl AppState {
     #[must_use]
     pub fn with_map(mut self, map: MapSettings) -> Self {
         self.map = Arc::new(map);
+        self
+    }
+
+    /// Names the SIRET of the authority granting subsidies in the open data.
+    #[must_use]
+    pub fn with_grantor_siret(mut self, siret: Option<essor_domain::Siret>) -> Self {
+        self.grantor_siret = siret;
         self
     }
 
@@ -445,6 +457,10 @@ pub(crate) fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (
             spec("GET", "/opendata/acteurs.json", Public),
             get(actors::export_json),
+        ),
+        (
+            spec("GET", "/opendata/subventions.csv", Public),
+            get(opendata::csv_download),
         ),
         (spec("GET", "/healthz", Public), get(healthz)),
         (spec("GET", "/static/{name}", Public), get(assets::serve)),

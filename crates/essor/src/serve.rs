@@ -40,6 +40,25 @@ pub async fn run(settings: Settings) -> Result<()> {
     let store = prepare(&settings).await?;
     if settings.demo {
         crate::observatory::ensure_demo(store.as_ref(), &settings.data_dir).await?;
+        let today = chrono::Utc::now().date_naive();
+        match essor_store::demo::ensure_demo_dossiers(
+            store.as_ref(),
+            Referential::embedded(),
+            today,
+        )
+        .await?
+        {
+            essor_store::demo::DemoOutcome::Loaded { dossiers } => {
+                tracing::info!(
+                    dossiers,
+                    "premier démarrage : dossiers de démonstration chargés"
+                );
+            }
+            essor_store::demo::DemoOutcome::Skipped(why) => {
+                tracing::info!(raison = why, "dossiers de démonstration non chargés");
+            }
+            essor_store::demo::DemoOutcome::AlreadyDone => {}
+        }
     }
     let listener = TcpListener::bind(settings.addr).await.with_context(|| {
         format!(
@@ -54,7 +73,8 @@ pub async fn run(settings: Settings) -> Result<()> {
         .with_map(essor_web::MapSettings {
             tiles_url: settings.map.tiles_url.clone(),
             attribution: settings.map.attribution.clone(),
-        });
+        })
+        .with_grantor_siret(settings.opendata.grantor_siret()?);
     state
         .refresh_directory()
         .await

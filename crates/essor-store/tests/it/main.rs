@@ -6,6 +6,7 @@ mod harness;
 
 mod accounts;
 mod audit;
+mod demo;
 mod directory;
 mod dossiers;
 mod migrations;

@@ -5,6 +5,7 @@ mod directory;
 mod dossiers;
 mod matrix;
 mod observatory;
+mod opendata;
 mod pages;
 mod profiles;
 

@@ -1,6 +1,7 @@
 //! The command line: subcommands resolve their arguments into typed settings before any work.
 
 mod audit;
+mod export;
 mod generate;
 mod import;
 mod panorama;
@@ -72,6 +73,9 @@ enum Command {
     /// Journal d’audit : vérifier son intégrité, afficher ses dernières entrées.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Exporte des données ouvertes : les subventions accordées (SCDL « subventions » 2.1.1).
+    #[command(subcommand)]
+    Export(export::ExportCommand),
 }
 
 pub fn run(cli: Cli) -> Result<()> {
@@ -137,6 +141,16 @@ pub fn run(cli: Cli) -> Result<()> {
             runtime()?.block_on(async {
                 let store = serve::prepare(&settings).await?;
                 let result = user::run(cmd, store.as_ref()).await;
+                store.close().await;
+                result
+            })
+        }
+        Command::Export(cmd) => {
+            let settings = settings()?;
+            telemetry::init(&settings);
+            runtime()?.block_on(async {
+                let store = serve::prepare(&settings).await?;
+                let result = export::run(cmd, store.as_ref(), &settings).await;
                 store.close().await;
                 result
             })
