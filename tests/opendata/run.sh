@@ -33,7 +33,7 @@ env -u ESSOR_DATABASE_URL ESSOR_DEMO=true "$ESSOR" --data-dir "$WORK/data" --add
     >"$WORK/serve.log" 2>&1 &
 SERVER=$!
 start=$SECONDS
-until grep -q "essor est prêt" "$WORK/serve.log"; do
+until grep -q "essor est prêt" "$WORK/serve.log" 2>/dev/null; do
     if ! kill -0 "$SERVER" 2>/dev/null || ((SECONDS - start > 120)); then
         echo "essor did not start:" >&2
         tail -n 20 "$WORK/serve.log" >&2

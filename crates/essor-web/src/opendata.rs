@@ -47,6 +47,8 @@ pub enum ExportError {
     Store(#[from] essor_store::StoreError),
     #[error("écriture du CSV : {0}")]
     Csv(#[from] csv::Error),
+    #[error("annuaire : {0}")]
+    Directory(String),
 }
 
 /// Who grants: the default territory's name, and the configured SIRET or the one essor knows
@@ -154,7 +156,8 @@ pub fn subsidies(
     out.into_iter().map(|(s, _)| s).collect()
 }
 
-/// The whole file: header and rows.
+/// The whole file: header and rows, the names read from the last SIRENE import (the command
+/// line; the web reads them from the directory's catalogue, the same names).
 pub async fn subsidies_csv(
     store: &dyn Store,
     referential: &Referential,
@@ -165,10 +168,43 @@ pub async fn subsidies_csv(
     let dossiers = store.dossiers(Some(DossierState::Accepted)).await?;
     let sirets: BTreeSet<&str> = dossiers.iter().map(|d| d.siret.as_str()).collect();
     let names = names(store, referential, &sirets).await?;
-    let rows = subsidies(&dossiers, year, &names);
+    write(&grantor, &dossiers, year, &names)
+}
+
+fn write(
+    grantor: &Grantor,
+    dossiers: &[Dossier],
+    year: Option<i32>,
+    names: &HashMap<String, String>,
+) -> Result<Vec<u8>, ExportError> {
+    let rows = subsidies(dossiers, year, names);
     let mut out = Vec::new();
-    opendata::write_csv(&mut out, &grantor, &rows)?;
+    opendata::write_csv(&mut out, grantor, &rows)?;
     Ok(out)
+}
+
+/// The file as the web serves it: the beneficiaries' names from the directory in memory.
+async fn web_csv(state: &AppState, year: Option<i32>) -> Result<Vec<u8>, ExportError> {
+    let grantor = grantor(
+        state.store.as_ref(),
+        state.referential,
+        state.grantor_siret.as_ref(),
+    )
+    .await?;
+    let dossiers = state.store.dossiers(Some(DossierState::Accepted)).await?;
+    let names: HashMap<String, String> = match state.directory(false).await {
+        Ok((_, actors)) => dossiers
+            .iter()
+            .filter_map(|d| {
+                actors
+                    .get(&d.siret)
+                    .map(|a| (d.siret.clone(), a.name.clone()))
+            })
+            .collect(),
+        Err(AppError::Store(e)) => return Err(ExportError::Store(e)),
+        Err(e) => return Err(ExportError::Directory(e.to_string())),
+    };
+    write(&grantor, &dossiers, year, &names)
 }
 
 /// `GET /opendata/subventions.csv?annee=2025`: the subsidies granted (on the envelope of that
@@ -195,14 +231,7 @@ pub(crate) async fn csv_download(
             }
         },
     };
-    let bytes = match subsidies_csv(
-        state.store.as_ref(),
-        state.referential,
-        state.grantor_siret.as_ref(),
-        year,
-    )
-    .await
-    {
+    let bytes = match web_csv(&state, year).await {
         Ok(bytes) => bytes,
         Err(ExportError::Store(e)) => return Err(AppError::Store(e)),
         Err(ExportError::NoTerritory | ExportError::NoGrantorSiret(_)) => {

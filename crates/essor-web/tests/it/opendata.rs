@@ -189,7 +189,10 @@ async fn granted_subsidies_are_published_one_row_each_in_the_official_schema() {
     assert_eq!(first[1], "20004071500019");
     assert_eq!(first[2], "2025-04-15", "the agreement's signature date");
     assert_eq!(first[3], format!("essor-2025-{signed}"));
-    assert_eq!(first[4], "La Ressourcerie Verte", "as the directory shows it");
+    assert_eq!(
+        first[4], "La Ressourcerie Verte",
+        "as the directory shows it"
+    );
     assert_eq!(first[5], SIRET);
     assert_eq!(first[6], "");
     assert_eq!(first[7], "Ressourcerie, atelier \"vélo\"");
