@@ -1,7 +1,7 @@
 //! The subsidies essor publishes as open data, in the national schema SCDL « subventions »
-//! 2.1.1 (`data/scdl-subventions-2.1.1.schema.json`, OpenDataFrance, Licence Ouverte): one row
-//! per granted subsidy, UTF-8 CSV with commas, amounts with a decimal point, dates
-//! `AAAA-MM-JJ`.
+//! 2.1.1 (`data/scdl-subventions-2.1.1.schema.json`, published by Open Data France under the
+//! Licence Ouverte): one row per granted subsidy, UTF-8 CSV with commas, amounts with a decimal
+//! point, dates `AAAA-MM-JJ`.
 //!
 //! The law (décret 2017-779) obliges an authority to publish the agreements above 23 000 €
 //! within three months of their signature; essor publishes every subsidy granted, with or

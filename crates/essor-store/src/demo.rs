@@ -153,7 +153,7 @@ macro_rules! impl_demo_dossiers {
                         .execute(&mut *tx)
                         .await?;
                 }
-                let event = $crate::demo::loaded_event(dossiers.len(), granted)?;
+                let event = $crate::demo::loaded_event(dossiers.len(), granted);
                 $crate::audit::append_in_transaction(&mut tx, &event).await?;
                 tx.commit().await?;
                 Ok(Some(dossiers.len()))
@@ -190,16 +190,13 @@ pub(crate) fn checks_document(checks: &[String]) -> Result<String> {
 }
 
 /// The audit entry of the load: how many dossiers, and the total granted.
-pub(crate) fn loaded_event(
-    count: usize,
-    granted_cents: i64,
-) -> Result<essor_domain::audit::AuditEvent> {
+pub(crate) fn loaded_event(count: usize, granted_cents: i64) -> essor_domain::audit::AuditEvent {
     use essor_domain::audit::{Action as AuditAction, Actor, AuditEvent, SystemActor};
-    Ok(AuditEvent::now(
+    AuditEvent::now(
         Actor::System(SystemActor::Server),
         AuditAction::DOSSIER_DEMO_LOADED,
     )
-    .after(&serde_json::json!({ "count": count, "granted_cents": granted_cents })))
+    .after(&serde_json::json!({ "count": count, "granted_cents": granted_cents }))
 }
 
 /// What [`ensure_demo_dossiers`] did.
@@ -310,7 +307,7 @@ pub struct Input<'a> {
     pub today: NaiveDate,
 }
 
-/// SplitMix64: a small, fixed pseudo-random sequence, the same on every machine.
+/// `SplitMix64`: a small, fixed pseudo-random sequence, the same on every machine.
 struct Rng(u64);
 
 impl Rng {
@@ -741,6 +738,36 @@ fn application(
         .filter(|k| input.plan.theme(k).is_some())
         .into_iter()
         .collect();
+    let (budget, cofinancers) = budget(input, rng, asked, &place.name);
+    Application {
+        title,
+        summary: format!("Dossier de démonstration. {}", project.summary),
+        description: format!(
+            "Dossier de démonstration, généré au premier démarrage d’essor : la structure et \
+             le projet n’existent pas. {} Le projet prévoit {jobs_created} création(s) et \
+             {jobs_consolidated} consolidation(s) d’emploi ; il est porté avec {}.",
+            project.summary,
+            if cofinancers.is_empty() {
+                "les ressources propres de la structure".to_owned()
+            } else {
+                cofinancers.join(", ")
+            }
+        ),
+        communes,
+        districts,
+        axis,
+        themes,
+        jobs_created,
+        jobs_consolidated,
+        budget,
+        asked,
+        cofinancers,
+    }
+}
+
+/// A budget that balances to the cent, the authority asked for 20 to 40 % of it; and the
+/// co-financers named in it.
+fn budget(input: &Input<'_>, rng: &mut Rng, asked: Money, commune: &str) -> (Budget, Vec<String>) {
     // The authority's share of the budget: 20 to 40 %.
     let share = rng.between(20, 40);
     let total = round_down(Money::from_cents(asked.cents() * 100 / share), 100);
@@ -766,7 +793,7 @@ fn application(
     )];
     for _ in 0..rng.between(1, 3) {
         let name = match *rng.pick(&COFINANCERS) {
-            "Commune" => format!("Commune de {}", place.name),
+            "Commune" => format!("Commune de {commune}"),
             other => other.to_owned(),
         };
         if cofinancers.contains(&name) {
@@ -777,33 +804,13 @@ fn application(
     }
     let others: Money = resources.iter().map(|l| l.amount).sum();
     resources.push(line("Recettes d’activité et fonds propres", total - others));
-    Application {
-        title,
-        summary: format!("Dossier de démonstration. {}", project.summary),
-        description: format!(
-            "Dossier de démonstration, généré au premier démarrage d’essor : la structure et \
-             le projet n’existent pas. {} Le projet prévoit {jobs_created} création(s) et \
-             {jobs_consolidated} consolidation(s) d’emploi ; il est porté avec {}.",
-            project.summary,
-            if cofinancers.is_empty() {
-                "les ressources propres de la structure".to_owned()
-            } else {
-                cofinancers.join(", ")
-            }
-        ),
-        communes,
-        districts,
-        axis,
-        themes,
-        jobs_created,
-        jobs_consolidated,
-        budget: Budget {
+    (
+        Budget {
             expenses,
             resources,
         },
-        asked,
         cofinancers,
-    }
+    )
 }
 
 /// The thread being written: the state reached, the day, the events.
@@ -837,6 +844,89 @@ impl Thread {
             at: when,
         });
         self.state = step.to;
+    }
+
+    /// Instruction: a question and its answer sometimes, a correction asked (and, unless the
+    /// path stops there, sent) sometimes.
+    fn instruct(&mut self, rng: &mut Rng, outcome: State) {
+        self.step(rng, &Action::Instruct, 2, 12);
+        if rng.chance(30) {
+            self.write(
+                rng,
+                EventKind::Message,
+                "Bonjour, nous avons bien reçu votre dossier. Pouvez-vous nous préciser la \
+                 date de démarrage du projet ?",
+            );
+            self.write(
+                rng,
+                EventKind::Message,
+                "Bonjour, le projet démarrera dès la signature de la convention ; les \
+                 recrutements suivront dans les deux mois.",
+            );
+        }
+        let corrected = outcome == State::CorrectionRequested || rng.chance(25);
+        if corrected {
+            let (reason, message) = *rng.pick(&CORRECTIONS);
+            self.step(
+                rng,
+                &Action::RequestCorrection {
+                    reason,
+                    message: message.to_owned(),
+                },
+                3,
+                15,
+            );
+            if outcome != State::CorrectionRequested {
+                self.step(rng, &Action::SendCorrections { missing: vec![] }, 4, 20);
+            }
+        }
+    }
+
+    /// The committee's decision, or the closure, that ends the path to `outcome`; a dossier
+    /// meant to be accepted that the envelope could not fund is refused for that reason.
+    fn decide(
+        &mut self,
+        rng: &mut Rng,
+        outcome: State,
+        target: State,
+        amount: Money,
+        asked: Money,
+    ) {
+        match outcome {
+            State::Accepted => self.step(
+                rng,
+                &Action::Decide {
+                    decision: Decision::Accept { amount, asked },
+                    unchecked: vec![],
+                },
+                5,
+                25,
+            ),
+            State::Refused => {
+                let motivation = if target == State::Accepted {
+                    "L’enveloppe annuelle est épuisée : le comité ne peut pas engager ce montant \
+                     cette année."
+                } else {
+                    *rng.pick(&REFUSALS)
+                };
+                self.step(
+                    rng,
+                    &Action::Decide {
+                        decision: Decision::Refuse {
+                            motivation: motivation.to_owned(),
+                        },
+                        unchecked: vec![],
+                    },
+                    5,
+                    25,
+                );
+            }
+            State::Closed => {
+                let motivation = (*rng.pick(&CLOSURES)).to_owned();
+                self.step(rng, &Action::Close { motivation }, 5, 40);
+            }
+            _ => {}
+        }
     }
 
     fn write(&mut self, rng: &mut Rng, kind: EventKind, body: &str) {
@@ -907,38 +997,8 @@ fn one(
     if !matches!(outcome, State::Draft | State::Submitted) {
         let closed_early = outcome == State::Closed && rng.chance(40);
         if !closed_early {
-            thread.step(rng, &Action::Instruct, 2, 12);
+            thread.instruct(rng, outcome);
             checks = all_checks[..2].to_vec();
-            if rng.chance(30) {
-                thread.write(
-                    rng,
-                    EventKind::Message,
-                    "Bonjour, nous avons bien reçu votre dossier. Pouvez-vous nous préciser la \
-                     date de démarrage du projet ?",
-                );
-                thread.write(
-                    rng,
-                    EventKind::Message,
-                    "Bonjour, le projet démarrera dès la signature de la convention ; les \
-                     recrutements suivront dans les deux mois.",
-                );
-            }
-            let corrected = outcome == State::CorrectionRequested || rng.chance(25);
-            if corrected {
-                let (reason, message) = *rng.pick(&CORRECTIONS);
-                thread.step(
-                    rng,
-                    &Action::RequestCorrection {
-                        reason,
-                        message: message.to_owned(),
-                    },
-                    3,
-                    15,
-                );
-                if outcome != State::CorrectionRequested {
-                    thread.step(rng, &Action::SendCorrections { missing: vec![] }, 4, 20);
-                }
-            }
         }
         let far = matches!(outcome, State::OnAgenda | State::Accepted | State::Refused);
         if outcome == State::OpinionsRequested || (far && rng.chance(50)) {
@@ -956,44 +1016,7 @@ fn one(
             }
             thread.step(rng, &Action::PutOnAgenda { unchecked: vec![] }, 7, 25);
         }
-        match outcome {
-            State::Accepted => thread.step(
-                rng,
-                &Action::Decide {
-                    decision: Decision::Accept {
-                        amount: granted.unwrap_or(asked),
-                        asked,
-                    },
-                    unchecked: vec![],
-                },
-                5,
-                25,
-            ),
-            State::Refused => {
-                let motivation = if target == State::Accepted {
-                    "L’enveloppe annuelle est épuisée : le comité ne peut pas engager ce montant \
-                     cette année."
-                } else {
-                    *rng.pick(&REFUSALS)
-                };
-                thread.step(
-                    rng,
-                    &Action::Decide {
-                        decision: Decision::Refuse {
-                            motivation: motivation.to_owned(),
-                        },
-                        unchecked: vec![],
-                    },
-                    5,
-                    25,
-                );
-            }
-            State::Closed => {
-                let motivation = (*rng.pick(&CLOSURES)).to_owned();
-                thread.step(rng, &Action::Close { motivation }, 5, 40);
-            }
-            _ => {}
-        }
+        thread.decide(rng, outcome, target, granted.unwrap_or(asked), asked);
     }
     // Most agreements are signed within weeks of the decision.
     let agreement_signed_on = (outcome == State::Accepted && rng.chance(90))

@@ -117,10 +117,10 @@ async fn names(
 /// The subsidies of the accepted dossiers (of `year`'s envelope, or all), oldest agreement
 /// first.
 #[must_use]
-pub fn subsidies(
+pub fn subsidies<S: std::hash::BuildHasher>(
     dossiers: &[Dossier],
     year: Option<i32>,
-    names: &HashMap<String, String>,
+    names: &HashMap<String, String, S>,
 ) -> Vec<Subsidy> {
     let mut out: Vec<(Subsidy, i64)> = dossiers
         .iter()

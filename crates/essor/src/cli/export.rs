@@ -33,9 +33,8 @@ pub async fn run(cmd: ExportCommand, store: &dyn Store, settings: &Settings) -> 
         year,
     )
     .await?;
-    let rows = bytes
-        .iter()
-        .filter(|b| **b == b'\n')
+    let rows = String::from_utf8_lossy(&bytes)
+        .lines()
         .count()
         .saturating_sub(1);
     match out {
