@@ -759,6 +759,18 @@ async function checkStaff(ctx, server) {
     } else {
       problems.push('dossiers (équipe) : aucun brouillon listé');
     }
+    // The demonstration dossiers of the first start: an accepted one, labelled, with its
+    // publication as open data.
+    await page.goto(`${ctx.baseUrl}/administration/dossiers?etat=accepte`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+    const accepted = page.locator('main table a').first();
+    if (await accepted.count()) {
+      await Promise.all([page.waitForNavigation(), accepted.click()]);
+      if (!(await page.locator('.bandeau-demo', { hasText: 'Données de démonstration' }).count())) problems.push('dossier de démonstration : pas de bandeau « Données de démonstration »');
+      if (!(await page.locator('h2', { hasText: 'Publication en données ouvertes' }).count())) problems.push('dossier accepté : pas de partie « Publication en données ouvertes »');
+      await audit(page, 'dossier accepté (démonstration)');
+    } else {
+      problems.push('dossiers (équipe) : aucun dossier accepté de démonstration');
+    }
     await page.goto(`${ctx.baseUrl}/administration/annuaire`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
     if (!(await page.locator('h2', { hasText: 'Acteurs proposés' }).count())) problems.push("annuaire (équipe) : pas de partie « Acteurs proposés »");
     await audit(page, 'annuaire (équipe)');

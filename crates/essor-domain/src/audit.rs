@@ -276,6 +276,7 @@ pub const KNOWN_ACTIONS: &[(&str, &str)] = &[
         "webhook.changed",
         "Point de réception de webhooks activé ou désactivé",
     ),
+    ("dossier.demo_loaded", "Dossiers de démonstration chargés"),
 ];
 
 impl Action {
@@ -344,6 +345,7 @@ impl Action {
     pub const API_TOKEN_REVOKED: Self = Self::known("api_token.revoked");
     pub const WEBHOOK_CREATED: Self = Self::known("webhook.created");
     pub const WEBHOOK_CHANGED: Self = Self::known("webhook.changed");
+    pub const DOSSIER_DEMO_LOADED: Self = Self::known("dossier.demo_loaded");
 
     const fn known(code: &'static str) -> Self {
         Self(Cow::Borrowed(code))
@@ -1054,6 +1056,7 @@ mod tests {
             Action::API_TOKEN_REVOKED,
             Action::WEBHOOK_CREATED,
             Action::WEBHOOK_CHANGED,
+            Action::DOSSIER_DEMO_LOADED,
         ];
         assert_eq!(constants.len(), KNOWN_ACTIONS.len());
         for (action, (code, label)) in constants.iter().zip(KNOWN_ACTIONS) {

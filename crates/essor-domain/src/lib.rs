@@ -16,6 +16,7 @@ pub mod geo;
 pub mod ids;
 pub mod instruction;
 pub mod money;
+pub mod opendata;
 pub mod panorama;
 pub mod plan;
 pub mod referential;

@@ -785,8 +785,13 @@ partners = ["gaia"]
     #[test]
     fn the_default_plan_has_the_2019_budget_and_two_staff() {
         let plan = default_plan();
-        let budget = plan.latest_budget().unwrap();
-        assert_eq!(budget.year, 2019);
+        let budget = plan.budgets.iter().find(|b| b.year == 2019).unwrap();
+        // The yearly envelopes of the dossiers renew the 2019 amount.
+        for year in 2022..=2026 {
+            let envelope = plan.budgets.iter().find(|b| b.year == year).unwrap();
+            assert_eq!(envelope.amount, Money::from_euros(350_000), "{year}");
+        }
+        assert_eq!(plan.latest_budget().unwrap().year, 2026);
         assert_eq!(budget.amount, Money::from_euros(350_000));
         assert_eq!(budget.amount.format_euros(), "350 000 €");
         assert_eq!(

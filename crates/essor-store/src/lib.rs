@@ -11,6 +11,7 @@ pub mod api;
 pub mod audit;
 pub mod committees;
 mod common;
+pub mod demo;
 pub mod directory;
 pub mod dossiers;
 mod fact_blocks;
@@ -257,6 +258,7 @@ pub trait Store:
     + reports::Reports
     + api::Api
     + instruction::Instruction
+    + demo::DemoDossiers
     + Send
     + Sync
     + 'static

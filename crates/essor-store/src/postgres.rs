@@ -38,3 +38,4 @@ crate::reports::impl_reports!(PostgresStore);
 crate::committees::impl_committees!(PostgresStore);
 crate::api::impl_api!(PostgresStore);
 crate::instruction::impl_instruction!(PostgresStore);
+crate::demo::impl_demo_dossiers!(PostgresStore, sqlx::Postgres);

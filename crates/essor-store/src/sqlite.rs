@@ -73,3 +73,4 @@ crate::reports::impl_reports!(SqliteStore);
 crate::committees::impl_committees!(SqliteStore);
 crate::api::impl_api!(SqliteStore);
 crate::instruction::impl_instruction!(SqliteStore);
+crate::demo::impl_demo_dossiers!(SqliteStore, sqlx::Sqlite);

@@ -379,6 +379,8 @@ struct DossierPage {
     notice: Option<&'static str>,
     /// Opinions, assignment and labels (`dossier_instruction.html`).
     instruction: crate::instruction::Panel,
+    /// Whether it is demonstration data, and how its subsidy is published as open data.
+    opendata: crate::opendata::DossierOpenData,
 }
 
 impl DossierPage {
@@ -578,6 +580,7 @@ pub(crate) async fn dossier_page(
         errors,
         notice,
         instruction,
+        opendata: crate::opendata::for_dossier(state, &dossier).await?,
         dossier,
     };
     Ok(csrf::form_page(status, page.render()?, cookie))

@@ -25,6 +25,7 @@ mod layout;
 mod map;
 mod new_actors;
 mod observatory;
+pub mod opendata;
 mod pages;
 mod profiles;
 pub mod ratelimit;
@@ -67,6 +68,9 @@ pub struct AppState {
     pub map: Arc<MapSettings>,
     /// The webhooks' settings, and the wake-up call of their dispatcher.
     pub webhooks: Arc<webhooks::Webhooks>,
+    /// The SIRET of the authority granting subsidies, named in the open data (`idAttribuant`);
+    /// when `None`, the one essor knows for the default territory.
+    pub grantor_siret: Option<essor_domain::Siret>,
 }
 
 /// The background of the directory's map.
@@ -95,6 +99,7 @@ impl AppState {
             catalogue: Arc::new(directory::Catalogue::in_memory()),
             map: Arc::default(),
             webhooks: Arc::default(),
+            grantor_siret: None,
         }
     }
 
@@ -114,6 +119,13 @@ impl AppState {
     #[must_use]
     pub fn with_map(mut self, map: MapSettings) -> Self {
         self.map = Arc::new(map);
+        self
+    }
+
+    /// Names the SIRET of the authority granting subsidies in the open data.
+    #[must_use]
+    pub fn with_grantor_siret(mut self, siret: Option<essor_domain::Siret>) -> Self {
+        self.grantor_siret = siret;
         self
     }
 
@@ -710,6 +722,10 @@ pub(crate) fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (
             spec("GET", "/opendata/acteurs.json", Public),
             get(actors::export_json),
+        ),
+        (
+            spec("GET", "/opendata/subventions.csv", Public),
+            get(opendata::csv_download),
         ),
         (spec("GET", "/healthz", Public), get(healthz)),
         (spec("GET", "/static/{name}", Public), get(assets::serve)),

@@ -40,6 +40,25 @@ pub async fn run(settings: Settings) -> Result<()> {
     let store = prepare(&settings).await?;
     if settings.demo {
         crate::observatory::ensure_demo(store.as_ref(), &settings.data_dir).await?;
+        let today = chrono::Utc::now().date_naive();
+        match essor_store::demo::ensure_demo_dossiers(
+            store.as_ref(),
+            Referential::embedded(),
+            today,
+        )
+        .await?
+        {
+            essor_store::demo::DemoOutcome::Loaded { dossiers } => {
+                tracing::info!(
+                    dossiers,
+                    "premier démarrage : dossiers de démonstration chargés"
+                );
+            }
+            essor_store::demo::DemoOutcome::Skipped(why) => {
+                tracing::info!(raison = why, "dossiers de démonstration non chargés");
+            }
+            essor_store::demo::DemoOutcome::AlreadyDone => {}
+        }
     }
     let listener = TcpListener::bind(settings.addr).await.with_context(|| {
         format!(
@@ -58,7 +77,8 @@ pub async fn run(settings: Settings) -> Result<()> {
         .with_webhooks(essor_web::webhooks::WebhookSettings {
             allow_private_targets: settings.webhooks.allow_private_targets,
             ..essor_web::webhooks::WebhookSettings::default()
-        });
+        })
+        .with_grantor_siret(settings.opendata.grantor_siret()?);
     state
         .refresh_directory()
         .await

@@ -44,6 +44,8 @@ pub struct Settings {
     /// Webhooks on the dossiers' state changes.
     #[serde(default)]
     pub webhooks: WebhooksSettings,
+    /// The open data of the subsidies granted.
+    pub opendata: OpenDataSettings,
 }
 
 /// The `[webhooks]` section.
@@ -53,6 +55,29 @@ pub struct WebhooksSettings {
     /// Lets webhook endpoints on loopback, private or link-local addresses be registered and
     /// called (a closed network); refused by default.
     pub allow_private_targets: bool,
+}
+
+/// The `[opendata]` section.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OpenDataSettings {
+    /// The SIRET of the authority granting the subsidies (`idAttribuant` of the SCDL file), 14
+    /// digits checked by their checksum. When absent, the one essor knows for the default
+    /// territory (Grenoble-Alpes-Métropole: 20004071500019, its head office).
+    pub siret_attribuant: Option<String>,
+}
+
+impl OpenDataSettings {
+    /// The SIRET set, checked.
+    pub fn grantor_siret(&self) -> Result<Option<essor_domain::Siret>> {
+        self.siret_attribuant
+            .as_deref()
+            .map(|raw| {
+                essor_domain::Siret::parse(raw)
+                    .map_err(|e| anyhow::anyhow!("[opendata] siret_attribuant : {e}"))
+            })
+            .transpose()
+    }
 }
 
 /// The `[map]` section: the directory's map draws the communes' contours, over a tile server's
@@ -121,6 +146,7 @@ impl Default for Settings {
             audit_years: 10,
             map: MapSettings::default(),
             webhooks: WebhooksSettings::default(),
+            opendata: OpenDataSettings::default(),
         }
     }
 }
@@ -176,6 +202,7 @@ impl Settings {
                  {{z}}, {{x}} et {{y}}, par exemple https://tuiles.example.fr/{{z}}/{{x}}/{{y}}.png"
             );
         }
+        settings.opendata.grantor_siret()?;
         Ok(settings)
     }
 

@@ -8,6 +8,7 @@ mod accounts;
 mod api;
 mod audit;
 mod committees;
+mod demo;
 mod directory;
 mod dossiers;
 mod instruction;

@@ -34,16 +34,19 @@ pub(crate) async fn setup(envelope: bool) -> (Router, std::sync::Arc<dyn Store>)
     );
     let state = directory_state_with(vec![actor]).await;
     let store = std::sync::Arc::clone(&state.store);
+    // The default plan may already hold this year's envelope: the test sets its own, or none.
+    let year = chrono::Utc::now().year();
+    let mut plan = essor_domain::plan::default_plan();
+    plan.budgets.retain(|b| b.year != year);
     if envelope {
-        let mut plan = essor_domain::plan::default_plan();
         plan.budgets.push(BudgetEnvelope {
-            year: chrono::Utc::now().year(),
+            year,
             amount: Money::from_euros(350_000),
             scope: String::new(),
             axes: Vec::new(),
         });
-        store.save_plan(&plan).await.unwrap();
     }
+    store.save_plan(&plan).await.unwrap();
     (router(state), store)
 }
 

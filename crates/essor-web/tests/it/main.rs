@@ -8,6 +8,7 @@ mod dossiers;
 mod instruction;
 mod matrix;
 mod observatory;
+mod opendata;
 mod pages;
 mod profiles;
 mod reports;

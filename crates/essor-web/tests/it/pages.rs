@@ -213,7 +213,9 @@ async fn a_changed_plan_shows_on_the_pages_once_the_site_is_told() {
         .await
         .unwrap()
         .unwrap();
-    plan.budgets[0].amount = essor_domain::Money::from_euros(420_000);
+    // The home page shows the latest year's budget.
+    let latest = plan.budgets.iter_mut().max_by_key(|b| b.year).unwrap();
+    latest.amount = essor_domain::Money::from_euros(420_000);
     state.store.save_plan(&plan).await.unwrap();
     state.site_changed();
     let body = get(&app, "/").await.body;

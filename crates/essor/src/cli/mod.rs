@@ -2,6 +2,7 @@
 
 mod audit;
 mod dossiers;
+mod export;
 mod generate;
 mod import;
 mod panorama;
@@ -76,6 +77,9 @@ enum Command {
     /// Dossiers de subvention : relancer les avis attendus.
     #[command(subcommand)]
     Dossiers(dossiers::DossiersCommand),
+    /// Exporte des données ouvertes : les subventions accordées (SCDL « subventions » 2.1.1).
+    #[command(subcommand)]
+    Export(export::ExportCommand),
 }
 
 pub fn run(cli: Cli) -> Result<()> {
@@ -149,6 +153,16 @@ pub fn run(cli: Cli) -> Result<()> {
             let settings = settings()?;
             telemetry::init(&settings);
             runtime()?.block_on(dossiers::run(cmd, &settings))
+        }
+        Command::Export(cmd) => {
+            let settings = settings()?;
+            telemetry::init(&settings);
+            runtime()?.block_on(async {
+                let store = serve::prepare(&settings).await?;
+                let result = export::run(cmd, store.as_ref(), &settings).await;
+                store.close().await;
+                result
+            })
         }
         Command::Generate(cmd) => generate::run(cmd),
         Command::Territory(cmd) => territory::run(cmd),
