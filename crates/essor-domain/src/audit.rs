@@ -218,6 +218,12 @@ pub const KNOWN_ACTIONS: &[(&str, &str)] = &[
     ("dossier.decided", "Décision sur un dossier"),
     ("dossier.amount_changed", "Montant d’un dossier modifié"),
     ("payment.recorded", "Paiement enregistré"),
+    ("payment.schedule_set", "Échéancier de versement fixé"),
+    ("document.added", "Pièce ajoutée à un dossier"),
+    ("document.removed", "Pièce retirée d’un dossier"),
+    ("agreement.template_saved", "Modèle de convention modifié"),
+    ("agreement.generated", "Convention générée"),
+    ("agreement.signed", "Convention signée déposée"),
     ("plan.saved", "Plan enregistré"),
     ("snapshot.imported", "Import SIRENE"),
 ];

@@ -5,8 +5,10 @@
 
 pub mod access;
 pub mod actor;
+pub mod agreement;
 pub mod audit;
 pub mod dates;
+pub mod document;
 pub mod dossier;
 pub mod ess;
 pub mod establishment;

@@ -12,6 +12,7 @@ mod common;
 pub mod directory;
 pub mod dossiers;
 mod fact_blocks;
+pub mod funding;
 pub mod observatory;
 mod postgres;
 pub mod seed;
@@ -249,6 +250,7 @@ pub trait Store:
     + audit::AuditLog
     + directory::Directory
     + dossiers::Dossiers
+    + funding::Funding
     + Send
     + Sync
     + 'static

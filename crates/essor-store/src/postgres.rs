@@ -34,3 +34,4 @@ crate::audit::impl_audit_log!(PostgresStore, sqlx::Postgres);
 impl_accounts!(PostgresStore);
 crate::directory::impl_directory!(PostgresStore);
 crate::dossiers::impl_dossiers!(PostgresStore);
+crate::funding::impl_funding!(PostgresStore, sqlx::Postgres);

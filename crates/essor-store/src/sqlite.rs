@@ -69,3 +69,4 @@ crate::audit::impl_audit_log!(SqliteStore, sqlx::Sqlite);
 impl_accounts!(SqliteStore);
 crate::directory::impl_directory!(SqliteStore);
 crate::dossiers::impl_dossiers!(SqliteStore);
+crate::funding::impl_funding!(SqliteStore, sqlx::Sqlite);

@@ -8,6 +8,7 @@ mod accounts;
 mod audit;
 mod directory;
 mod dossiers;
+mod funding;
 mod migrations;
 mod plans;
 mod snapshots;
