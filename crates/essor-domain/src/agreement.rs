@@ -434,7 +434,15 @@ mod tests {
                 text: "Convention de subvention".into()
             }
         );
-        let text = format!("{sections:?}");
+        let text: String = sections
+            .iter()
+            .map(|s| match s {
+                Section::Heading { text, .. } | Section::Paragraph(text) => text.clone(),
+                Section::List(items) | Section::Signatures(items) => items.join("\n"),
+                Section::Schedule(rows) => rows.iter().map(|r| r.join(" | ")).collect(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
         assert!(text.contains("La Ressourcerie verte, SIRET 73282932000074"));
         assert!(text.contains("une subvention de 30\u{a0}000,00\u{a0}€"));
         assert!(text.contains("Par décision du 02/03/2026"));

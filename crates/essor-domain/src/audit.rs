@@ -270,6 +270,12 @@ impl Action {
     pub const DOSSIER_DECIDED: Self = Self::known("dossier.decided");
     pub const DOSSIER_AMOUNT_CHANGED: Self = Self::known("dossier.amount_changed");
     pub const PAYMENT_RECORDED: Self = Self::known("payment.recorded");
+    pub const PAYMENT_SCHEDULE_SET: Self = Self::known("payment.schedule_set");
+    pub const DOCUMENT_ADDED: Self = Self::known("document.added");
+    pub const DOCUMENT_REMOVED: Self = Self::known("document.removed");
+    pub const AGREEMENT_TEMPLATE_SAVED: Self = Self::known("agreement.template_saved");
+    pub const AGREEMENT_GENERATED: Self = Self::known("agreement.generated");
+    pub const AGREEMENT_SIGNED: Self = Self::known("agreement.signed");
     pub const PLAN_SAVED: Self = Self::known("plan.saved");
     pub const SNAPSHOT_IMPORTED: Self = Self::known("snapshot.imported");
 
@@ -959,6 +965,12 @@ mod tests {
             Action::DOSSIER_DECIDED,
             Action::DOSSIER_AMOUNT_CHANGED,
             Action::PAYMENT_RECORDED,
+            Action::PAYMENT_SCHEDULE_SET,
+            Action::DOCUMENT_ADDED,
+            Action::DOCUMENT_REMOVED,
+            Action::AGREEMENT_TEMPLATE_SAVED,
+            Action::AGREEMENT_GENERATED,
+            Action::AGREEMENT_SIGNED,
             Action::PLAN_SAVED,
             Action::SNAPSHOT_IMPORTED,
         ];

@@ -17,6 +17,7 @@ mod csrf;
 pub mod directory;
 mod dossiers;
 mod error;
+mod funding;
 mod layout;
 mod map;
 mod new_actors;
@@ -142,10 +143,14 @@ impl AppState {
     }
 }
 
-/// Largest request body accepted for forms; the image upload raises its own limit, up to
-/// [`MAX_UPLOAD_BYTES`], which no request may exceed.
+/// Largest request body accepted for forms; the image and document uploads raise their own
+/// limit, up to [`MAX_UPLOAD_BYTES`], which no request may exceed.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
-const MAX_UPLOAD_BYTES: usize = profiles::MAX_IMAGE_BYTES + 64 * 1024;
+const MAX_UPLOAD_BYTES: usize = if funding::UPLOAD_LIMIT > profiles::MAX_IMAGE_BYTES + 64 * 1024 {
+    funding::UPLOAD_LIMIT
+} else {
+    profiles::MAX_IMAGE_BYTES + 64 * 1024
+};
 
 /// The content security policy: everything from essor itself, images also from `extra_images`
 /// (the map's tile server), framed by `frame_ancestors` (`'none'`, or `*` for the widget, the
@@ -242,7 +247,8 @@ pub fn router(state: AppState) -> Router {
 #[allow(clippy::too_many_lines)] // one line per route reads best as one list
 pub(crate) fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     use StaticPermission::{
-        BackOffice, ManageAccounts, OwnAccount, Public, ReadAudit, SecondFactorStep,
+        BackOffice, ConfigureTerritory, ManageAccounts, OwnAccount, Public, ReadAudit,
+        SecondFactorStep,
     };
     let spec = |method: &'static str, path: &'static str, need: StaticPermission| RouteSpec {
         method,
@@ -399,7 +405,62 @@ pub(crate) fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         (
             acting("POST", "/dossiers/{dossier}/messages"),
-            post(dossiers::message),
+            post(dossiers::message)
+                .route_layer(axum::extract::DefaultBodyLimit::max(funding::UPLOAD_LIMIT)),
+        ),
+        (
+            acting("POST", "/dossiers/{dossier}/documents"),
+            post(funding::upload_piece)
+                .route_layer(axum::extract::DefaultBodyLimit::max(funding::UPLOAD_LIMIT)),
+        ),
+        (
+            acting("GET", "/dossiers/{dossier}/documents/{document}"),
+            get(funding::download),
+        ),
+        (
+            acting("POST", "/dossiers/{dossier}/documents/{document}/retirer"),
+            post(funding::remove_piece),
+        ),
+        (
+            spec("GET", "/administration/convention", ConfigureTerritory),
+            get(funding::template_page),
+        ),
+        (
+            spec("POST", "/administration/convention", ConfigureTerritory),
+            post(funding::save_template),
+        ),
+        (
+            spec(
+                "POST",
+                "/administration/dossiers/{id}/convention",
+                BackOffice,
+            ),
+            post(funding::generate_agreement),
+        ),
+        (
+            spec(
+                "POST",
+                "/administration/dossiers/{id}/convention/signee",
+                BackOffice,
+            ),
+            post(funding::upload_signed)
+                .route_layer(axum::extract::DefaultBodyLimit::max(funding::UPLOAD_LIMIT)),
+        ),
+        (
+            spec(
+                "POST",
+                "/administration/dossiers/{id}/echeancier",
+                BackOffice,
+            ),
+            post(funding::set_schedule),
+        ),
+        (
+            spec(
+                "POST",
+                "/administration/dossiers/{id}/versements",
+                BackOffice,
+            ),
+            post(funding::record_payment),
         ),
         (
             spec("GET", "/administration/dossiers", BackOffice),

@@ -15,12 +15,12 @@ use crate::accounts::Browser;
 use crate::directory::{directory_state_with, record};
 use crate::profiles::signed_in;
 
-const SIRET: &str = "73282932000074";
-const SIREN: &str = "732829320";
+pub(crate) const SIRET: &str = "73282932000074";
+pub(crate) const SIREN: &str = "732829320";
 
 /// The directory with one establishment to apply for, and an envelope for this year of
 /// 350 000 € when `envelope`.
-async fn setup(envelope: bool) -> (Router, std::sync::Arc<dyn Store>) {
+pub(crate) async fn setup(envelope: bool) -> (Router, std::sync::Arc<dyn Store>) {
     let actor = record(
         SIRET,
         "38185",
@@ -47,7 +47,7 @@ async fn setup(envelope: bool) -> (Router, std::sync::Arc<dyn Store>) {
 }
 
 /// A complete application's fields.
-fn complete() -> Vec<(&'static str, &'static str)> {
+pub(crate) fn complete() -> Vec<(&'static str, &'static str)> {
     vec![
         ("titre", "Atelier de réparation"),
         ("resume", "Un atelier de réparation de vélos et d’objets."),
@@ -72,7 +72,7 @@ fn complete() -> Vec<(&'static str, &'static str)> {
 }
 
 /// Staff record every instruction check of a dossier.
-async fn check_all(staff: &mut Browser, id: &str) {
+pub(crate) async fn check_all(staff: &mut Browser, id: &str) {
     let mut fields = vec![];
     for (key, _) in essor_domain::dossier::INSTRUCTION_CHECKS {
         fields.push(("controles", key));
@@ -83,7 +83,7 @@ async fn check_all(staff: &mut Browser, id: &str) {
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
 }
 
-async fn start(member: &mut Browser) -> String {
+pub(crate) async fn start(member: &mut Browser) -> String {
     let reply = member
         .post("/dossiers", &[("siret", SIRET), ("titre", "Atelier")])
         .await;

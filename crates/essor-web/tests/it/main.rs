@@ -3,6 +3,7 @@
 mod accounts;
 mod directory;
 mod dossiers;
+mod funding;
 mod matrix;
 mod observatory;
 mod pages;

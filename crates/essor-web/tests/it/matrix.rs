@@ -51,6 +51,7 @@ fn concrete(path: &str) -> String {
         .replace("{siren}", "732829320")
         .replace("{siret}", "73282932000074")
         .replace("{dossier}", "1")
+        .replace("{document}", "1")
 }
 
 fn permission(spec: &RouteSpec) -> Permission {
