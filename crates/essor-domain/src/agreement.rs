@@ -462,11 +462,10 @@ mod tests {
         // The generated obligations and the template's own items make one list.
         let obligations = sections
             .iter()
-            .filter_map(|s| match s {
+            .find_map(|s| match s {
                 Section::List(items) => Some(items.len()),
                 _ => None,
             })
-            .next()
             .unwrap();
         assert_eq!(obligations, 6);
         assert!(matches!(sections.last(), Some(Section::Signatures(s)) if s.len() == 2));

@@ -239,7 +239,7 @@ pub(crate) struct PaymentRow {
 pub(crate) const PAYMENT_COLUMNS: &str =
     "id, dossier_id, instalment_id, paid_on, amount_cents, recorded_by, recorded_at";
 
-pub(crate) fn payment_from_row(row: PaymentRow) -> Payment {
+pub(crate) fn payment_from_row(row: &PaymentRow) -> Payment {
     Payment {
         id: row.id,
         dossier: row.dossier_id,
@@ -631,7 +631,7 @@ macro_rules! impl_funding {
                 .fetch_one(&mut *tx)
                 .await?;
                 tx.commit().await?;
-                Ok(Ok($crate::funding::payment_from_row(row)))
+                Ok(Ok($crate::funding::payment_from_row(&row)))
             }
 
             async fn payments(
@@ -645,10 +645,7 @@ macro_rules! impl_funding {
                 .bind(dossier)
                 .fetch_all(&self.pool)
                 .await?;
-                Ok(rows
-                    .into_iter()
-                    .map($crate::funding::payment_from_row)
-                    .collect())
+                Ok(rows.iter().map($crate::funding::payment_from_row).collect())
             }
 
             async fn paid(&self, year: i32) -> $crate::Result<essor_domain::Money> {

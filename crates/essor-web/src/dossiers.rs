@@ -517,7 +517,6 @@ pub(crate) async fn dossier_page(
     } else {
         None
     };
-    let funding = crate::funding::view(state, user, &dossier).await?;
     let (csrf, cookie) = csrf::token(headers, state.accounts.secure_cookies);
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -573,7 +572,7 @@ pub(crate) async fn dossier_page(
         envelope,
         errors,
         notice,
-        funding,
+        funding: crate::funding::view(state, user, &dossier).await?,
         dossier,
     };
     Ok(csrf::form_page(status, page.render()?, cookie))

@@ -2,6 +2,9 @@
 //! metadata and only served for their own dossier, agreement documents withdrawn with the
 //! decision, payments that never exceed the grant nor follow an overdue report.
 
+// SIRET and SIREN are the registers' own names, however alike they look.
+#![allow(clippy::similar_names)]
+
 use chrono::{NaiveDate, Utc};
 use essor_domain::Money;
 use essor_domain::document::{DocumentKind, sha256_hex};

@@ -9,7 +9,6 @@ use chrono::{Datelike, Duration, Utc};
 use essor_domain::Money;
 use essor_domain::access::Role;
 use essor_domain::document::DocumentKind;
-use essor_store::Store;
 use essor_store::dossiers::NewDossier;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
