@@ -641,6 +641,12 @@ async function checkDossier(ctx, server, account) {
     }
     if (!(await page.locator('h2', { hasText: 'Avant de déposer' }).count())) problems.push('dossier : pas de liste de contrôle');
     await audit(page, 'dossier (brouillon)');
+    // A piece of the application: a PDF uploaded, then listed with its link.
+    await page.selectOption('#nature', 'statuts');
+    await page.setInputFiles('#piece_dossier', { name: 'statuts.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%%EOF\n') });
+    await Promise.all([page.waitForNavigation(), page.click('#pieces form[enctype] button[type=submit]')]);
+    if (!(await page.locator('#pieces a', { hasText: 'statuts.pdf' }).count())) problems.push("dossier : la pièce ajoutée n'est pas listée");
+    await audit(page, 'dossier avec une pièce');
     await page.fill('#montant_demande', 'douze mille');
     await Promise.all([page.waitForNavigation(), page.click('main form.formulaire button[type=submit]')]);
     if (!normalise(await page.locator('#erreurs').textContent().catch(() => '')).includes('Montant demandé :')) {

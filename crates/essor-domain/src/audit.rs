@@ -264,6 +264,12 @@ pub const KNOWN_ACTIONS: &[(&str, &str)] = &[
         "Procès-verbal de séance enregistré",
     ),
     ("committee.session_held", "Séance de comité déclarée tenue"),
+    ("payment.schedule_set", "Échéancier de versement fixé"),
+    ("document.added", "Pièce ajoutée à un dossier"),
+    ("document.removed", "Pièce retirée d’un dossier"),
+    ("agreement.template_saved", "Modèle de convention modifié"),
+    ("agreement.generated", "Convention générée"),
+    ("agreement.signed", "Convention signée déposée"),
     ("plan.saved", "Plan enregistré"),
     ("snapshot.imported", "Import SIRENE"),
     ("api_token.created", "Jeton d’API créé"),
@@ -339,6 +345,12 @@ impl Action {
     pub const COMMITTEE_DECISION_RECORDED: Self = Self::known("committee.decision_recorded");
     pub const COMMITTEE_MINUTES_SAVED: Self = Self::known("committee.minutes_saved");
     pub const COMMITTEE_SESSION_HELD: Self = Self::known("committee.session_held");
+    pub const PAYMENT_SCHEDULE_SET: Self = Self::known("payment.schedule_set");
+    pub const DOCUMENT_ADDED: Self = Self::known("document.added");
+    pub const DOCUMENT_REMOVED: Self = Self::known("document.removed");
+    pub const AGREEMENT_TEMPLATE_SAVED: Self = Self::known("agreement.template_saved");
+    pub const AGREEMENT_GENERATED: Self = Self::known("agreement.generated");
+    pub const AGREEMENT_SIGNED: Self = Self::known("agreement.signed");
     pub const PLAN_SAVED: Self = Self::known("plan.saved");
     pub const SNAPSHOT_IMPORTED: Self = Self::known("snapshot.imported");
     pub const API_TOKEN_CREATED: Self = Self::known("api_token.created");
@@ -1050,6 +1062,12 @@ mod tests {
             Action::COMMITTEE_DECISION_RECORDED,
             Action::COMMITTEE_MINUTES_SAVED,
             Action::COMMITTEE_SESSION_HELD,
+            Action::PAYMENT_SCHEDULE_SET,
+            Action::DOCUMENT_ADDED,
+            Action::DOCUMENT_REMOVED,
+            Action::AGREEMENT_TEMPLATE_SAVED,
+            Action::AGREEMENT_GENERATED,
+            Action::AGREEMENT_SIGNED,
             Action::PLAN_SAVED,
             Action::SNAPSHOT_IMPORTED,
             Action::API_TOKEN_CREATED,

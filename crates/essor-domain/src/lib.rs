@@ -5,9 +5,11 @@
 
 pub mod access;
 pub mod actor;
+pub mod agreement;
 pub mod audit;
 pub mod committee;
 pub mod dates;
+pub mod document;
 pub mod dossier;
 pub mod ess;
 pub mod establishment;

@@ -362,6 +362,18 @@ macro_rules! impl_dossiers {
                 let Some(row) = row else {
                     return Ok(None);
                 };
+                if !decided {
+                    // A decision withdrawn takes its agreement documents with it.
+                    sqlx::query(
+                        "UPDATE dossier_documents SET withdrawn = TRUE \
+                         WHERE dossier_id = $1 AND kind IN ($2, $3)",
+                    )
+                    .bind(id)
+                    .bind($crate::funding::AGREEMENT_KINDS[0])
+                    .bind($crate::funding::AGREEMENT_KINDS[1])
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 sqlx::query(
                     "INSERT INTO dossier_events (dossier_id, kind, from_state, to_state, body, \
                      author_id, shared, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

@@ -16,6 +16,7 @@ pub mod directory;
 pub mod dossiers;
 mod fact_blocks;
 pub mod instruction;
+pub mod funding;
 pub mod observatory;
 mod postgres;
 pub mod reports;
@@ -259,6 +260,7 @@ pub trait Store:
     + api::Api
     + instruction::Instruction
     + demo::DemoDossiers
+    + funding::Funding
     + Send
     + Sync
     + 'static

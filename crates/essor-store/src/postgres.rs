@@ -39,3 +39,4 @@ crate::committees::impl_committees!(PostgresStore);
 crate::api::impl_api!(PostgresStore);
 crate::instruction::impl_instruction!(PostgresStore);
 crate::demo::impl_demo_dossiers!(PostgresStore, sqlx::Postgres);
+crate::funding::impl_funding!(PostgresStore, sqlx::Postgres);

@@ -74,3 +74,4 @@ crate::committees::impl_committees!(SqliteStore);
 crate::api::impl_api!(SqliteStore);
 crate::instruction::impl_instruction!(SqliteStore);
 crate::demo::impl_demo_dossiers!(SqliteStore, sqlx::Sqlite);
+crate::funding::impl_funding!(SqliteStore, sqlx::Sqlite);

@@ -239,6 +239,7 @@ pub(crate) async fn create(
 // One dossier
 
 struct EventView {
+    id: i64,
     when: String,
     kind: &'static str,
     body: String,
@@ -381,6 +382,8 @@ struct DossierPage {
     instruction: crate::instruction::Panel,
     /// Whether it is demonstration data, and how its subsidy is published as open data.
     opendata: crate::opendata::DossierOpenData,
+    /// Documents, the agreement, the schedule and the payments.
+    funding: crate::funding::FundingView,
 }
 
 impl DossierPage {
@@ -389,7 +392,7 @@ impl DossierPage {
     }
 }
 
-async fn dossier_of(state: &AppState, id: i64) -> Result<Dossier, AppError> {
+pub(crate) async fn dossier_of(state: &AppState, id: i64) -> Result<Dossier, AppError> {
     state.store.dossier(id).await?.ok_or(AppError::NotFound)
 }
 
@@ -503,6 +506,7 @@ pub(crate) async fn dossier_page(
         .await?
         .into_iter()
         .map(|e| EventView {
+            id: e.id,
             when: format_datetime(e.created_at),
             kind: match e.kind {
                 EventKind::Transition => "Étape",
@@ -581,6 +585,7 @@ pub(crate) async fn dossier_page(
         notice,
         instruction,
         opendata: crate::opendata::for_dossier(state, &dossier).await?,
+        funding: crate::funding::view(state, user, &dossier).await?,
         dossier,
     };
     Ok(csrf::form_page(status, page.render()?, cookie))
@@ -601,8 +606,14 @@ pub(crate) async fn show(
         Some("message") => Some("Le message est ajouté au fil du dossier."),
         Some("etape") => Some("L’étape est enregistrée ; le porteur en est informé."),
         Some("controles") => Some("Les contrôles d’instruction sont enregistrés."),
+        Some("piece") => Some("La pièce est ajoutée au dossier."),
+        Some("piece-retiree") => Some("La pièce est retirée du dossier."),
+        Some("convention") => Some("La convention est générée : elle est à faire signer."),
+        Some("convention-signee") => Some("La convention signée et sa date sont enregistrées."),
+        Some("echeancier") => Some("L’échéancier des versements est enregistré."),
+        Some("versement") => Some("Le versement est enregistré."),
         Some(code) => crate::instruction::notice(code),
-        _ => None,
+        None => None,
     };
     dossier_page(&state, &user, &headers, dossier, None, Vec::new(), notice).await
 }
@@ -840,15 +851,20 @@ pub(crate) async fn submit(
     }
 }
 
-/// `POST /dossiers/{dossier}/messages`: a message in the dossier's thread.
+/// `POST /dossiers/{dossier}/messages`: a message in the dossier's thread, with an optional
+/// attachment (`piece_jointe`, a multipart form then).
 pub(crate) async fn message(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
     headers: HeaderMap,
     Path(id): Path<i64>,
-    Form(fields): Form<Vec<(String, String)>>,
+    request: axum::extract::Request,
 ) -> Result<Response, AppError> {
     let dossier = dossier_of(&state, id).await?;
+    let (fields, upload) = match crate::funding::message_form(&state, request).await? {
+        Ok(read) => read,
+        Err(e) => return dossier_page(&state, &user, &headers, dossier, None, vec![e], None).await,
+    };
     let body = field(&fields, "message").trim();
     let note = field(&fields, "interne") == "1";
     if note && !is_staff(&user) {
@@ -861,15 +877,36 @@ pub(crate) async fn message(
         )];
         return dossier_page(&state, &user, &headers, dossier, None, errors, None).await;
     }
-    let kind = if note {
-        EventKind::Note
+    if let Some(upload) = upload {
+        let checked = if note {
+            Err(error(
+                "piece_jointe",
+                "Pièce jointe : une note interne n’en porte pas ; envoyez-la dans un message.",
+            ))
+        } else {
+            upload
+                .check("Pièce jointe")
+                .map_err(|e| error("piece_jointe", e.to_string()))
+        };
+        let file = match checked {
+            Ok(file) => file,
+            Err(e) => {
+                return dossier_page(&state, &user, &headers, dossier, None, vec![e], None).await;
+            }
+        };
+        crate::funding::add_message_with_attachment(&state, &user, &dossier, body, &file, &upload)
+            .await?;
     } else {
-        EventKind::Message
-    };
-    state
-        .store
-        .add_dossier_event(id, kind, body, Some(account_id(&user)?))
-        .await?;
+        let kind = if note {
+            EventKind::Note
+        } else {
+            EventKind::Message
+        };
+        state
+            .store
+            .add_dossier_event(id, kind, body, Some(account_id(&user)?))
+            .await?;
+    }
     if !note && is_staff(&user) {
         notify(&state, &dossier, body).await?;
     }

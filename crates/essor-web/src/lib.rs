@@ -21,6 +21,7 @@ mod committees;
 mod dossiers;
 mod error;
 pub mod instruction;
+mod funding;
 mod layout;
 mod map;
 mod new_actors;
@@ -170,10 +171,14 @@ impl AppState {
     }
 }
 
-/// Largest request body accepted for forms; the image upload raises its own limit, up to
-/// [`MAX_UPLOAD_BYTES`], which no request may exceed.
+/// Largest request body accepted for forms; the image and document uploads raise their own
+/// limit, up to [`MAX_UPLOAD_BYTES`], which no request may exceed.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
-const MAX_UPLOAD_BYTES: usize = profiles::MAX_IMAGE_BYTES + 64 * 1024;
+const MAX_UPLOAD_BYTES: usize = if funding::UPLOAD_LIMIT > profiles::MAX_IMAGE_BYTES + 64 * 1024 {
+    funding::UPLOAD_LIMIT
+} else {
+    profiles::MAX_IMAGE_BYTES + 64 * 1024
+};
 
 /// The content security policy: everything from essor itself, images also from `extra_images`
 /// (the map's tile server), framed by `frame_ancestors` (`'none'`, or `*` for the widget, the
@@ -428,7 +433,62 @@ pub(crate) fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         (
             acting("POST", "/dossiers/{dossier}/messages"),
-            post(dossiers::message),
+            post(dossiers::message)
+                .route_layer(axum::extract::DefaultBodyLimit::max(funding::UPLOAD_LIMIT)),
+        ),
+        (
+            acting("POST", "/dossiers/{dossier}/documents"),
+            post(funding::upload_piece)
+                .route_layer(axum::extract::DefaultBodyLimit::max(funding::UPLOAD_LIMIT)),
+        ),
+        (
+            acting("GET", "/dossiers/{dossier}/documents/{document}"),
+            get(funding::download),
+        ),
+        (
+            acting("POST", "/dossiers/{dossier}/documents/{document}/retirer"),
+            post(funding::remove_piece),
+        ),
+        (
+            spec("GET", "/administration/convention", ConfigureTerritory),
+            get(funding::template_page),
+        ),
+        (
+            spec("POST", "/administration/convention", ConfigureTerritory),
+            post(funding::save_template),
+        ),
+        (
+            spec(
+                "POST",
+                "/administration/dossiers/{id}/convention",
+                BackOffice,
+            ),
+            post(funding::generate_agreement),
+        ),
+        (
+            spec(
+                "POST",
+                "/administration/dossiers/{id}/convention/signee",
+                BackOffice,
+            ),
+            post(funding::upload_signed)
+                .route_layer(axum::extract::DefaultBodyLimit::max(funding::UPLOAD_LIMIT)),
+        ),
+        (
+            spec(
+                "POST",
+                "/administration/dossiers/{id}/echeancier",
+                BackOffice,
+            ),
+            post(funding::set_schedule),
+        ),
+        (
+            spec(
+                "POST",
+                "/administration/dossiers/{id}/versements",
+                BackOffice,
+            ),
+            post(funding::record_payment),
         ),
         (
             spec("GET", "/administration/dossiers", BackOffice),

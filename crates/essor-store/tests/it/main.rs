@@ -12,6 +12,7 @@ mod demo;
 mod directory;
 mod dossiers;
 mod instruction;
+mod funding;
 mod migrations;
 mod plans;
 mod reports;

@@ -6,6 +6,7 @@ mod api;
 mod directory;
 mod dossiers;
 mod instruction;
+mod funding;
 mod matrix;
 mod observatory;
 mod opendata;

@@ -53,6 +53,7 @@ fn concrete(path: &str) -> String {
         .replace("{dossier}", "1")
         .replace("{session}", "1")
         .replace("{item}", "1")
+        .replace("{document}", "1")
 }
 
 fn permission(spec: &RouteSpec) -> Permission {
