@@ -358,6 +358,11 @@ impl Action {
     pub const WEBHOOK_CREATED: Self = Self::known("webhook.created");
     pub const WEBHOOK_CHANGED: Self = Self::known("webhook.changed");
     pub const DOSSIER_DEMO_LOADED: Self = Self::known("dossier.demo_loaded");
+    pub const DOSSIER_OPINION_INVITED: Self = Self::known("dossier.opinion_invited");
+    pub const DOSSIER_OPINION_REMINDED: Self = Self::known("dossier.opinion_reminded");
+    pub const DOSSIER_OPINION_GIVEN: Self = Self::known("dossier.opinion_given");
+    pub const DOSSIER_ASSIGNED: Self = Self::known("dossier.assigned");
+    pub const DOSSIER_LABELS_CHANGED: Self = Self::known("dossier.labels_changed");
 
     const fn known(code: &'static str) -> Self {
         Self(Cow::Borrowed(code))
@@ -1044,6 +1049,11 @@ mod tests {
             Action::DOSSIER_ENVELOPE_OVERRIDDEN,
             Action::DOSSIER_DECIDED,
             Action::DOSSIER_AMOUNT_CHANGED,
+            Action::DOSSIER_OPINION_INVITED,
+            Action::DOSSIER_OPINION_REMINDED,
+            Action::DOSSIER_OPINION_GIVEN,
+            Action::DOSSIER_ASSIGNED,
+            Action::DOSSIER_LABELS_CHANGED,
             Action::PAYMENT_RECORDED,
             Action::DOSSIER_AXIS_ENVELOPE_OVERRIDDEN,
             Action::REPORT_DUE_DATES_SET,

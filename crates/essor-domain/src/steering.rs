@@ -481,6 +481,7 @@ mod tests {
     #[test]
     fn the_year_is_split_by_axis_with_what_each_committed_and_left() {
         let mut plan = default_plan();
+        plan.budgets.retain(|b| b.year != 2026);
         plan.budgets.push(BudgetEnvelope {
             year: 2026,
             amount: Money::from_euros(350_000),

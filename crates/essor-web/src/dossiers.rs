@@ -477,6 +477,31 @@ pub(crate) async fn envelope_line(state: &AppState, year: i32) -> Result<Option<
     )))
 }
 
+/// A dossier's thread as shown: staff see the private notes, the applicant does not.
+async fn event_views(
+    state: &AppState,
+    dossier: i64,
+    staff: bool,
+) -> Result<Vec<EventView>, AppError> {
+    Ok(state
+        .store
+        .dossier_events(dossier, !staff)
+        .await?
+        .into_iter()
+        .map(|e| EventView {
+            id: e.id,
+            when: format_datetime(e.created_at),
+            kind: match e.kind {
+                EventKind::Transition => "Étape",
+                EventKind::Message => "Message",
+                EventKind::Note => "Note interne",
+            },
+            note: e.kind == EventKind::Note,
+            body: e.body,
+        })
+        .collect())
+}
+
 pub(crate) async fn dossier_page(
     state: &AppState,
     user: &CurrentUser,
@@ -500,23 +525,7 @@ pub(crate) async fn dossier_page(
     let checklist = dossier
         .application
         .checklist(&context.plan, |code| context.territory.contains(code));
-    let events = state
-        .store
-        .dossier_events(dossier.id, !staff)
-        .await?
-        .into_iter()
-        .map(|e| EventView {
-            id: e.id,
-            when: format_datetime(e.created_at),
-            kind: match e.kind {
-                EventKind::Transition => "Étape",
-                EventKind::Message => "Message",
-                EventKind::Note => "Note interne",
-            },
-            note: e.kind == EventKind::Note,
-            body: e.body,
-        })
-        .collect();
+    let events = event_views(state, dossier.id, staff).await?;
     let structure = actors
         .get(&dossier.siret)
         .map_or_else(|| format!("SIRET {}", dossier.siret), |a| a.name.clone());

@@ -55,13 +55,11 @@ fn funded_of(dossier: &Dossier, evaluation: Option<&essor_domain::reports::Evalu
     }
 }
 
-/// What the year's payments amount to. Payments are recorded by the funding part of issue 6
-/// (instalments and payments), not merged in this build: there is nothing to read yet, so this
-/// says so (`None`) rather than show a zero that would look like a figure. Once the store has
-/// `paid(year)`, this is the one place to read it.
-#[allow(clippy::unnecessary_wraps, clippy::unused_async)] // the shape the store's call will take
-async fn paid_in(_state: &AppState, _year: i32) -> Result<Option<Money>, AppError> {
-    Ok(None)
+/// What the year's payments amount to (`Funding::paid`, the payments recorded on the year's
+/// dossiers). Always known now that payments are recorded in essor; kept as an `Option` for the
+/// page, which says when a figure is not available.
+async fn paid_in(state: &AppState, year: i32) -> Result<Option<Money>, AppError> {
+    Ok(Some(state.store.paid(year).await?))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -135,7 +135,7 @@ async fn purge_periodically(store: Arc<dyn Store>, unconfirmed_days: i64) {
 /// Every hour (and at start): the reminders due to partners whose opinion is awaited, as
 /// `essor dossiers relancer` sends them (each once, whoever sends it).
 async fn remind_periodically(state: essor_web::AppState) {
-    let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+    let mut every = tokio::time::interval(std::time::Duration::from_hours(1));
     loop {
         every.tick().await;
         match essor_web::instruction::send_reminders(&state, chrono::Utc::now()).await {

@@ -1,12 +1,12 @@
 //! The web application through `oneshot`: every public page, the error pages, the assets.
 
 mod accounts;
-mod committees;
 mod api;
+mod committees;
 mod directory;
 mod dossiers;
-mod instruction;
 mod funding;
+mod instruction;
 mod matrix;
 mod observatory;
 mod opendata;
