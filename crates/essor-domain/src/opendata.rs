@@ -103,6 +103,8 @@ pub struct Subsidy {
     pub object: String,
     pub amount: Money,
     pub convention: ConventionDate,
+    /// The due dates of its payment schedule, when staff have set one (any order).
+    pub instalments: Vec<NaiveDate>,
 }
 
 /// An amount as the schema writes it: euros, a point, two decimals, no grouping (`47800.20`).
@@ -138,6 +140,19 @@ pub fn payment_period(from: NaiveDate) -> String {
     format!("{}/{}", from.format("%Y-%m-%d"), to.format("%Y-%m-%d"))
 }
 
+/// `conditionsVersement` and `datesPeriodeVersement`: from the payment schedule when there is
+/// one (« unique » on its date, or « échelonné » from the first due date to the last); without
+/// one, « échelonné » over [`payment_period`] from the agreement's date.
+#[must_use]
+pub fn payment_terms(from: NaiveDate, instalments: &[NaiveDate]) -> (&'static str, String) {
+    let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+    match (instalments.iter().min(), instalments.iter().max()) {
+        (Some(first), Some(_)) if instalments.len() == 1 => ("unique", day(*first)),
+        (Some(first), Some(last)) => ("échelonné", format!("{}/{}", day(*first), day(*last))),
+        _ => ("échelonné", payment_period(from)),
+    }
+}
+
 /// An RNA number the schema accepts (`W` and nine digits): Corsican registries' `W2A…` and
 /// `W2B…` numbers do not match its pattern and are left out.
 fn rna_field(rna: Option<&Rna>) -> String {
@@ -151,6 +166,7 @@ fn rna_field(rna: Option<&Rna>) -> String {
 #[must_use]
 pub fn record(grantor: &Grantor, subsidy: &Subsidy) -> [String; 16] {
     let date = subsidy.convention.date();
+    let (conditions, period) = payment_terms(date, &subsidy.instalments);
     [
         grantor.name.clone(),
         grantor.siret.as_str().to_owned(),
@@ -162,8 +178,8 @@ pub fn record(grantor: &Grantor, subsidy: &Subsidy) -> [String; 16] {
         object_text(&subsidy.object),
         amount(subsidy.amount),
         "aide en numéraire".to_owned(),
-        "échelonné".to_owned(),
-        payment_period(date),
+        conditions.to_owned(),
+        period,
         String::new(),
         "non".to_owned(),
         "1.00".to_owned(),
@@ -208,7 +224,38 @@ mod tests {
             object: "Atelier de réparation\nde vélos".into(),
             amount: Money::from_cents(1_234_505),
             convention: ConventionDate::Signed(NaiveDate::from_ymd_opt(2026, 3, 31).unwrap()),
+            instalments: Vec::new(),
         }
+    }
+
+    #[test]
+    fn payment_terms_follow_the_schedule_when_there_is_one() {
+        let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+        assert_eq!(
+            payment_terms(day(3, 31), &[]),
+            ("échelonné", "2026-03-31/2027-03-31".to_owned())
+        );
+        assert_eq!(
+            payment_terms(day(3, 31), &[day(4, 15)]),
+            ("unique", "2026-04-15".to_owned())
+        );
+        assert_eq!(
+            payment_terms(day(3, 31), &[day(12, 1), day(4, 15), day(7, 1)]),
+            ("échelonné", "2026-04-15/2026-12-01".to_owned())
+        );
+        let mut scheduled = subsidy();
+        scheduled.instalments = vec![day(4, 15), day(12, 1)];
+        let row = record(
+            &Grantor {
+                name: "Grenoble-Alpes-Métropole".into(),
+                siret: known_authority_siret("200040715").unwrap(),
+            },
+            &scheduled,
+        );
+        assert_eq!(
+            (row[10].as_str(), row[11].as_str()),
+            ("échelonné", "2026-04-15/2026-12-01")
+        );
     }
 
     #[test]

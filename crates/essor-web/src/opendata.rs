@@ -6,9 +6,10 @@
 //! requires). `dateConvention` is the day the agreement was signed, or, while it is not, the
 //! day of the decision. The beneficiary's name is its name in the last SIRENE import (never
 //! the name of a protected person); its RNA number is not known to essor, so `rnaBeneficiaire`
-//! stays empty and the SIRET identifies every beneficiary. `conditionsVersement` is
-//! « échelonné » and `datesPeriodeVersement` runs from the convention's date to twelve months
-//! later: essor's payments follow the agreement and the final report.
+//! stays empty and the SIRET identifies every beneficiary. `conditionsVersement` and
+//! `datesPeriodeVersement` come from the payment schedule staff set (« unique » on its date, or
+//! « échelonné » from the first due date to the last); a dossier without a schedule yet is
+//! « échelonné » from the convention's date to twelve months later.
 
 // SIRET and SIREN are the registers' own names, however alike they look.
 #![allow(clippy::similar_names)]
@@ -18,7 +19,7 @@ use std::collections::{BTreeSet, HashMap};
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::Months;
+use chrono::{Months, NaiveDate};
 use essor_domain::dates::format_date;
 use essor_domain::dossier::State as DossierState;
 use essor_domain::establishment::EstablishmentRecord;
@@ -117,10 +118,11 @@ async fn names(
 /// The subsidies of the accepted dossiers (of `year`'s envelope, or all), oldest agreement
 /// first.
 #[must_use]
-pub fn subsidies<S: std::hash::BuildHasher>(
+pub fn subsidies<S: std::hash::BuildHasher, T: std::hash::BuildHasher>(
     dossiers: &[Dossier],
     year: Option<i32>,
     names: &HashMap<String, String, S>,
+    schedules: &HashMap<i64, Vec<NaiveDate>, T>,
 ) -> Vec<Subsidy> {
     let mut out: Vec<(Subsidy, i64)> = dossiers
         .iter()
@@ -147,6 +149,7 @@ pub fn subsidies<S: std::hash::BuildHasher>(
                     object: d.application.title.clone(),
                     amount,
                     convention,
+                    instalments: schedules.get(&d.id).cloned().unwrap_or_default(),
                 },
                 d.id,
             ))
@@ -168,7 +171,31 @@ pub async fn subsidies_csv(
     let dossiers = store.dossiers(Some(DossierState::Accepted)).await?;
     let sirets: BTreeSet<&str> = dossiers.iter().map(|d| d.siret.as_str()).collect();
     let names = names(store, referential, &sirets).await?;
-    write(&grantor, &dossiers, year, &names)
+    let schedules = schedules(store, &dossiers).await?;
+    write(&grantor, &dossiers, year, &names, &schedules)
+}
+
+/// The due dates of each accepted dossier's payment schedule (none for a dossier without one).
+async fn schedules(
+    store: &dyn Store,
+    dossiers: &[Dossier],
+) -> Result<HashMap<i64, Vec<NaiveDate>>, ExportError> {
+    let mut out = HashMap::new();
+    for dossier in dossiers
+        .iter()
+        .filter(|d| d.state == DossierState::Accepted)
+    {
+        let dates: Vec<NaiveDate> = store
+            .schedule(dossier.id)
+            .await?
+            .into_iter()
+            .map(|i| i.instalment.due)
+            .collect();
+        if !dates.is_empty() {
+            out.insert(dossier.id, dates);
+        }
+    }
+    Ok(out)
 }
 
 fn write(
@@ -176,8 +203,9 @@ fn write(
     dossiers: &[Dossier],
     year: Option<i32>,
     names: &HashMap<String, String>,
+    schedules: &HashMap<i64, Vec<NaiveDate>>,
 ) -> Result<Vec<u8>, ExportError> {
-    let rows = subsidies(dossiers, year, names);
+    let rows = subsidies(dossiers, year, names, schedules);
     let mut out = Vec::new();
     opendata::write_csv(&mut out, grantor, &rows)?;
     Ok(out)
@@ -204,7 +232,8 @@ async fn web_csv(state: &AppState, year: Option<i32>) -> Result<Vec<u8>, ExportE
         Err(AppError::Store(e)) => return Err(ExportError::Store(e)),
         Err(e) => return Err(ExportError::Directory(e.to_string())),
     };
-    write(&grantor, &dossiers, year, &names)
+    let schedules = schedules(state.store.as_ref(), &dossiers).await?;
+    write(&grantor, &dossiers, year, &names, &schedules)
 }
 
 /// `GET /opendata/subventions.csv?annee=2025`: the subsidies granted (on the envelope of that
@@ -348,7 +377,7 @@ mod tests {
             dossier(4, DossierState::OnAgenda, None),
         ];
         let names = HashMap::from([("73282932000074".to_owned(), "VÉLO SOLIDAIRE".to_owned())]);
-        let rows = subsidies(&all, Some(2025), &names);
+        let rows = subsidies(&all, Some(2025), &names, &HashMap::new());
         assert_eq!(rows.len(), 2);
         assert_eq!(
             rows[0].convention,
@@ -358,8 +387,8 @@ mod tests {
         assert_eq!(rows[0].beneficiary, "VÉLO SOLIDAIRE");
         assert_eq!(rows[0].reference, "essor-2025-1");
         assert!(matches!(rows[1].convention, ConventionDate::Signed(_)));
-        assert!(subsidies(&all, Some(2024), &names).is_empty());
-        let unnamed = subsidies(&all, None, &HashMap::new());
+        assert!(subsidies(&all, Some(2024), &names, &HashMap::new()).is_empty());
+        let unnamed = subsidies(&all, None, &HashMap::new(), &HashMap::new());
         assert_eq!(unnamed[0].beneficiary, "Établissement SIRET 73282932000074");
     }
 }
