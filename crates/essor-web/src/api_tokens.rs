@@ -33,7 +33,7 @@ use crate::access::CurrentUser;
 use crate::audit::{self, Actor as AuditActor};
 use crate::error::AppError;
 use crate::layout::Layout;
-use crate::profiles::{account_id, error_for, field};
+use crate::profiles::{account_id, field};
 use crate::{AppState, csrf, page_layout};
 
 /// Longest token name, in characters.
@@ -179,11 +179,7 @@ struct TokensPage {
     notice: Option<&'static str>,
 }
 
-impl TokensPage {
-    fn error_for(&self, field: &str) -> Option<&str> {
-        error_for(&self.errors, field)
-    }
-}
+crate::profiles::form_errors!(TokensPage);
 
 struct Shown {
     created: Option<String>,

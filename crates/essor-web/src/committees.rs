@@ -41,7 +41,7 @@ use crate::access::CurrentUser;
 use crate::audit::{self, Actor as AuditActor};
 use crate::error::AppError;
 use crate::layout::Layout;
-use crate::profiles::{account_id, all, error_for, field};
+use crate::profiles::{account_id, all, field};
 use crate::{AppState, csrf, page_layout};
 
 fn error(field: &str, message: impl Into<String>) -> FieldError {
@@ -170,11 +170,7 @@ struct SessionsPage {
     errors: Vec<FieldError>,
 }
 
-impl SessionsPage {
-    fn error_for(&self, field: &str) -> Option<&str> {
-        error_for(&self.errors, field)
-    }
-}
+crate::profiles::form_errors!(SessionsPage);
 
 async fn sessions_page(
     state: &AppState,
@@ -306,11 +302,7 @@ struct MembersPage {
     notice: Option<&'static str>,
 }
 
-impl MembersPage {
-    fn error_for(&self, field: &str) -> Option<&str> {
-        error_for(&self.errors, field)
-    }
-}
+crate::profiles::form_errors!(MembersPage);
 
 async fn members_page(
     state: &AppState,
@@ -518,11 +510,7 @@ struct SessionPage {
     notice: Option<String>,
 }
 
-impl SessionPage {
-    fn error_for(&self, field: &str) -> Option<&str> {
-        error_for(&self.errors, field)
-    }
-}
+crate::profiles::form_errors!(SessionPage);
 
 /// The dossiers staff may put on an agenda: on the committee's agenda already (ready for
 /// decision) or still under instruction, and waiting on no other agenda.

@@ -30,7 +30,7 @@ use crate::access::CurrentUser;
 use crate::audit::{self, Actor as AuditActor};
 use crate::error::AppError;
 use crate::layout::Layout;
-use crate::profiles::{account_id, all, error_for, field, is_staff};
+use crate::profiles::{account_id, all, field, is_staff};
 use crate::{AppState, csrf, page_layout};
 
 /// Budget lines the form shows on each side (filled ones, then blank ones up to this).
@@ -96,11 +96,7 @@ struct ListPage {
     errors: Vec<FieldError>,
 }
 
-impl ListPage {
-    fn error_for(&self, field: &str) -> Option<&str> {
-        error_for(&self.errors, field)
-    }
-}
+crate::profiles::form_errors!(ListPage);
 
 async fn list_page(
     state: &AppState,
@@ -386,11 +382,7 @@ struct DossierPage {
     funding: crate::funding::FundingView,
 }
 
-impl DossierPage {
-    fn error_for(&self, field: &str) -> Option<&str> {
-        error_for(&self.errors, field)
-    }
-}
+crate::profiles::form_errors!(DossierPage);
 
 pub(crate) async fn dossier_of(state: &AppState, id: i64) -> Result<Dossier, AppError> {
     state.store.dossier(id).await?.ok_or(AppError::NotFound)

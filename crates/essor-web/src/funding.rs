@@ -33,7 +33,7 @@ use crate::access::CurrentUser;
 use crate::audit::{self, Actor as AuditActor};
 use crate::error::AppError;
 use crate::layout::Layout;
-use crate::profiles::{account_id, error_for, field, is_staff};
+use crate::profiles::{account_id, field, is_staff};
 use crate::{AppState, csrf, page_layout};
 
 /// Largest request an upload route accepts: a whole file and its form around it. A file a
@@ -621,11 +621,7 @@ struct TemplatePage {
     notice: Option<&'static str>,
 }
 
-impl TemplatePage {
-    fn error_for(&self, field: &str) -> Option<&str> {
-        error_for(&self.errors, field)
-    }
-}
+crate::profiles::form_errors!(TemplatePage);
 
 async fn template_page_with(
     state: &AppState,

@@ -726,11 +726,7 @@ struct OpinionPage {
     errors: Vec<FieldError>,
 }
 
-impl OpinionPage {
-    fn error_for(&self, field: &str) -> Option<&str> {
-        crate::profiles::error_for(&self.errors, field)
-    }
-}
+crate::profiles::form_errors!(OpinionPage);
 
 async fn opening(
     state: &AppState,

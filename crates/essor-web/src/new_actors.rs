@@ -31,7 +31,7 @@ use crate::audit::{self, Actor as AuditActor};
 use crate::directory::Actors;
 use crate::error::AppError;
 use crate::layout::Layout;
-use crate::profiles::{account_id, error_for, field};
+use crate::profiles::{account_id, field};
 use crate::{AppState, csrf, page_layout};
 
 /// Longest message of a proposal, in characters.
@@ -103,11 +103,7 @@ struct NewActorPage {
     sent: bool,
 }
 
-impl NewActorPage {
-    fn error_for(&self, field: &str) -> Option<&str> {
-        error_for(&self.errors, field)
-    }
-}
+crate::profiles::form_errors!(NewActorPage);
 
 /// A name for a structure the account acts for: one of its actors' names, else its SIREN.
 fn structure_name(actors: &Actors, siren: &str) -> String {

@@ -237,11 +237,20 @@ struct EditPage {
     staff: bool,
 }
 
-impl EditPage {
-    fn error_for(&self, field: &str) -> Option<&str> {
-        error_for(&self.errors, field)
-    }
+crate::profiles::form_errors!(EditPage);
+
+/// Gives each page struct (with its `errors: Vec<FieldError>`) the `self.error_for(field)` its
+/// template calls beside each field.
+macro_rules! form_errors {
+    ($($page:ty),+ $(,)?) => {$(
+        impl $page {
+            fn error_for(&self, field: &str) -> Option<&str> {
+                $crate::profiles::error_for(&self.errors, field)
+            }
+        }
+    )+};
 }
+pub(crate) use form_errors;
 
 /// The message of a field (or of one of its parts: `offre_2` for `offre_2_titre`).
 pub(crate) fn error_for<'a>(errors: &'a [FieldError], field: &str) -> Option<&'a str> {

@@ -27,7 +27,7 @@ use crate::access::CurrentUser;
 use crate::audit::{self, Actor as AuditActor};
 use crate::error::AppError;
 use crate::layout::Layout;
-use crate::profiles::{account_id, all, error_for, field, is_staff};
+use crate::profiles::{account_id, all, field, is_staff};
 use crate::{AppState, csrf, page_layout};
 
 fn error(field: &str, message: impl Into<String>) -> FieldError {
@@ -202,11 +202,7 @@ struct ReportPage {
     notice: Option<&'static str>,
 }
 
-impl ReportPage {
-    fn error_for(&self, field: &str) -> Option<&str> {
-        error_for(&self.errors, field)
-    }
-}
+crate::profiles::form_errors!(ReportPage);
 
 /// The content to show: what was stored, laid on the application's budget lines (the budget is
 /// frozen once the dossier is accepted; a line stored but gone from the budget is dropped).
@@ -627,11 +623,7 @@ struct FollowUpPage {
     notice: Option<&'static str>,
 }
 
-impl FollowUpPage {
-    fn error_for(&self, field: &str) -> Option<&str> {
-        error_for(&self.errors, field)
-    }
-}
+crate::profiles::form_errors!(FollowUpPage);
 
 #[allow(clippy::too_many_lines)] // the page's view, field by field
 async fn followup_page(

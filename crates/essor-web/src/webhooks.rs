@@ -39,7 +39,7 @@ use crate::access::CurrentUser;
 use crate::audit::{self, Actor as AuditActor};
 use crate::error::AppError;
 use crate::layout::Layout;
-use crate::profiles::{account_id, error_for, field};
+use crate::profiles::{account_id, field};
 use crate::{AppState, csrf, page_layout};
 
 /// The header carrying the signature.
@@ -383,11 +383,7 @@ struct WebhooksPage {
     notice: Option<&'static str>,
 }
 
-impl WebhooksPage {
-    fn error_for(&self, field: &str) -> Option<&str> {
-        error_for(&self.errors, field)
-    }
-}
+crate::profiles::form_errors!(WebhooksPage);
 
 async fn webhooks_page(
     state: &AppState,

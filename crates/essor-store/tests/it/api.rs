@@ -5,26 +5,10 @@
 use chrono::{Duration, Utc};
 use essor_domain::access::SecondFactor;
 use essor_domain::dossier::{Action, Application, Party, transition};
-use essor_store::Store;
-use essor_store::accounts::NewAccount;
 use essor_store::api::{Attempt, DeliveryStatus, NewApiToken};
 use essor_store::dossiers::NewDossier;
 
-use crate::harness::each_store;
-
-async fn account(store: &dyn Store, email: &str) -> i64 {
-    store
-        .create_account(&NewAccount {
-            email,
-            display_name: "Camille Martin",
-            password_hash: None,
-            email_verified: true,
-            roles: &[],
-        })
-        .await
-        .unwrap()
-        .id
-}
+use crate::harness::{account, each_store};
 
 #[tokio::test]
 async fn a_token_is_found_by_its_hash_until_it_expires_or_is_revoked() {

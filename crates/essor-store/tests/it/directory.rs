@@ -1,11 +1,10 @@
 use chrono::Utc;
 use essor_domain::Siren;
 use essor_domain::actor::{Offer, Profile};
-use essor_store::accounts::NewAccount;
 use essor_store::directory::{Author, RequestStatus};
-use essor_store::{EstablishmentRow, NewSnapshot, Store};
+use essor_store::{EstablishmentRow, NewSnapshot};
 
-use crate::harness::each_store;
+use crate::harness::{account, each_store};
 
 fn establishment(siret: &str, commune: &str) -> EstablishmentRow {
     EstablishmentRow {
@@ -15,20 +14,6 @@ fn establishment(siret: &str, commune: &str) -> EstablishmentRow {
         active: true,
         record: format!("{{\"siret\":\"{siret}\"}}"),
     }
-}
-
-async fn account(store: &dyn Store, email: &str) -> i64 {
-    store
-        .create_account(&NewAccount {
-            email,
-            display_name: "Camille Martin",
-            password_hash: None,
-            email_verified: true,
-            roles: &[],
-        })
-        .await
-        .unwrap()
-        .id
 }
 
 fn profile(description: &str) -> Profile {

@@ -5,25 +5,9 @@
 use chrono::Utc;
 use essor_domain::Money;
 use essor_domain::dossier::{Action, Application, Decision, Party, State, transition};
-use essor_store::Store;
-use essor_store::accounts::NewAccount;
 use essor_store::dossiers::{EventKind, NewDossier};
 
-use crate::harness::each_store;
-
-async fn account(store: &dyn Store, email: &str) -> i64 {
-    store
-        .create_account(&NewAccount {
-            email,
-            display_name: "Camille Martin",
-            password_hash: None,
-            email_verified: true,
-            roles: &[],
-        })
-        .await
-        .unwrap()
-        .id
-}
+use crate::harness::{account, each_store};
 
 fn application(title: &str, euros: i64) -> Application {
     Application {

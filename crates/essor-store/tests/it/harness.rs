@@ -3,9 +3,25 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use essor_store::accounts::NewAccount;
 use essor_store::{PostgresStore, SqliteStore, Store};
 use sqlx::Connection;
 use sqlx::postgres::PgConnection;
+
+/// A confirmed account without a password nor roles; its id.
+pub async fn account(store: &dyn Store, email: &str) -> i64 {
+    store
+        .create_account(&NewAccount {
+            email,
+            display_name: "Camille Martin",
+            password_hash: None,
+            email_verified: true,
+            roles: &[],
+        })
+        .await
+        .unwrap()
+        .id
+}
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 

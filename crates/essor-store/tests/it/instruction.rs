@@ -6,25 +6,10 @@ use essor_domain::Money;
 use essor_domain::dossier::Application;
 use essor_domain::instruction::{Reminder, Verdict};
 use essor_store::Store;
-use essor_store::accounts::NewAccount;
 use essor_store::dossiers::NewDossier;
 use essor_store::instruction::NewOpinionRequest;
 
-use crate::harness::each_store;
-
-async fn account(store: &dyn Store, email: &str) -> i64 {
-    store
-        .create_account(&NewAccount {
-            email,
-            display_name: "Camille Martin",
-            password_hash: None,
-            email_verified: true,
-            roles: &[],
-        })
-        .await
-        .unwrap()
-        .id
-}
+use crate::harness::{account, each_store};
 
 async fn dossier(store: &dyn Store, title: &str) -> i64 {
     store
