@@ -1,14 +1,15 @@
 //! What follows (and accompanies) a funding decision: the files of a dossier (kept in the
 //! database with their metadata, so a backup holds both and several web processes share them),
-//! the agreement's template, the payment schedule with the reports it expects, and the payments.
-//! A payment is checked by `essor_domain::funding::pay` inside the transaction that records it,
-//! after the dossier's row is locked, so two payments at once cannot exceed the grant.
+//! the agreement's template, the payment schedule, and the payments. A payment is checked by
+//! `essor_domain::funding::pay` inside the transaction that records it, after the dossier's row
+//! is locked, so two payments at once cannot exceed the grant; the reports it may wait for are
+//! the dossier's reports (`crate::reports`), read in that transaction.
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use essor_domain::Money;
 use essor_domain::document::DocumentKind;
-use essor_domain::funding::{Condition, Instalment, PaymentError, ReportDue};
+use essor_domain::funding::{Condition, Instalment, PaymentError};
 
 use crate::dossiers::DossierEvent;
 use crate::{Result, StoreError};
@@ -140,22 +141,12 @@ pub trait Funding: Send + Sync {
         body: &str,
         by: Option<i64>,
     ) -> Result<AgreementTemplate>;
-    /// Replaces the schedule of an accepted dossier with no payment yet; the reports it expects
-    /// (one per instalment released by a report, due on its date) are replaced with it, those
-    /// already received staying received.
+    /// Replaces the schedule of an accepted dossier with no payment yet.
     async fn set_schedule(&self, dossier: i64, instalments: &[Instalment]) -> Result<ScheduleSet>;
     async fn schedule(&self, dossier: i64) -> Result<Vec<StoredInstalment>>;
-    /// The reports the schedule expects, by due date.
-    async fn reports_due(&self, dossier: i64) -> Result<Vec<ReportDue>>;
-    /// Marks the earliest report of that kind not yet received as received on `on`. `false`
-    /// when there is none left.
-    async fn mark_report_received(
-        &self,
-        dossier: i64,
-        final_report: bool,
-        on: NaiveDate,
-    ) -> Result<bool>;
-    /// Checks (`essor_domain::funding::pay`) and records a payment in one transaction.
+    /// Checks (`essor_domain::funding::pay`) and records a payment in one transaction; the
+    /// reports owed are the dossier's reports (`Reports::report_dues`: their due dates and
+    /// whether staff accepted them), read in the same transaction.
     async fn record_payment(
         &self,
         dossier: i64,
@@ -436,7 +427,6 @@ macro_rules! impl_funding {
                 dossier: i64,
                 instalments: &[essor_domain::funding::Instalment],
             ) -> $crate::Result<$crate::funding::ScheduleSet> {
-                use essor_domain::funding::Condition;
                 let mut tx = self.pool.begin().await?;
                 // Locks the dossier's row first (PostgreSQL) or the database (SQLite).
                 let done = sqlx::query(
@@ -458,20 +448,10 @@ macro_rules! impl_funding {
                 if payments > 0 {
                     return Ok($crate::funding::ScheduleSet::PaymentsMade);
                 }
-                let received: Vec<(bool, Option<chrono::NaiveDate>)> = sqlx::query_as(
-                    "SELECT final_report, received_on FROM dossier_reports_due \
-                     WHERE dossier_id = $1 ORDER BY due_on, id",
-                )
-                .bind(dossier)
-                .fetch_all(&mut *tx)
-                .await?;
-                for table in ["dossier_instalments", "dossier_reports_due"] {
-                    sqlx::query(&format!("DELETE FROM {table} WHERE dossier_id = $1"))
-                        .bind(dossier)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                let mut seen = [0usize; 2];
+                sqlx::query("DELETE FROM dossier_instalments WHERE dossier_id = $1")
+                    .bind(dossier)
+                    .execute(&mut *tx)
+                    .await?;
                 for (position, instalment) in (1i32..).zip(instalments) {
                     sqlx::query(
                         "INSERT INTO dossier_instalments (dossier_id, position, amount_cents, \
@@ -482,29 +462,6 @@ macro_rules! impl_funding {
                     .bind(instalment.amount.cents())
                     .bind($crate::funding::condition_code(instalment.condition))
                     .bind(instalment.due)
-                    .execute(&mut *tx)
-                    .await?;
-                    let final_report = match instalment.condition {
-                        Condition::Signature => continue,
-                        Condition::IntermediateReport => false,
-                        Condition::FinalReport => true,
-                    };
-                    // The n-th report of a kind keeps the reception of the n-th one before.
-                    let n = seen[usize::from(final_report)];
-                    seen[usize::from(final_report)] += 1;
-                    let kept = received
-                        .iter()
-                        .filter(|(kind, _)| *kind == final_report)
-                        .nth(n)
-                        .and_then(|(_, on)| *on);
-                    sqlx::query(
-                        "INSERT INTO dossier_reports_due (dossier_id, final_report, due_on, \
-                         received_on) VALUES ($1, $2, $3, $4)",
-                    )
-                    .bind(dossier)
-                    .bind(final_report)
-                    .bind(instalment.due)
-                    .bind(kept)
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -536,32 +493,6 @@ macro_rules! impl_funding {
                         })
                     })
                     .collect()
-            }
-
-            async fn reports_due(
-                &self,
-                dossier: i64,
-            ) -> $crate::Result<Vec<essor_domain::funding::ReportDue>> {
-                reports_due_in(&self.pool, dossier).await
-            }
-
-            async fn mark_report_received(
-                &self,
-                dossier: i64,
-                final_report: bool,
-                on: chrono::NaiveDate,
-            ) -> $crate::Result<bool> {
-                let done = sqlx::query(
-                    "UPDATE dossier_reports_due SET received_on = $1 WHERE id = (\
-                     SELECT id FROM dossier_reports_due WHERE dossier_id = $2 \
-                     AND final_report = $3 AND received_on IS NULL ORDER BY due_on, id LIMIT 1)",
-                )
-                .bind(on)
-                .bind(dossier)
-                .bind(final_report)
-                .execute(&self.pool)
-                .await?;
-                Ok(done.rows_affected() > 0)
             }
 
             async fn record_payment(
@@ -606,7 +537,7 @@ macro_rules! impl_funding {
                 .bind(dossier)
                 .fetch_one(&mut *tx)
                 .await?;
-                let reports = reports_due_in(&mut *tx, dossier).await?;
+                let reports = reports_due_in(&mut tx, dossier).await?;
                 if let Err(e) = essor_domain::funding::pay(
                     essor_domain::Money::from_cents(granted),
                     essor_domain::Money::from_cents(paid.unwrap_or(0)),
@@ -689,31 +620,30 @@ macro_rules! impl_funding {
             $crate::funding::document_from_row(row)
         }
 
-        async fn reports_due_in<'e, E>(
-            executor: E,
+        /// What `Reports::report_dues` gives, read inside the payment's transaction.
+        async fn reports_due_in(
+            tx: &mut sqlx::Transaction<'_, $db>,
             dossier: i64,
-        ) -> $crate::Result<Vec<essor_domain::funding::ReportDue>>
-        where
-            E: sqlx::Executor<'e, Database = $db>,
-        {
-            let rows: Vec<(bool, chrono::NaiveDate, Option<chrono::NaiveDate>)> =
-                sqlx::query_as(
-                    "SELECT final_report, due_on, received_on FROM dossier_reports_due \
-                     WHERE dossier_id = $1 ORDER BY due_on, id",
-                )
-                .bind(dossier)
-                .fetch_all(executor)
-                .await?;
-            Ok(rows
-                .into_iter()
-                .map(
-                    |(final_report, due, received)| essor_domain::funding::ReportDue {
-                        final_report,
-                        due,
-                        received: received.is_some(),
-                    },
-                )
-                .collect())
+        ) -> $crate::Result<Vec<essor_domain::funding::ReportDue>> {
+            let (decided_at,): (Option<chrono::DateTime<chrono::Utc>>,) =
+                sqlx::query_as("SELECT decided_at FROM dossiers WHERE id = $1")
+                    .bind(dossier)
+                    .fetch_one(&mut **tx)
+                    .await?;
+            let Some(decided_at) = decided_at else {
+                return Ok(Vec::new());
+            };
+            let rows: Vec<(String, Option<chrono::NaiveDate>, String)> = sqlx::query_as(
+                "SELECT kind, due_on, status FROM dossier_reports WHERE dossier_id = $1",
+            )
+            .bind(dossier)
+            .fetch_all(&mut **tx)
+            .await?;
+            let stored = rows
+                .iter()
+                .map(|(kind, due, status)| $crate::reports::stored_due(kind, *due, status))
+                .collect::<$crate::Result<Vec<_>>>()?;
+            Ok(essor_domain::reports::dues(decided_at.date_naive(), &stored))
         }
     };
 }

@@ -112,13 +112,29 @@ fn corrupt(what: &'static str, detail: &impl ToString) -> StoreError {
     }
 }
 
+fn kind(code: &str) -> Result<ReportKind> {
+    ReportKind::parse(code).ok_or_else(|| corrupt("type de rapport", &code))
+}
+
+fn status(code: &str) -> Result<ReportStatus> {
+    ReportStatus::parse(code).ok_or_else(|| corrupt("état de rapport", &code))
+}
+
+/// A report's kind, due date and status, as `essor_domain::reports::dues` reads them.
+pub(crate) fn stored_due(
+    kind_code: &str,
+    due: Option<NaiveDate>,
+    status_code: &str,
+) -> Result<(ReportKind, Option<NaiveDate>, ReportStatus)> {
+    Ok((kind(kind_code)?, due, status(status_code)?))
+}
+
 pub(crate) fn report_from_row(row: ReportRow) -> Result<StoredReport> {
     Ok(StoredReport {
         dossier: row.dossier_id,
-        kind: ReportKind::parse(&row.kind).ok_or_else(|| corrupt("type de rapport", &row.kind))?,
+        kind: kind(&row.kind)?,
         due_on: row.due_on,
-        status: ReportStatus::parse(&row.status)
-            .ok_or_else(|| corrupt("état de rapport", &row.status))?,
+        status: status(&row.status)?,
         content: serde_json::from_str(&row.content).map_err(|e| corrupt("rapport", &e))?,
         return_reason: row.return_reason,
         submitted_at: row.submitted_at,

@@ -204,7 +204,7 @@ pub(crate) async fn view(
         (
             state.store.schedule(dossier.id).await?,
             state.store.payments(dossier.id).await?,
-            state.store.reports_due(dossier.id).await?,
+            state.store.report_dues(dossier.id).await?,
         )
     } else {
         (Vec::new(), Vec::new(), Vec::new())
@@ -780,7 +780,7 @@ async fn agreement_pdf(
         jobs_created: dossier.application.jobs_created,
         jobs_consolidated: dossier.application.jobs_consolidated,
         instalments: schedule.into_iter().map(|s| s.instalment).collect(),
-        reports: state.store.reports_due(dossier.id).await?,
+        reports: state.store.report_dues(dossier.id).await?,
     };
     let document = essor_pdf::Document {
         title: format!("Convention de subvention, dossier n° {}", dossier.id),

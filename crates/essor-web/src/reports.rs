@@ -564,14 +564,6 @@ pub(crate) async fn review(
         )];
         return report_page(&state, &user, &headers, &dossier, kind, None, errors, None).await;
     }
-    if to == ReportStatus::Accepted {
-        // The payment schedule expects this report: received, it releases the instalments it
-        // held back (`essor_domain::funding::pay`). A schedule without such a report has none.
-        state
-            .store
-            .mark_report_received(id, kind == ReportKind::Final, Utc::now().date_naive())
-            .await?;
-    }
     audit::record(
         &state,
         AuditActor::Account(account),

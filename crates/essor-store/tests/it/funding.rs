@@ -10,6 +10,7 @@ use essor_domain::Money;
 use essor_domain::document::{DocumentKind, sha256_hex};
 use essor_domain::dossier::{Action, Application, Decision, Party, State, transition};
 use essor_domain::funding::{Condition, Instalment, PaymentError, schedule};
+use essor_domain::reports::{ReportContent, ReportKind, ReportStatus};
 use essor_store::Store;
 use essor_store::dossiers::{Dossier, EventKind, NewDossier};
 use essor_store::funding::{NewDocument, NewPayment, PaymentRefused, ScheduleSet};
@@ -18,6 +19,27 @@ use crate::harness::each_store;
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+/// The structure sends a report and staff accept it: it is received.
+async fn accept_report(store: &dyn Store, dossier: i64, kind: ReportKind) {
+    store
+        .save_report(dossier, kind, &ReportContent::default(), true, Utc::now())
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .review_report(
+            dossier,
+            kind,
+            ReportStatus::Accepted,
+            None,
+            None,
+            Utc::now(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
 }
 
 async fn draft(store: &dyn Store, siren: &str, siret: &str, year: i32) -> Dossier {
@@ -290,10 +312,17 @@ async fn payments_follow_the_schedule_never_exceed_the_grant_nor_an_overdue_repo
             instalments
         );
         assert_eq!(stored[1].instalment.amount, Money::from_cents(500_001));
-        let reports = store.reports_due(dossier.id).await.unwrap();
-        assert_eq!(reports.len(), 1);
-        assert!(reports[0].final_report && !reports[0].received);
-        assert_eq!(reports[0].due, day(2026, 9, 30));
+        // The reports a payment waits for are the dossier's reports: the intermediate one is
+        // in and accepted, the final one due at the end of September.
+        store
+            .set_report_dues(dossier.id, day(2026, 6, 30), day(2026, 9, 30))
+            .await
+            .unwrap();
+        accept_report(store.as_ref(), dossier.id, ReportKind::Intermediate).await;
+        let reports = store.report_dues(dossier.id).await.unwrap();
+        assert_eq!(reports.len(), 2);
+        assert!(reports[1].final_report && !reports[1].received);
+        assert_eq!(reports[1].due, day(2026, 9, 30));
 
         let pay = |amount: Money, today: NaiveDate, instalment: Option<i64>| NewPayment {
             instalment,
@@ -340,18 +369,8 @@ async fn payments_follow_the_schedule_never_exceed_the_grant_nor_an_overdue_repo
                 due: day(2026, 9, 30),
             })
         );
-        assert!(
-            store
-                .mark_report_received(dossier.id, true, day(2026, 10, 20))
-                .await
-                .unwrap()
-        );
-        assert!(
-            !store
-                .mark_report_received(dossier.id, true, day(2026, 10, 20))
-                .await
-                .unwrap()
-        );
+        accept_report(store.as_ref(), dossier.id, ReportKind::Final).await;
+        assert!(store.report_dues(dossier.id).await.unwrap()[1].received);
         // One cent too many is refused; an instalment of another dossier is not accepted.
         let above = store
             .record_payment(

@@ -9,6 +9,7 @@ use chrono::{Datelike, Duration, Utc};
 use essor_domain::Money;
 use essor_domain::access::Role;
 use essor_domain::document::DocumentKind;
+use essor_domain::reports::{ReportContent, ReportKind, ReportStatus};
 use essor_store::dossiers::NewDossier;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
@@ -277,6 +278,27 @@ async fn application_pieces_are_checked_and_served_only_to_the_structure_and_sta
     assert!(journal.contains("Pièce retirée d’un dossier"));
 }
 
+/// The structure sends a report and staff accept it.
+async fn accept_report(store: &dyn essor_store::Store, dossier: i64, kind: ReportKind) {
+    store
+        .save_report(dossier, kind, &ReportContent::default(), true, Utc::now())
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .review_report(
+            dossier,
+            kind,
+            ReportStatus::Accepted,
+            None,
+            None,
+            Utc::now(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+}
+
 fn pdf_text(bytes: &[u8]) -> String {
     let pdf = lopdf::Document::load_mem(bytes).expect("a PDF");
     pdf.get_pages()
@@ -390,6 +412,22 @@ async fn an_accepted_dossier_gets_its_agreement_schedule_and_payments() {
         )
         .await;
     assert_eq!(set.status, StatusCode::SEE_OTHER, "{}", set.body);
+    // The reports the payments wait for: the intermediate one in and accepted, the final one
+    // due yesterday.
+    let dues = staff
+        .post(
+            &format!("{admin_url}/rapports/echeances"),
+            &[
+                (
+                    "echeance_intermediaire",
+                    &(today - Duration::days(2)).to_string(),
+                ),
+                ("echeance_final", &yesterday),
+            ],
+        )
+        .await;
+    assert_eq!(dues.status, StatusCode::SEE_OTHER, "{}", dues.body);
+    accept_report(store.as_ref(), id, ReportKind::Intermediate).await;
 
     // The agreement, generated as a PDF, states the beneficiary, the amount and the schedule.
     let generated = staff.post(&format!("{admin_url}/convention"), &[]).await;
@@ -484,8 +522,8 @@ async fn an_accepted_dossier_gets_its_agreement_schedule_and_payments() {
             .body
             .contains("en retard : les versements sont suspendus")
     );
-    // The reports' part marks it received.
-    assert!(store.mark_report_received(id, true, today).await.unwrap());
+    // Staff accept the final report: it is received.
+    accept_report(store.as_ref(), id, ReportKind::Final).await;
     let first = staff
         .post(
             &payments,
