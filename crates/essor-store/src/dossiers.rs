@@ -139,6 +139,10 @@ pub trait Dossiers: Send + Sync {
     /// Records (or, with `None`, withdraws) the day an accepted dossier's agreement was signed.
     /// `false` when the dossier is unknown or not accepted.
     async fn set_agreement_signed(&self, id: i64, on: Option<NaiveDate>) -> Result<bool>;
+    /// What tells whether any dossier was added or changed since it was last read: their number
+    /// and the latest `updated_at` (every write to a dossier sets it). What is derived from the
+    /// dossiers (the open-data file) is kept while this stays the same.
+    async fn dossiers_version(&self) -> Result<(i64, Option<DateTime<Utc>>)>;
 }
 
 #[derive(sqlx::FromRow)]
@@ -494,6 +498,16 @@ macro_rules! impl_dossiers {
                 .fetch_one(&self.pool)
                 .await?;
                 Ok(essor_domain::Money::from_cents(cents.unwrap_or(0)))
+            }
+
+            async fn dossiers_version(
+                &self,
+            ) -> $crate::Result<(i64, Option<chrono::DateTime<chrono::Utc>>)> {
+                Ok(
+                    sqlx::query_as("SELECT COUNT(*), MAX(updated_at) FROM dossiers")
+                        .fetch_one(&self.pool)
+                        .await?,
+                )
             }
         }
     };

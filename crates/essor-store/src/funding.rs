@@ -144,6 +144,8 @@ pub trait Funding: Send + Sync {
     /// Replaces the schedule of an accepted dossier with no payment yet.
     async fn set_schedule(&self, dossier: i64, instalments: &[Instalment]) -> Result<ScheduleSet>;
     async fn schedule(&self, dossier: i64) -> Result<Vec<StoredInstalment>>;
+    /// The due date of every instalment of every dossier, by dossier (the open-data file).
+    async fn instalment_dates(&self) -> Result<Vec<(i64, NaiveDate)>>;
     /// Checks (`essor_domain::funding::pay`) and records a payment in one transaction; the
     /// reports owed are the dossier's reports (`Reports::report_dues`: their due dates and
     /// whether staff accepted them), read in the same transaction.
@@ -493,6 +495,14 @@ macro_rules! impl_funding {
                         })
                     })
                     .collect()
+            }
+
+            async fn instalment_dates(&self) -> $crate::Result<Vec<(i64, chrono::NaiveDate)>> {
+                Ok(sqlx::query_as(
+                    "SELECT dossier_id, due_on FROM dossier_instalments ORDER BY dossier_id, position",
+                )
+                .fetch_all(&self.pool)
+                .await?)
             }
 
             async fn record_payment(

@@ -72,6 +72,8 @@ pub struct AppState {
     /// The SIRET of the authority granting subsidies, named in the open data (`idAttribuant`);
     /// when `None`, the one essor knows for the default territory.
     pub grantor_siret: Option<essor_domain::Siret>,
+    /// The open-data file of the subsidies, as last served.
+    pub(crate) subsidies: Arc<opendata::SubsidiesFiles>,
 }
 
 /// The background of the directory's map.
@@ -101,6 +103,7 @@ impl AppState {
             map: Arc::default(),
             webhooks: Arc::default(),
             grantor_siret: None,
+            subsidies: Arc::default(),
         }
     }
 

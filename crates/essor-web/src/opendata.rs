@@ -15,17 +15,19 @@
 #![allow(clippy::similar_names)]
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 
+use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{Months, NaiveDate};
+use chrono::{DateTime, Months, NaiveDate, Utc};
 use essor_domain::dates::format_date;
 use essor_domain::dossier::State as DossierState;
 use essor_domain::establishment::EstablishmentRecord;
 use essor_domain::opendata::{self, ConventionDate, Grantor, Subsidy};
 use essor_domain::referential::Referential;
-use essor_domain::territory::TerritoryRef;
+use essor_domain::territory::{Territory, TerritoryRef};
 use essor_domain::{Money, Siret};
 use essor_store::Store;
 use essor_store::dossiers::Dossier;
@@ -69,12 +71,18 @@ pub async fn grantor(
         .map_err(|e| ExportError::Territory(e.to_string()))?
         .resolve(referential)
         .map_err(|e| ExportError::Territory(e.to_string()))?;
+    grantor_of(&resolved, configured)
+}
+
+/// The territory's authority as the grantor: its name, and the configured SIRET or the one
+/// essor knows for it.
+fn grantor_of(territory: &Territory, configured: Option<&Siret>) -> Result<Grantor, ExportError> {
     let siret = configured
         .cloned()
-        .or_else(|| opendata::known_authority_siret(&resolved.code))
-        .ok_or_else(|| ExportError::NoGrantorSiret(resolved.name.clone()))?;
+        .or_else(|| opendata::known_authority_siret(&territory.code))
+        .ok_or_else(|| ExportError::NoGrantorSiret(territory.name.clone()))?;
     Ok(Grantor {
-        name: resolved.name,
+        name: territory.name.clone(),
         siret,
     })
 }
@@ -171,29 +179,15 @@ pub async fn subsidies_csv(
     let dossiers = store.dossiers(Some(DossierState::Accepted)).await?;
     let sirets: BTreeSet<&str> = dossiers.iter().map(|d| d.siret.as_str()).collect();
     let names = names(store, referential, &sirets).await?;
-    let schedules = schedules(store, &dossiers).await?;
+    let schedules = schedules(store).await?;
     write(&grantor, &dossiers, year, &names, &schedules)
 }
 
-/// The due dates of each accepted dossier's payment schedule (none for a dossier without one).
-async fn schedules(
-    store: &dyn Store,
-    dossiers: &[Dossier],
-) -> Result<HashMap<i64, Vec<NaiveDate>>, ExportError> {
-    let mut out = HashMap::new();
-    for dossier in dossiers
-        .iter()
-        .filter(|d| d.state == DossierState::Accepted)
-    {
-        let dates: Vec<NaiveDate> = store
-            .schedule(dossier.id)
-            .await?
-            .into_iter()
-            .map(|i| i.instalment.due)
-            .collect();
-        if !dates.is_empty() {
-            out.insert(dossier.id, dates);
-        }
+/// The due dates of every dossier's payment schedule, by dossier (one query).
+async fn schedules(store: &dyn Store) -> Result<HashMap<i64, Vec<NaiveDate>>, ExportError> {
+    let mut out: HashMap<i64, Vec<NaiveDate>> = HashMap::new();
+    for (dossier, due) in store.instalment_dates().await? {
+        out.entry(dossier).or_default().push(due);
     }
     Ok(out)
 }
@@ -211,29 +205,58 @@ fn write(
     Ok(out)
 }
 
-/// The file as the web serves it: the beneficiaries' names from the directory in memory.
-async fn web_csv(state: &AppState, year: Option<i32>) -> Result<Vec<u8>, ExportError> {
-    let grantor = grantor(
-        state.store.as_ref(),
-        state.referential,
-        state.grantor_siret.as_ref(),
-    )
-    .await?;
-    let dossiers = state.store.dossiers(Some(DossierState::Accepted)).await?;
-    let names: HashMap<String, String> = match state.directory(false).await {
-        Ok((_, actors)) => dossiers
-            .iter()
-            .filter_map(|d| {
-                actors
-                    .get(&d.siret)
-                    .map(|a| (d.siret.clone(), a.name.clone()))
-            })
-            .collect(),
+/// What a served file was written from: the dossiers (their number and last change), the
+/// directory and the site context in memory (names, territory).
+type FileKey = ((i64, Option<DateTime<Utc>>), usize, usize);
+
+/// The files last served, by year asked (`None`: every year), with what they were written from:
+/// served again while nothing they depend on changed, so a download costs one light query.
+#[derive(Default)]
+pub struct SubsidiesFiles {
+    files: Mutex<HashMap<Option<i32>, (FileKey, Bytes)>>,
+}
+
+/// The file as the web serves it: the beneficiaries' names from the directory in memory, the
+/// grantor from the site's territory.
+async fn web_csv(state: &AppState, year: Option<i32>) -> Result<Bytes, ExportError> {
+    let (context, actors) = match state.directory(false).await {
+        Ok(found) => found,
         Err(AppError::Store(e)) => return Err(ExportError::Store(e)),
         Err(e) => return Err(ExportError::Directory(e.to_string())),
     };
-    let schedules = schedules(state.store.as_ref(), &dossiers).await?;
-    write(&grantor, &dossiers, year, &names, &schedules)
+    let key = (
+        state.store.dossiers_version().await?,
+        Arc::as_ptr(&actors) as usize,
+        Arc::as_ptr(&context) as usize,
+    );
+    if let Some((kept, bytes)) = lock(&state.subsidies).get(&year)
+        && *kept == key
+    {
+        return Ok(bytes.clone());
+    }
+    let grantor = grantor_of(&context.territory, state.grantor_siret.as_ref())?;
+    let dossiers = state.store.dossiers(Some(DossierState::Accepted)).await?;
+    let names: HashMap<String, String> = dossiers
+        .iter()
+        .filter_map(|d| {
+            actors
+                .get(&d.siret)
+                .map(|a| (d.siret.clone(), a.name.clone()))
+        })
+        .collect();
+    let schedules = schedules(state.store.as_ref()).await?;
+    let bytes = Bytes::from(write(&grantor, &dossiers, year, &names, &schedules)?);
+    lock(&state.subsidies).insert(year, (key, bytes.clone()));
+    Ok(bytes)
+}
+
+fn lock(
+    files: &SubsidiesFiles,
+) -> std::sync::MutexGuard<'_, HashMap<Option<i32>, (FileKey, Bytes)>> {
+    files
+        .files
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// `GET /opendata/subventions.csv?annee=2025`: the subsidies granted (on the envelope of that

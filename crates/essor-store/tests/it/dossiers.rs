@@ -303,3 +303,37 @@ async fn notes_stay_with_staff_and_dossiers_are_listed_by_structure_and_state() 
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_dossiers_version_changes_with_every_write() {
+    each_store(|store| async move {
+        assert_eq!(store.dossiers_version().await.unwrap(), (0, None));
+        let project = application("Projet", 5_000);
+        let dossier = store
+            .create_dossier(&NewDossier {
+                siret: "73282932000074",
+                siren: "732829320",
+                year: 2026,
+                application: &project,
+                created_by: None,
+            })
+            .await
+            .unwrap();
+        let created = store.dossiers_version().await.unwrap();
+        assert_eq!(created.0, 1);
+        assert!(created.1.is_some());
+        // Unchanged while nothing is written.
+        assert_eq!(store.dossiers_version().await.unwrap(), created);
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        assert!(
+            store
+                .set_instruction_checks(dossier.id, &["plan".to_owned()])
+                .await
+                .unwrap()
+        );
+        let checked = store.dossiers_version().await.unwrap();
+        assert_eq!(checked.0, 1);
+        assert!(checked.1 > created.1);
+    })
+    .await;
+}

@@ -220,6 +220,20 @@ async fn granted_subsidies_are_published_one_row_each_in_the_official_schema() {
     assert_eq!(only.len(), 1);
     assert_eq!(only[0][7], "Épicerie solidaire");
     assert!(rows(&get(&app, "/opendata/subventions.csv?annee=2019").await.body).is_empty());
+    // The file is kept between downloads, and written again once a dossier changes: the
+    // agreement signed, its date replaces the decision's.
+    assert_eq!(
+        get(&app, "/opendata/subventions.csv?annee=2026").await.body,
+        year.body
+    );
+    assert!(
+        store
+            .set_agreement_signed(unsigned, Some(day(2026, 7, 1)))
+            .await
+            .unwrap()
+    );
+    let signed_later = rows(&get(&app, "/opendata/subventions.csv?annee=2026").await.body);
+    assert_eq!(signed_later[0][2], "2026-07-01");
     let wrong = get(&app, "/opendata/subventions.csv?annee=deux-mille").await;
     assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
     assert!(wrong.body.contains("Paramètre annee"));
