@@ -25,6 +25,7 @@ pub mod referential;
 pub mod reports;
 pub mod steering;
 pub mod territory;
+pub mod text;
 
 pub use ids::{CodeCommune, CodeNaf, IdError, NafSection, Rna, Siren, Siret};
 pub use money::Money;

@@ -122,12 +122,7 @@ pub fn amount(money: Money) -> String {
 #[must_use]
 pub fn object_text(title: &str) -> String {
     let one_line = title.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() <= MAX_OBJECT {
-        return one_line;
-    }
-    let mut cut: String = one_line.chars().take(MAX_OBJECT - 1).collect();
-    cut.push('…');
-    cut
+    crate::text::ellipsis(&one_line, MAX_OBJECT)
 }
 
 /// The payment period: from the agreement's date to [`PAYMENT_MONTHS`] later

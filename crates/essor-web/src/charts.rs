@@ -40,7 +40,7 @@ pub fn horizontal_bars(bars: &[Bar], labelled_by: &str) -> String {
         let group = Group::new()
             .add(Title::new(format!("{} : {}", bar.label, bar.shown)))
             .add(
-                Text::new(shorten(&bar.label, 42))
+                Text::new(essor_domain::text::ellipsis(&bar.label, 42))
                     .set("x", label_width - 8.0)
                     .set("y", y + 17.0)
                     .set("text-anchor", "end")
@@ -120,16 +120,6 @@ pub fn yearly_columns(years: &[(i32, u64, u64)], labelled_by: &str) -> String {
         doc = doc.add(group);
     }
     doc.to_string()
-}
-
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_owned()
-    } else {
-        let mut cut: String = text.chars().take(max - 1).collect();
-        cut.push('…');
-        cut
-    }
 }
 
 #[cfg(test)]

@@ -194,7 +194,7 @@ fn envelope_chart(bars: &[EnvelopeBar], labelled_by: &str) -> String {
         let mut group = Group::new()
             .add(Title::new(format!("{} : engagé {shown}", bar.label)))
             .add(
-                Text::new(shorten(&bar.label, 42))
+                Text::new(essor_domain::text::ellipsis(&bar.label, 42))
                     .set("x", LABEL_WIDTH - 8)
                     .set("y", y + 17)
                     .set("text-anchor", "end")
@@ -241,16 +241,6 @@ fn envelope_chart(bars: &[EnvelopeBar], labelled_by: &str) -> String {
         doc = doc.add(group);
     }
     doc.to_string()
-}
-
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_owned()
-    } else {
-        let mut cut: String = text.chars().take(max - 1).collect();
-        cut.push('…');
-        cut
-    }
 }
 
 struct AxisRow {

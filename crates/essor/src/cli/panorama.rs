@@ -161,20 +161,10 @@ fn write_groups(out: &mut String, dimension: Dimension, rows: &[GroupFigures]) {
         let _ = writeln!(
             out,
             "  {:<60} {:>9} {:>9} {:>11}",
-            truncate(&group_label(dimension, &g.key), 60),
+            essor_domain::text::ellipsis(&group_label(dimension, &g.key), 60),
             group_thousands(g.ess_active),
             group_thousands(g.ess_employer),
             format_number(g.ess_jobs, 1)
         );
-    }
-}
-
-fn truncate(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        text.to_owned()
-    } else {
-        let mut cut: String = text.chars().take(width - 1).collect();
-        cut.push('…');
-        cut
     }
 }
