@@ -15,6 +15,8 @@ pub struct Funded {
     /// The year whose envelope it is counted in.
     pub year: i32,
     pub granted: Money,
+    /// What its payments amount to so far.
+    pub paid: Money,
     pub axis: Option<Key>,
     /// Its themes: the ones the evaluation confirmed, else those of the application.
     pub themes: Vec<Key>,
@@ -29,6 +31,7 @@ pub struct Funded {
 pub struct Figures {
     pub projects: u32,
     pub granted: Money,
+    pub paid: Money,
     pub expected_created: u32,
     pub expected_consolidated: u32,
     /// Projects evaluated, whose retained jobs are counted below.
@@ -38,9 +41,11 @@ pub struct Figures {
 }
 
 impl Figures {
-    fn add(&mut self, project: &Funded, granted: Money) {
+    /// Counts `project`, with `share` of its amounts (`granted`, `paid`).
+    fn add(&mut self, project: &Funded, share: (Money, Money)) {
         self.projects += 1;
-        self.granted = self.granted + granted;
+        self.granted = self.granted + share.0;
+        self.paid = self.paid + share.1;
         self.expected_created += project.expected_created;
         self.expected_consolidated += project.expected_consolidated;
         if let Some((created, consolidated)) = project.retained {
@@ -106,7 +111,7 @@ pub fn of_year(projects: &[Funded], year: i32) -> impl Iterator<Item = &Funded> 
 pub fn total<'a>(projects: impl IntoIterator<Item = &'a Funded>) -> Figures {
     let mut figures = Figures::default();
     for p in projects {
-        figures.add(p, p.granted);
+        figures.add(p, (p.granted, p.paid));
     }
     figures
 }
@@ -130,8 +135,8 @@ pub fn by_axis<'a>(plan: &Plan, projects: impl IntoIterator<Item = &'a Funded>) 
             .iter_mut()
             .find(|l| l.key.is_some() && l.key == p.axis)
         {
-            Some(line) => line.figures.add(p, p.granted),
-            None => none.add(p, p.granted),
+            Some(line) => line.figures.add(p, (p.granted, p.paid)),
+            None => none.add(p, (p.granted, p.paid)),
         }
     }
     if none.projects > 0 {
@@ -145,8 +150,9 @@ pub fn by_axis<'a>(plan: &Plan, projects: impl IntoIterator<Item = &'a Funded>) 
 }
 
 /// By theme, in the plan's order, then the projects with no theme. A project counts (projects,
-/// jobs) in each of its themes, so those columns overlap; its amount is split equally among its
-/// themes, the cents left going to the first ones, so the amounts add up to the total granted.
+/// jobs) in each of its themes, so those columns overlap; its amounts (granted, paid) are split
+/// equally among its themes, the cents left going to the first ones, so they add up to the
+/// totals.
 #[must_use]
 pub fn by_theme<'a>(plan: &Plan, projects: impl IntoIterator<Item = &'a Funded>) -> Vec<Line> {
     let mut lines: Vec<Line> = plan
@@ -167,11 +173,13 @@ pub fn by_theme<'a>(plan: &Plan, projects: impl IntoIterator<Item = &'a Funded>)
             .map(|(i, _)| i)
             .collect();
         if known.is_empty() {
-            none.add(p, p.granted);
+            none.add(p, (p.granted, p.paid));
             continue;
         }
-        for (share, i) in split(p.granted, known.len()).into_iter().zip(known) {
-            lines[i].figures.add(p, share);
+        let granted = split(p.granted, known.len());
+        let paid = split(p.paid, known.len());
+        for ((granted, paid), i) in granted.into_iter().zip(paid).zip(known) {
+            lines[i].figures.add(p, (granted, paid));
         }
     }
     if none.projects > 0 {
@@ -347,6 +355,7 @@ mod tests {
         Funded {
             year,
             granted: Money::from_cents(cents),
+            paid: Money::from_cents(cents / 2),
             axis: Some(key(axis)),
             themes: themes.iter().map(|t| key(t)).collect(),
             expected_created: 2,
@@ -382,6 +391,13 @@ mod tests {
         assert_eq!(none.figures.granted, Money::from_euros(5_000));
         let sum: Money = themes.iter().map(|l| l.figures.granted).sum();
         assert_eq!(sum, Money::from_cents(1_500_001));
+        // What was paid is split the same way and adds up too.
+        assert_eq!(dechets.figures.paid, Money::from_cents(250_000));
+        assert_eq!(habitat.figures.paid, Money::from_cents(250_000));
+        assert_eq!(none.figures.paid, Money::from_cents(250_000));
+        let axes = by_axis(&plan, &projects);
+        assert_eq!(axes[0].figures.paid, Money::from_cents(500_000));
+        assert_eq!(total(&projects).paid, Money::from_cents(750_000));
     }
 
     #[test]

@@ -157,6 +157,8 @@ pub trait Funding: Send + Sync {
     async fn payments(&self, dossier: i64) -> Result<Vec<Payment>>;
     /// What was paid for the dossiers of a year's envelope.
     async fn paid(&self, year: i32) -> Result<Money>;
+    /// What was paid for each dossier that had a payment, in the order of the dossiers.
+    async fn paid_by_dossier(&self) -> Result<Vec<(i64, Money)>>;
 }
 
 #[derive(sqlx::FromRow)]
@@ -598,6 +600,19 @@ macro_rules! impl_funding {
                 .fetch_one(&self.pool)
                 .await?;
                 Ok(essor_domain::Money::from_cents(cents.unwrap_or(0)))
+            }
+
+            async fn paid_by_dossier(&self) -> $crate::Result<Vec<(i64, essor_domain::Money)>> {
+                let rows: Vec<(i64, i64)> = sqlx::query_as(
+                    "SELECT dossier_id, CAST(SUM(amount_cents) AS BIGINT) FROM dossier_payments \
+                     GROUP BY dossier_id ORDER BY dossier_id",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(dossier, cents)| (dossier, essor_domain::Money::from_cents(cents)))
+                    .collect())
             }
         }
 

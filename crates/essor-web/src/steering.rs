@@ -25,8 +25,9 @@ use crate::error::AppError;
 use crate::layout::Layout;
 use crate::{AppState, page_layout};
 
-/// The accepted dossiers as steering sees them, with their evaluations.
+/// The accepted dossiers as steering sees them, with their evaluations and payments.
 async fn funded(state: &AppState) -> Result<Vec<Funded>, AppError> {
+    let paid: HashMap<i64, Money> = state.store.paid_by_dossier().await?.into_iter().collect();
     let evaluations: HashMap<i64, essor_domain::reports::Evaluation> = state
         .store
         .evaluations()
@@ -39,27 +40,25 @@ async fn funded(state: &AppState) -> Result<Vec<Funded>, AppError> {
         .dossiers(Some(DossierState::Accepted))
         .await?
         .iter()
-        .map(|d| funded_of(d, evaluations.get(&d.id)))
+        .map(|d| funded_of(d, evaluations.get(&d.id), paid.get(&d.id).copied()))
         .collect())
 }
 
-fn funded_of(dossier: &Dossier, evaluation: Option<&essor_domain::reports::Evaluation>) -> Funded {
+fn funded_of(
+    dossier: &Dossier,
+    evaluation: Option<&essor_domain::reports::Evaluation>,
+    paid: Option<Money>,
+) -> Funded {
     Funded {
         year: dossier.year,
         granted: dossier.granted.unwrap_or(Money::ZERO),
+        paid: paid.unwrap_or(Money::ZERO),
         axis: dossier.application.axis.clone(),
         themes: evaluation.map_or_else(|| dossier.application.themes.clone(), |e| e.themes.clone()),
         expected_created: dossier.application.jobs_created,
         expected_consolidated: dossier.application.jobs_consolidated,
         retained: evaluation.map(|e| (e.jobs_created, e.jobs_consolidated)),
     }
-}
-
-/// What the year's payments amount to (`Funding::paid`, the payments recorded on the year's
-/// dossiers). Always known now that payments are recorded in essor; kept as an `Option` for the
-/// page, which says when a figure is not available.
-async fn paid_in(state: &AppState, year: i32) -> Result<Option<Money>, AppError> {
-    Ok(Some(state.store.paid(year).await?))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -247,6 +246,7 @@ struct AxisRow {
     label: String,
     envelope: String,
     committed: String,
+    paid: String,
     left: String,
     projects: u32,
 }
@@ -254,6 +254,7 @@ struct AxisRow {
 struct ThemeRow {
     label: String,
     committed: String,
+    paid: String,
     projects: u32,
 }
 
@@ -266,7 +267,7 @@ struct EnvelopePage {
     envelope: Option<String>,
     scope: String,
     committed: String,
-    paid: Option<String>,
+    paid: String,
     left: Option<String>,
     over: bool,
     projects: u32,
@@ -308,7 +309,7 @@ pub(crate) async fn envelope_page(
     let projects = funded(&state).await?;
     let budget = plan.budgets.iter().find(|b| b.year == year);
     let committed = state.store.committed(year).await?;
-    let paid = paid_in(&state, year).await?;
+    let paid = state.store.paid(year).await?;
     let axis_budgets = steering::axis_budgets(plan, &projects, year);
     let chart = envelope_chart(
         &axis_budgets
@@ -326,6 +327,7 @@ pub(crate) async fn envelope_page(
         .map(|l: Line| ThemeRow {
             label: l.label,
             committed: l.figures.granted.to_string(),
+            paid: l.figures.paid.to_string(),
             projects: l.figures.projects,
         })
         .collect();
@@ -336,7 +338,7 @@ pub(crate) async fn envelope_page(
         envelope: budget.map(|b| b.amount.to_string()),
         scope: budget.map(|b| b.scope.clone()).unwrap_or_default(),
         committed: committed.to_string(),
-        paid: paid.map(|p| p.to_string()),
+        paid: paid.to_string(),
         left: budget.map(|b| (b.amount - committed).to_string()),
         over: budget.is_some_and(|b| committed > b.amount),
         projects: steering::total(steering::of_year(&projects, year)).projects,
@@ -347,6 +349,7 @@ pub(crate) async fn envelope_page(
                 label: a.line.label,
                 envelope: a.envelope.map(|e| e.to_string()).unwrap_or_default(),
                 committed: a.line.figures.granted.to_string(),
+                paid: a.line.figures.paid.to_string(),
                 left: a.left.map(|l| l.to_string()).unwrap_or_default(),
                 projects: a.line.figures.projects,
             })

@@ -436,6 +436,10 @@ async fn payments_follow_the_schedule_never_exceed_the_grant_nor_an_overdue_repo
         assert_eq!(store.paid(2026).await.unwrap(), granted);
         assert_eq!(store.paid(2027).await.unwrap(), Money::from_euros(400));
         assert_eq!(store.paid(2025).await.unwrap(), Money::ZERO);
+        assert_eq!(
+            store.paid_by_dossier().await.unwrap(),
+            vec![(dossier.id, granted), (later.id, Money::from_euros(400))]
+        );
     })
     .await;
 }

@@ -397,6 +397,22 @@ async fn the_envelope_page_splits_the_year_by_axis_and_theme_and_an_axis_envelop
             .contains("Enveloppe d’un axe dépassée")
     );
 
+    // A first payment on the themed dossier, split between its two themes to the cent.
+    store
+        .record_payment(
+            first.parse().unwrap(),
+            &essor_store::funding::NewPayment {
+                instalment: None,
+                paid_on: chrono::Utc::now().date_naive(),
+                amount: Money::from_cents(400_001),
+                recorded_by: None,
+                today: chrono::Utc::now().date_naive(),
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+
     let page = staff
         .get(&format!("/administration/enveloppe?annee={year}"))
         .await;
@@ -405,27 +421,27 @@ async fn the_envelope_page_splits_the_year_by_axis_and_theme_and_an_axis_envelop
     assert!(body.contains("<span class=\"chiffre\">350 000,00 €</span>"));
     assert!(body.contains("<span class=\"chiffre\">18 000,00 €</span> (2 dossier(s)"));
     assert!(body.contains("<span class=\"chiffre\">332 000,00 €</span>"));
-    // Nothing paid yet: the payments recorded (none here) give a real zero.
-    assert!(body.contains("Versé : <span class=\"chiffre\">0,00 €</span>"));
+    assert!(body.contains("Versé : <span class=\"chiffre\">4 000,01 €</span>"));
     assert!(body.contains(
         "<th scope=\"row\">Axe 1 : Entrepreneuriat et développement d’activités en ESS</th>\
          <td class=\"nombre\">2</td><td class=\"nombre\">15 000,00 €</td>\
-         <td class=\"nombre\">18 000,00 €</td><td class=\"nombre\">-3 000,00 €</td>"
+         <td class=\"nombre\">18 000,00 €</td><td class=\"nombre\">4 000,01 €</td>\
+         <td class=\"nombre\">-3 000,00 €</td>"
     ));
     assert!(body.contains(
         "<th scope=\"row\">Axe 2 : Communication, promotion et sensibilisation</th>\
          <td class=\"nombre\">0</td><td class=\"nombre\">—</td>\
-         <td class=\"nombre\">0,00 €</td><td class=\"nombre\">—</td>"
+         <td class=\"nombre\">0,00 €</td><td class=\"nombre\">0,00 €</td><td class=\"nombre\">—</td>"
     ));
-    for (theme, count, amount) in [
-        ("Déchets", 1, "5 000,00 €"),
-        ("Habitat", 1, "5 000,00 €"),
-        ("Mobilités", 0, "0,00 €"),
-        ("Sans thème du plan", 1, "8 000,00 €"),
+    for (theme, count, amount, paid) in [
+        ("Déchets", 1, "5 000,00 €", "2 000,01 €"),
+        ("Habitat", 1, "5 000,00 €", "2 000,00 €"),
+        ("Mobilités", 0, "0,00 €", "0,00 €"),
+        ("Sans thème du plan", 1, "8 000,00 €", "0,00 €"),
     ] {
         let row = format!(
             "<th scope=\"row\">{theme}</th><td class=\"nombre\">{count}</td>\
-             <td class=\"nombre\">{amount}</td>"
+             <td class=\"nombre\">{amount}</td><td class=\"nombre\">{paid}</td>"
         );
         assert!(body.contains(&row), "{row}");
     }
