@@ -7,7 +7,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use essor_domain::Money;
 use essor_domain::committee::{MemberRole, Outcome, SessionStatus};
+use essor_domain::dossier::Transition;
 
+use crate::dossiers::Dossier;
 use crate::{Result, StoreError};
 
 /// A member of one of the plan's committees.
@@ -89,6 +91,26 @@ pub struct ItemDecisionRecord<'a> {
     pub at: DateTime<Utc>,
 }
 
+/// The dossier's step a decision in session takes (`essor_domain::dossier::transition`
+/// checked it), recorded with the decision.
+#[derive(Debug, Clone, Copy)]
+pub struct DecidedStep<'a> {
+    pub dossier: i64,
+    pub transition: &'a Transition,
+    pub granted: Option<Money>,
+}
+
+/// What recording a decision in session did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecisionRecorded {
+    /// Recorded; with the dossier as its step left it, when there was one.
+    Recorded(Option<Box<Dossier>>),
+    /// The item was decided meanwhile, or its session held: nothing written.
+    ItemClosed,
+    /// The dossier left the step's starting state meanwhile: nothing written.
+    DossierMoved,
+}
+
 /// What putting a dossier on an agenda did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AgendaChange {
@@ -167,13 +189,15 @@ pub trait Committees: Send + Sync {
         proposal: &str,
         proposed: Option<Money>,
     ) -> Result<bool>;
-    /// Records the decision on an undecided item of a planned session. `false` otherwise
-    /// (decided meanwhile, or the session is held).
+    /// Records the decision on an undecided item of a planned session, with the dossier's step
+    /// it takes (`step`: an acceptance or a refusal) in the same transaction: both are written,
+    /// or neither.
     async fn record_agenda_decision(
         &self,
         item: i64,
         decision: &ItemDecisionRecord<'_>,
-    ) -> Result<bool>;
+        step: Option<&DecidedStep<'_>>,
+    ) -> Result<DecisionRecorded>;
 
     /// Saves the minutes of a planned session. `false` when held or unknown.
     async fn set_minutes(&self, session: i64, minutes: &str) -> Result<bool>;
@@ -664,7 +688,10 @@ macro_rules! impl_committees {
                 &self,
                 item: i64,
                 decision: &$crate::committees::ItemDecisionRecord<'_>,
-            ) -> $crate::Result<bool> {
+                step: Option<&$crate::committees::DecidedStep<'_>>,
+            ) -> $crate::Result<$crate::committees::DecisionRecorded> {
+                use $crate::committees::DecisionRecorded;
+                let mut tx = self.pool.begin().await?;
                 let done = sqlx::query(
                     "UPDATE committee_agenda SET outcome = $1, amount_cents = $2, \
                      decision_text = $3, decided_by = $4, decided_at = $5 \
@@ -678,9 +705,31 @@ macro_rules! impl_committees {
                 .bind(decision.at)
                 .bind(item)
                 .bind(essor_domain::committee::SessionStatus::Planned.code())
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
-                Ok(done.rows_affected() > 0)
+                if done.rows_affected() == 0 {
+                    return Ok(DecisionRecorded::ItemClosed);
+                }
+                let dossier = match step {
+                    Some(step) => {
+                        let recorded = record_transition_in(
+                            &mut tx,
+                            step.dossier,
+                            step.transition,
+                            step.granted,
+                            decision.by,
+                            decision.at,
+                        )
+                        .await?;
+                        let Some(dossier) = recorded else {
+                            return Ok(DecisionRecorded::DossierMoved);
+                        };
+                        Some(Box::new(dossier))
+                    }
+                    None => None,
+                };
+                tx.commit().await?;
+                Ok(DecisionRecorded::Recorded(dossier))
             }
 
             async fn set_minutes(&self, session: i64, minutes: &str) -> $crate::Result<bool> {

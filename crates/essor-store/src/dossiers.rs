@@ -239,7 +239,7 @@ pub(crate) fn event_from_row(row: EventRow) -> Result<DossierEvent> {
 }
 
 macro_rules! impl_dossiers {
-    ($store:ty) => {
+    ($store:ty, $db:ty) => {
         #[async_trait::async_trait]
         impl $crate::dossiers::Dossiers for $store {
             async fn create_dossier(
@@ -266,10 +266,7 @@ macro_rules! impl_dossiers {
                 $crate::dossiers::dossier_from_row(row)
             }
 
-            async fn dossier(
-                &self,
-                id: i64,
-            ) -> $crate::Result<Option<$crate::dossiers::Dossier>> {
+            async fn dossier(&self, id: i64) -> $crate::Result<Option<$crate::dossiers::Dossier>> {
                 let row: Option<$crate::dossiers::DossierRow> = sqlx::query_as(&format!(
                     "SELECT {} FROM dossiers WHERE id = $1",
                     $crate::dossiers::DOSSIER_COLUMNS
@@ -341,59 +338,13 @@ macro_rules! impl_dossiers {
                 author: Option<i64>,
                 at: chrono::DateTime<chrono::Utc>,
             ) -> $crate::Result<Option<$crate::dossiers::Dossier>> {
-                use essor_domain::dossier::State;
-                let submitted = transition.to == State::Submitted;
-                let decided = transition.to.is_decided();
                 let mut tx = self.pool.begin().await?;
-                let row: Option<$crate::dossiers::DossierRow> = sqlx::query_as(&format!(
-                    "UPDATE dossiers SET state = $1, updated_at = $2, \
-                     submitted_at = CASE WHEN $3 THEN $2 ELSE submitted_at END, \
-                     decided_at = CASE WHEN $4 THEN $2 ELSE NULL END, \
-                     granted_cents = $5, \
-                     agreement_signed_on = CASE WHEN $4 THEN agreement_signed_on ELSE NULL END \
-                     WHERE id = $6 AND state = $7 RETURNING {}",
-                    $crate::dossiers::DOSSIER_COLUMNS
-                ))
-                .bind(transition.to.code())
-                .bind(at)
-                .bind(submitted)
-                .bind(decided)
-                .bind(granted.filter(|_| transition.to == State::Accepted).map(essor_domain::Money::cents))
-                .bind(id)
-                .bind(transition.from.code())
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some(row) = row else {
-                    return Ok(None);
-                };
-                if !decided {
-                    // A decision withdrawn takes its agreement documents with it.
-                    sqlx::query(
-                        "UPDATE dossier_documents SET withdrawn = TRUE \
-                         WHERE dossier_id = $1 AND kind IN ($2, $3)",
-                    )
-                    .bind(id)
-                    .bind($crate::funding::AGREEMENT_KINDS[0])
-                    .bind($crate::funding::AGREEMENT_KINDS[1])
-                    .execute(&mut *tx)
-                    .await?;
+                let recorded =
+                    record_transition_in(&mut tx, id, transition, granted, author, at).await?;
+                if recorded.is_some() {
+                    tx.commit().await?;
                 }
-                sqlx::query(
-                    "INSERT INTO dossier_events (dossier_id, kind, from_state, to_state, body, \
-                     author_id, shared, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(id)
-                .bind($crate::dossiers::EventKind::Transition.code())
-                .bind(transition.from.code())
-                .bind(transition.to.code())
-                .bind(&transition.message)
-                .bind(author)
-                .bind(true)
-                .bind(at)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                $crate::dossiers::dossier_from_row(row).map(Some)
+                Ok(recorded)
             }
 
             async fn add_dossier_event(
@@ -439,13 +390,14 @@ macro_rules! impl_dossiers {
             }
 
             async fn assign_dossier(&self, id: i64, to: Option<i64>) -> $crate::Result<bool> {
-                let done =
-                    sqlx::query("UPDATE dossiers SET assigned_to = $1, updated_at = $2 WHERE id = $3")
-                        .bind(to)
-                        .bind(chrono::Utc::now())
-                        .bind(id)
-                        .execute(&self.pool)
-                        .await?;
+                let done = sqlx::query(
+                    "UPDATE dossiers SET assigned_to = $1, updated_at = $2 WHERE id = $3",
+                )
+                .bind(to)
+                .bind(chrono::Utc::now())
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
                 Ok(done.rows_affected() > 0)
             }
 
@@ -472,12 +424,11 @@ macro_rules! impl_dossiers {
                 id: i64,
                 checks: &[String],
             ) -> $crate::Result<bool> {
-                let document = serde_json::to_string(checks).map_err(|e| {
-                    $crate::StoreError::Corrupt {
+                let document =
+                    serde_json::to_string(checks).map_err(|e| $crate::StoreError::Corrupt {
                         what: "contrôles d’instruction",
                         detail: e.to_string(),
-                    }
-                })?;
+                    })?;
                 let done =
                     sqlx::query("UPDATE dossiers SET checks = $1, updated_at = $2 WHERE id = $3")
                         .bind(document)
@@ -509,6 +460,74 @@ macro_rules! impl_dossiers {
                         .await?,
                 )
             }
+        }
+
+        /// Records a transition in `tx`, with its event (`Dossiers::record_transition`, and a
+        /// decision in session with its agenda item): `None` when the dossier is no longer in
+        /// `transition.from`, and then nothing is written.
+        pub(crate) async fn record_transition_in(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            id: i64,
+            transition: &essor_domain::dossier::Transition,
+            granted: Option<essor_domain::Money>,
+            author: Option<i64>,
+            at: chrono::DateTime<chrono::Utc>,
+        ) -> $crate::Result<Option<$crate::dossiers::Dossier>> {
+            use essor_domain::dossier::State;
+            let submitted = transition.to == State::Submitted;
+            let decided = transition.to.is_decided();
+            let row: Option<$crate::dossiers::DossierRow> = sqlx::query_as(&format!(
+                "UPDATE dossiers SET state = $1, updated_at = $2, \
+                 submitted_at = CASE WHEN $3 THEN $2 ELSE submitted_at END, \
+                 decided_at = CASE WHEN $4 THEN $2 ELSE NULL END, \
+                 granted_cents = $5, \
+                 agreement_signed_on = CASE WHEN $4 THEN agreement_signed_on ELSE NULL END \
+                 WHERE id = $6 AND state = $7 RETURNING {}",
+                $crate::dossiers::DOSSIER_COLUMNS
+            ))
+            .bind(transition.to.code())
+            .bind(at)
+            .bind(submitted)
+            .bind(decided)
+            .bind(
+                granted
+                    .filter(|_| transition.to == State::Accepted)
+                    .map(essor_domain::Money::cents),
+            )
+            .bind(id)
+            .bind(transition.from.code())
+            .fetch_optional(&mut **tx)
+            .await?;
+            let Some(row) = row else {
+                return Ok(None);
+            };
+            if !decided {
+                // A decision withdrawn takes its agreement documents with it.
+                sqlx::query(
+                    "UPDATE dossier_documents SET withdrawn = TRUE \
+                     WHERE dossier_id = $1 AND kind IN ($2, $3)",
+                )
+                .bind(id)
+                .bind($crate::funding::AGREEMENT_KINDS[0])
+                .bind($crate::funding::AGREEMENT_KINDS[1])
+                .execute(&mut **tx)
+                .await?;
+            }
+            sqlx::query(
+                "INSERT INTO dossier_events (dossier_id, kind, from_state, to_state, body, \
+                 author_id, shared, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(id)
+            .bind($crate::dossiers::EventKind::Transition.code())
+            .bind(transition.from.code())
+            .bind(transition.to.code())
+            .bind(&transition.message)
+            .bind(author)
+            .bind(true)
+            .bind(at)
+            .execute(&mut **tx)
+            .await?;
+            $crate::dossiers::dossier_from_row(row).map(Some)
         }
     };
 }

@@ -33,7 +33,7 @@ impl_store!(PostgresStore, Backend::Postgres);
 crate::audit::impl_audit_log!(PostgresStore, sqlx::Postgres);
 impl_accounts!(PostgresStore);
 crate::directory::impl_directory!(PostgresStore);
-crate::dossiers::impl_dossiers!(PostgresStore);
+crate::dossiers::impl_dossiers!(PostgresStore, sqlx::Postgres);
 crate::reports::impl_reports!(PostgresStore);
 crate::committees::impl_committees!(PostgresStore);
 crate::api::impl_api!(PostgresStore);

@@ -68,7 +68,7 @@ impl_store!(SqliteStore, Backend::Sqlite);
 crate::audit::impl_audit_log!(SqliteStore, sqlx::Sqlite);
 impl_accounts!(SqliteStore);
 crate::directory::impl_directory!(SqliteStore);
-crate::dossiers::impl_dossiers!(SqliteStore);
+crate::dossiers::impl_dossiers!(SqliteStore, sqlx::Sqlite);
 crate::reports::impl_reports!(SqliteStore);
 crate::committees::impl_committees!(SqliteStore);
 crate::api::impl_api!(SqliteStore);

@@ -717,7 +717,17 @@ pub(crate) async fn submit(
     } else {
         Action::Submit { missing }
     };
-    match crate::dossiers::apply(&state, &user, &dossier, &action, Party::Applicant, None).await? {
+    match crate::dossiers::apply(
+        &state,
+        &user,
+        &dossier,
+        &action,
+        Party::Applicant,
+        crate::dossiers::Along::Alone,
+        None,
+    )
+    .await?
+    {
         Ok(recorded) => Ok(ok(
             StatusCode::OK,
             &dossier_json(&state, &user, &recorded).await?,

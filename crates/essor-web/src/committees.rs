@@ -32,13 +32,14 @@ use essor_domain::committee::{
 use essor_domain::dates::{format_date, format_date_long};
 use essor_domain::dossier::{Action, INSTRUCTION_CHECKS, State as DossierState, unchecked};
 use essor_store::committees::{
-    AgendaChange, AgendaItem, CommitteeMember, CommitteeSession, HeldChange, ItemDecisionRecord,
-    NewCommitteeMember, SessionDetails,
+    AgendaChange, AgendaItem, CommitteeMember, CommitteeSession, DecisionRecorded, HeldChange,
+    ItemDecisionRecord, NewCommitteeMember, SessionDetails,
 };
 use essor_store::dossiers::Dossier;
 
 use crate::access::CurrentUser;
 use crate::audit::{self, Actor as AuditActor};
+use crate::dossiers::Along;
 use crate::error::AppError;
 use crate::layout::Layout;
 use crate::profiles::{account_id, all, field};
@@ -482,6 +483,22 @@ struct ItemView {
     decision_text: String,
     /// The instruction checks not made (a decision needs them all).
     unchecked: Vec<String>,
+    /// The decision form's values: as typed when the form comes back with errors.
+    choice: Choice,
+}
+
+/// An undecided item's decision, as its form shows it.
+struct Choice {
+    issue: String,
+    amount: String,
+    text: String,
+}
+
+/// What the session's page shows as the user typed (or asked) it instead of what is stored.
+#[derive(Default)]
+struct Typed<'a> {
+    minutes: Option<String>,
+    decisions: Option<&'a [(String, String)]>,
 }
 
 struct Attendee {
@@ -552,6 +569,7 @@ async fn item_views(
     state: &AppState,
     names: &Names,
     agenda: &[AgendaItem],
+    typed: Option<&[(String, String)]>,
 ) -> Result<Vec<ItemView>, AppError> {
     let mut items = Vec::new();
     for (n, item) in agenda.iter().enumerate() {
@@ -576,6 +594,18 @@ async fn item_views(
             amount: item.amount.map_or_else(String::new, |m| m.to_string()),
             decision_text: item.decision_text.clone(),
             unchecked: unchecked(&dossier.checks),
+            choice: match typed {
+                Some(fields) => Choice {
+                    issue: field(fields, &format!("d_{}_issue", item.id)).to_owned(),
+                    amount: field(fields, &format!("d_{}_montant", item.id)).to_owned(),
+                    text: field(fields, &format!("d_{}_texte", item.id)).to_owned(),
+                },
+                None => Choice {
+                    issue: String::new(),
+                    amount: money_input(item.proposed),
+                    text: String::new(),
+                },
+            },
         });
     }
     Ok(items)
@@ -586,7 +616,7 @@ async fn session_page(
     user: &CurrentUser,
     headers: &HeaderMap,
     session: &CommitteeSession,
-    minutes: Option<String>,
+    typed: Typed<'_>,
     errors: Vec<FieldError>,
     notice: Option<String>,
 ) -> Result<Response, AppError> {
@@ -607,7 +637,7 @@ async fn session_page(
         })
         .collect();
     let agenda = state.store.agenda(session.id).await?;
-    let items = item_views(state, &names, &agenda).await?;
+    let items = item_views(state, &names, &agenda, typed.decisions).await?;
     let held = session.status == SessionStatus::Held;
     let (csrf, cookie) = csrf::token(headers, state.accounts.secure_cookies);
     let status = if errors.is_empty() {
@@ -628,12 +658,32 @@ async fn session_page(
         } else {
             candidates(state, &names).await?
         },
-        minutes: minutes.unwrap_or_else(|| session.minutes.clone()),
+        minutes: typed.minutes.unwrap_or_else(|| session.minutes.clone()),
         administrator: user.principal.has(Role::Administrator),
         errors,
         notice,
     };
     Ok(csrf::form_page(status, page.render()?, cookie))
+}
+
+/// The session's page again, with what a form got wrong.
+async fn refused(
+    state: &AppState,
+    user: &CurrentUser,
+    headers: &HeaderMap,
+    session: &CommitteeSession,
+    errors: Vec<FieldError>,
+) -> Result<Response, AppError> {
+    session_page(
+        state,
+        user,
+        headers,
+        session,
+        Typed::default(),
+        errors,
+        None,
+    )
+    .await
 }
 
 /// `GET /administration/comites/{session}`.
@@ -664,7 +714,7 @@ pub(crate) async fn show(
         &user,
         &headers,
         &session,
-        None,
+        Typed::default(),
         Vec::new(),
         notice.map(str::to_owned),
     )
@@ -699,7 +749,7 @@ pub(crate) async fn update(
     ) {
         Ok(details) => details,
         Err(errors) => {
-            return session_page(&state, &user, &headers, &session, None, errors, None).await;
+            return refused(&state, &user, &headers, &session, errors).await;
         }
     };
     let Some(updated) = state
@@ -714,16 +764,7 @@ pub(crate) async fn update(
         )
         .await?
     else {
-        return session_page(
-            &state,
-            &user,
-            &headers,
-            &session,
-            None,
-            vec![held_error()],
-            None,
-        )
-        .await;
+        return refused(&state, &user, &headers, &session, vec![held_error()]).await;
     };
     audit_event(
         &state,
@@ -761,16 +802,7 @@ pub(crate) async fn attendance(
         .filter(|id| members.contains(id))
         .collect();
     if !state.store.set_attendance(id, &present).await? {
-        return session_page(
-            &state,
-            &user,
-            &headers,
-            &session,
-            None,
-            vec![held_error()],
-            None,
-        )
-        .await;
+        return refused(&state, &user, &headers, &session, vec![held_error()]).await;
     }
     audit_event(
         &state,
@@ -797,16 +829,7 @@ pub(crate) async fn add_item(
     let session = session_of(&state, id).await?;
     let refuse = |message: String| vec![error("dossier", format!("Dossier : {message}"))];
     if session.status == SessionStatus::Held {
-        return session_page(
-            &state,
-            &user,
-            &headers,
-            &session,
-            None,
-            vec![held_error()],
-            None,
-        )
-        .await;
+        return refused(&state, &user, &headers, &session, vec![held_error()]).await;
     }
     let dossier = match field(&fields, "dossier").trim().parse::<i64>() {
         Ok(number) => state.store.dossier(number).await?,
@@ -814,7 +837,7 @@ pub(crate) async fn add_item(
     };
     let Some(dossier) = dossier else {
         let errors = refuse("choisissez un dossier de la liste.".to_owned());
-        return session_page(&state, &user, &headers, &session, None, errors, None).await;
+        return refused(&state, &user, &headers, &session, errors).await;
     };
     if let Some((_, other)) = state
         .store
@@ -827,7 +850,7 @@ pub(crate) async fn add_item(
             "« {} » attend déjà une décision à l’ordre du jour de la séance n° {other}.",
             title_of(&dossier)
         ));
-        return session_page(&state, &user, &headers, &session, None, errors, None).await;
+        return refused(&state, &user, &headers, &session, errors).await;
     }
     match dossier.state {
         DossierState::OnAgenda => {}
@@ -840,7 +863,7 @@ pub(crate) async fn add_item(
                     .await?
             {
                 let errors = refuse(format!("« {} » : {}", title_of(&dossier), e.message));
-                return session_page(&state, &user, &headers, &session, None, errors, None).await;
+                return refused(&state, &user, &headers, &session, errors).await;
             }
         }
         other => {
@@ -850,7 +873,7 @@ pub(crate) async fn add_item(
                 title_of(&dossier),
                 other.label()
             ));
-            return session_page(&state, &user, &headers, &session, None, errors, None).await;
+            return refused(&state, &user, &headers, &session, errors).await;
         }
     }
     match state.store.add_to_agenda(id, dossier.id).await? {
@@ -867,23 +890,14 @@ pub(crate) async fn add_item(
             Ok(Redirect::to(&format!("/administration/comites/{id}?fait=ordre")).into_response())
         }
         AgendaChange::SessionNotOpen => {
-            session_page(
-                &state,
-                &user,
-                &headers,
-                &session,
-                None,
-                vec![held_error()],
-                None,
-            )
-            .await
+            refused(&state, &user, &headers, &session, vec![held_error()]).await
         }
         AgendaChange::AlreadyOnAgenda { session: other } => {
             let errors = refuse(format!(
                 "« {} » attend déjà une décision à l’ordre du jour de la séance n° {other}.",
                 title_of(&dossier)
             ));
-            session_page(&state, &user, &headers, &session, None, errors, None).await
+            refused(&state, &user, &headers, &session, errors).await
         }
     }
 }
@@ -903,7 +917,7 @@ pub(crate) async fn remove_item(
             "ordre-du-jour",
             "Ordre du jour : un dossier décidé, ou d’une séance tenue, reste à l’ordre du jour.",
         )];
-        return session_page(&state, &user, &headers, &session, None, errors, None).await;
+        return refused(&state, &user, &headers, &session, errors).await;
     }
     audit_event(
         &state,
@@ -930,16 +944,7 @@ pub(crate) async fn move_item(
     item_of(&state, id, item).await?;
     let up = field(&fields, "sens") == "haut";
     if !state.store.move_agenda_item(item, up).await? && session.status == SessionStatus::Held {
-        return session_page(
-            &state,
-            &user,
-            &headers,
-            &session,
-            None,
-            vec![held_error()],
-            None,
-        )
-        .await;
+        return refused(&state, &user, &headers, &session, vec![held_error()]).await;
     }
     Ok(Redirect::to(&format!("/administration/comites/{id}?fait=ordre")).into_response())
 }
@@ -990,7 +995,7 @@ pub(crate) async fn proposal(
         }
     };
     if !errors.is_empty() {
-        return session_page(&state, &user, &headers, &session, None, errors, None).await;
+        return refused(&state, &user, &headers, &session, errors).await;
     }
     if !state
         .store
@@ -1001,7 +1006,7 @@ pub(crate) async fn proposal(
             &format!("{prefix}_texte"),
             "Proposition : le dossier est décidé, ou la séance tenue ; elle ne change plus.",
         )];
-        return session_page(&state, &user, &headers, &session, None, errors, None).await;
+        return refused(&state, &user, &headers, &session, errors).await;
     }
     audit_event(
         &state,
@@ -1034,16 +1039,7 @@ pub(crate) async fn decisions(
 ) -> Result<Response, AppError> {
     let session = session_of(&state, id).await?;
     if session.status == SessionStatus::Held {
-        return session_page(
-            &state,
-            &user,
-            &headers,
-            &session,
-            None,
-            vec![held_error()],
-            None,
-        )
-        .await;
+        return refused(&state, &user, &headers, &session, vec![held_error()]).await;
     }
     let override_asked = field(&fields, "depasser") == "1";
     let account = account_id(&user)?;
@@ -1071,50 +1067,51 @@ pub(crate) async fn decisions(
                 continue;
             }
         };
-        if let Some(chosen) = decision.dossier_decision(dossier.application.asked) {
+        let record = ItemDecisionRecord {
+            outcome: decision.outcome(),
+            amount: decision.amount(),
+            text: decision.text(),
+            by: Some(account),
+            at: Utc::now(),
+        };
+        // The dossier's step and the item's decision are written together, or not at all.
+        let written = if let Some(chosen) = decision.dossier_decision(dossier.application.asked) {
             let action = Action::Decide {
                 decision: chosen,
                 unchecked: unchecked(&dossier.checks),
             };
-            let step = crate::dossiers::staff_transition(
+            crate::dossiers::staff_transition_along(
                 &state,
                 &user,
                 &dossier,
                 &action,
+                Along::AgendaDecision(item.id, &record),
                 decision.amount(),
                 override_asked,
             )
-            .await?;
-            if let Err(e) = step {
-                let at = if e.field == "montant" {
-                    format!("{prefix}_montant")
-                } else {
-                    format!("{prefix}_issue")
-                };
-                errors.push(error(&at, format!("« {name} » : {}", e.message)));
-                continue;
+            .await?
+            .map(|_| ())
+        } else {
+            match state
+                .store
+                .record_agenda_decision(item.id, &record, None)
+                .await?
+            {
+                DecisionRecorded::Recorded(_) => Ok(()),
+                DecisionRecorded::ItemClosed | DecisionRecorded::DossierMoved => Err(error(
+                    "action",
+                    "une décision a été enregistrée entre-temps, ou la séance est tenue ; \
+                     rechargez la page.",
+                )),
             }
-        }
-        let written = state
-            .store
-            .record_agenda_decision(
-                item.id,
-                &ItemDecisionRecord {
-                    outcome: decision.outcome(),
-                    amount: decision.amount(),
-                    text: decision.text(),
-                    by: Some(account),
-                    at: Utc::now(),
-                },
-            )
-            .await?;
-        if !written {
-            errors.push(error(
-                &format!("{prefix}_issue"),
-                format!(
-                    "« {name} » : une décision a été enregistrée entre-temps ; rechargez la page."
-                ),
-            ));
+        };
+        if let Err(e) = written {
+            let at = if e.field == "montant" {
+                format!("{prefix}_montant")
+            } else {
+                format!("{prefix}_issue")
+            };
+            errors.push(error(&at, format!("« {name} » : {}", e.message)));
             continue;
         }
         recorded += 1;
@@ -1160,7 +1157,11 @@ pub(crate) async fn decisions(
             plural(recorded)
         )
     });
-    session_page(&state, &user, &headers, &session, None, errors, notice).await
+    let typed = Typed {
+        minutes: None,
+        decisions: Some(&fields),
+    };
+    session_page(&state, &user, &headers, &session, typed, errors, notice).await
 }
 
 /// What the minutes are drafted from.
@@ -1215,16 +1216,7 @@ pub(crate) async fn minutes(
 ) -> Result<Response, AppError> {
     let session = session_of(&state, id).await?;
     if session.status == SessionStatus::Held {
-        return session_page(
-            &state,
-            &user,
-            &headers,
-            &session,
-            None,
-            vec![held_error()],
-            None,
-        )
-        .await;
+        return refused(&state, &user, &headers, &session, vec![held_error()]).await;
     }
     if field(&fields, "action") == "brouillon" {
         let names = Names::load(&state).await?;
@@ -1238,7 +1230,10 @@ pub(crate) async fn minutes(
             &user,
             &headers,
             &session,
-            Some(draft),
+            Typed {
+                minutes: Some(draft),
+                decisions: None,
+            },
             Vec::new(),
             notice,
         )
@@ -1253,7 +1248,10 @@ pub(crate) async fn minutes(
                 &user,
                 &headers,
                 &session,
-                Some(typed.to_owned()),
+                Typed {
+                    minutes: Some(typed.to_owned()),
+                    decisions: None,
+                },
                 vec![e],
                 None,
             )
@@ -1261,16 +1259,7 @@ pub(crate) async fn minutes(
         }
     };
     if !state.store.set_minutes(id, &text).await? {
-        return session_page(
-            &state,
-            &user,
-            &headers,
-            &session,
-            None,
-            vec![held_error()],
-            None,
-        )
-        .await;
+        return refused(&state, &user, &headers, &session, vec![held_error()]).await;
     }
     audit_event(
         &state,
@@ -1306,18 +1295,7 @@ pub(crate) async fn mark_held(
             .await?;
             Ok(Redirect::to(&format!("/administration/comites/{id}?fait=tenue")).into_response())
         }
-        HeldChange::NotOpen => {
-            session_page(
-                &state,
-                &user,
-                &headers,
-                &session,
-                None,
-                vec![held_error()],
-                None,
-            )
-            .await
-        }
+        HeldChange::NotOpen => refused(&state, &user, &headers, &session, vec![held_error()]).await,
         HeldChange::Undecided(dossiers) => {
             let mut titles = Vec::new();
             for d in dossiers {
@@ -1333,7 +1311,7 @@ pub(crate) async fn mark_held(
                     titles.join(", ")
                 ),
             )];
-            session_page(&state, &user, &headers, &session, None, errors, None).await
+            refused(&state, &user, &headers, &session, errors).await
         }
     }
 }

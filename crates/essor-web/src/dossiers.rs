@@ -24,6 +24,7 @@ use essor_domain::dossier::{
 use essor_domain::funding::{self, BudgetLine, Commitment, Consumption};
 use essor_domain::{Money, Siret};
 use essor_mail::Compose as _;
+use essor_store::committees::{DecidedStep, DecisionRecorded, ItemDecisionRecord};
 use essor_store::dossiers::{Dossier, EventKind, NewDossier};
 
 use crate::access::CurrentUser;
@@ -743,29 +744,62 @@ pub(crate) async fn save(
     .await
 }
 
-/// Checks and records a transition, writes it to the audit trail and tells the applicant.
-/// `Ok(Err(message))` when the state machine refuses it or the dossier moved meanwhile.
+/// What a step is recorded with.
+#[derive(Clone, Copy)]
+pub(crate) enum Along<'a> {
+    /// Nothing: the step alone.
+    Alone,
+    /// The decision on a committee's agenda item (its id), written in the same transaction.
+    AgendaDecision(i64, &'a ItemDecisionRecord<'a>),
+}
+
+/// Checks and records a transition (with what goes `along` with it), writes it to the audit
+/// trail and tells the applicant. `Ok(Err(message))` when the state machine refuses it or the
+/// dossier (or the agenda item) changed meanwhile.
 pub(crate) async fn apply(
     state: &AppState,
     user: &CurrentUser,
     dossier: &Dossier,
     action: &Action,
     party: Party,
+    along: Along<'_>,
     granted: Option<Money>,
 ) -> Result<Result<Dossier, String>, AppError> {
+    const MOVED: &str = "Le dossier a changé entre-temps : rechargez la page.";
     let step = match transition(dossier.state, action, party) {
         Ok(step) => step,
         Err(e) => return Ok(Err(e.to_string())),
     };
     let account = account_id(user)?;
-    let Some(recorded) = state
-        .store
-        .record_transition(dossier.id, &step, granted, Some(account), Utc::now())
-        .await?
-    else {
-        return Ok(Err(
-            "Le dossier a changé entre-temps : rechargez la page.".to_owned()
-        ));
+    let recorded = match along {
+        Along::Alone => state
+            .store
+            .record_transition(dossier.id, &step, granted, Some(account), Utc::now())
+            .await?
+            .ok_or(MOVED),
+        Along::AgendaDecision(item, decision) => {
+            let step = DecidedStep {
+                dossier: dossier.id,
+                transition: &step,
+                granted,
+            };
+            match state
+                .store
+                .record_agenda_decision(item, decision, Some(&step))
+                .await?
+            {
+                DecisionRecorded::Recorded(Some(recorded)) => Ok(*recorded),
+                DecisionRecorded::Recorded(None) | DecisionRecorded::DossierMoved => Err(MOVED),
+                DecisionRecorded::ItemClosed => Err(
+                    "une décision a été enregistrée entre-temps, ou la séance est tenue ; \
+                     rechargez la page.",
+                ),
+            }
+        }
+    };
+    let recorded = match recorded {
+        Ok(recorded) => recorded,
+        Err(message) => return Ok(Err(message.to_owned())),
     };
     audit::record(
         state,
@@ -843,7 +877,17 @@ pub(crate) async fn submit(
     } else {
         Action::Submit { missing }
     };
-    match apply(&state, &user, &dossier, &action, Party::Applicant, None).await? {
+    match apply(
+        &state,
+        &user,
+        &dossier,
+        &action,
+        Party::Applicant,
+        Along::Alone,
+        None,
+    )
+    .await?
+    {
         Ok(_) => Ok(Redirect::to(&format!("/dossiers/{id}?fait=depose")).into_response()),
         Err(message) => {
             let errors = vec![error("depot", message)];
@@ -996,6 +1040,28 @@ pub(crate) async fn staff_transition(
     granted: Option<Money>,
     override_asked: bool,
 ) -> Result<Result<Dossier, FieldError>, AppError> {
+    staff_transition_along(
+        state,
+        user,
+        dossier,
+        action,
+        Along::Alone,
+        granted,
+        override_asked,
+    )
+    .await
+}
+
+/// [`staff_transition`], with what the step is recorded `along` with.
+pub(crate) async fn staff_transition_along(
+    state: &AppState,
+    user: &CurrentUser,
+    dossier: &Dossier,
+    action: &Action,
+    along: Along<'_>,
+    granted: Option<Money>,
+    override_asked: bool,
+) -> Result<Result<Dossier, FieldError>, AppError> {
     let mut overridden = None;
     let mut axis_overridden = None;
     if let Some(amount) = granted {
@@ -1015,7 +1081,7 @@ pub(crate) async fn staff_transition(
             Err(e) => return Ok(Err(e)),
         }
     }
-    match apply(state, user, dossier, action, Party::Staff, granted).await? {
+    match apply(state, user, dossier, action, Party::Staff, along, granted).await? {
         Ok(recorded) => {
             if let Some(beyond) = overridden {
                 audit::record(

@@ -5,10 +5,11 @@
 use chrono::{NaiveDate, Utc};
 use essor_domain::Money;
 use essor_domain::committee::{MemberRole, Outcome, SessionStatus};
-use essor_domain::dossier::Application;
+use essor_domain::dossier::{Application, State, Transition};
 use essor_store::Store;
 use essor_store::committees::{
-    AgendaChange, HeldChange, ItemDecisionRecord, NewCommitteeMember, SessionDetails,
+    AgendaChange, DecidedStep, DecisionRecorded, HeldChange, ItemDecisionRecord,
+    NewCommitteeMember, SessionDetails,
 };
 use essor_store::dossiers::NewDossier;
 
@@ -242,17 +243,63 @@ async fn a_session_is_prepared_decided_and_then_read_only() {
             by: None,
             at,
         };
-        assert!(
+        // The dossier's step goes with the decision: when the dossier moved meanwhile,
+        // neither is written.
+        let step = Transition {
+            from: State::OnAgenda,
+            to: State::Accepted,
+            message: "Accepté en séance.".to_owned(),
+            withdraws_decision: false,
+        };
+        let decided_step = DecidedStep {
+            dossier: a,
+            transition: &step,
+            granted: Some(Money::from_euros(8_000)),
+        };
+        assert_eq!(
             store
-                .record_agenda_decision(items[0].id, &accept)
-                .await
-                .unwrap()
-        );
-        assert!(
-            !store
-                .record_agenda_decision(items[0].id, &accept)
+                .record_agenda_decision(items[0].id, &accept, Some(&decided_step))
                 .await
                 .unwrap(),
+            DecisionRecorded::DossierMoved,
+            "the dossier is a draft, not on the agenda"
+        );
+        assert_eq!(
+            store
+                .agenda_item(items[0].id)
+                .await
+                .unwrap()
+                .unwrap()
+                .outcome,
+            None
+        );
+        assert_eq!(store.dossier(a).await.unwrap().unwrap().state, State::Draft);
+        let from_draft = Transition {
+            from: State::Draft,
+            ..step.clone()
+        };
+        let DecisionRecorded::Recorded(Some(accepted)) = store
+            .record_agenda_decision(
+                items[0].id,
+                &accept,
+                Some(&DecidedStep {
+                    transition: &from_draft,
+                    ..decided_step
+                }),
+            )
+            .await
+            .unwrap()
+        else {
+            panic!("recorded with its step");
+        };
+        assert_eq!(accepted.state, State::Accepted);
+        assert_eq!(accepted.granted, Some(Money::from_euros(8_000)));
+        assert_eq!(
+            store
+                .record_agenda_decision(items[0].id, &accept, None)
+                .await
+                .unwrap(),
+            DecisionRecorded::ItemClosed,
             "decided once"
         );
         assert!(
@@ -266,11 +313,12 @@ async fn a_session_is_prepared_decided_and_then_read_only() {
             by: None,
             at,
         };
-        assert!(
+        assert_eq!(
             store
-                .record_agenda_decision(items[1].id, &postpone)
+                .record_agenda_decision(items[1].id, &postpone, None)
                 .await
-                .unwrap()
+                .unwrap(),
+            DecisionRecorded::Recorded(None)
         );
         let decided = store.agenda_item(items[0].id).await.unwrap().unwrap();
         assert_eq!(decided.outcome, Some(Outcome::Accepted));

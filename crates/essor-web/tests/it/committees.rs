@@ -369,6 +369,15 @@ async fn a_session_is_prepared_printed_decided_and_closed() {
             .contains("« Grande halle du réemploi » : Enveloppe")
     );
     assert!(partly.body.contains("au-delà de l’enveloppe"));
+    // The refused decision comes back as typed, to correct.
+    assert!(partly.body.contains(&format!(
+        "name=\"d_{hall_item}_issue\" value=\"accepte\" checked>"
+    )));
+    assert!(
+        partly
+            .body
+            .contains(&format!("name=\"d_{hall_item}_montant\" value=\"400 000\""))
+    );
     let accepted = store.dossier(workshop).await.unwrap().unwrap();
     assert_eq!(accepted.state, DossierState::Accepted);
     assert_eq!(accepted.granted, Some(Money::from_euros(10_000)));
@@ -396,6 +405,9 @@ async fn a_session_is_prepared_printed_decided_and_closed() {
             .body
             .contains("« Grande halle du réemploi » : Motivation")
     );
+    assert!(unmotivated.body.contains(&format!(
+        "name=\"d_{hall_item}_issue\" value=\"refuse\" checked>"
+    )));
 
     // The session cannot be closed while the hall waits; it is postponed.
     let early = staff.post(&format!("{url}/tenue"), &[]).await;
