@@ -19,18 +19,17 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Datelike, Utc};
+use essor_domain::Money;
 use essor_domain::access::Decision as AccessDecision;
 use essor_domain::actor::FieldError;
 use essor_domain::dossier::{
     Action, Application, INSTRUCTION_CHECKS, Party, State as DossierState,
 };
-use essor_domain::{Money, Siret};
-use essor_store::dossiers::{Dossier, DossierEvent, EventKind, NewDossier};
+use essor_store::dossiers::{Dossier, DossierEvent, EventKind};
 use serde_json::{Map, Value, json};
 
 use crate::AppState;
 use crate::access::CurrentUser;
-use crate::audit::{self, Actor as AuditActor};
 use crate::error::AppError;
 use crate::profiles::{account_id, is_staff};
 
@@ -581,62 +580,17 @@ pub(crate) async fn create(
     if title.chars().count() > essor_domain::dossier::MAX_TITLE {
         errors.push(field_error("titre", "titre : 200 caractères au plus."));
     }
-    let (_, actors) = state.directory(false).await?;
-    let siret = match Siret::parse(raw_siret.trim()) {
-        Err(e) => {
-            errors.push(field_error("siret", format!("siret : {e}")));
+    let siret = match crate::dossiers::applicant_siret(&state, &user, &raw_siret).await? {
+        Ok(siret) => Some(siret),
+        Err(message) => {
+            errors.push(field_error("siret", format!("siret : {message}")));
             None
-        }
-        Ok(siret) => {
-            let known = actors
-                .get(siret.as_str())
-                .is_some_and(|a| !a.is_manual() && a.siren == siret.siren().as_str());
-            if !known {
-                errors.push(field_error(
-                    "siret",
-                    "siret : il doit être l’un des établissements de l’ESS du territoire \
-                     importés du répertoire SIRENE.",
-                ));
-                None
-            } else if !crate::dossiers::is_member(&user, siret.siren().as_str()) {
-                errors.push(field_error(
-                    "siret",
-                    "siret : vous n’agissez pas pour cette structure ; revendiquez d’abord sa \
-                     fiche dans l’annuaire.",
-                ));
-                None
-            } else {
-                Some(siret)
-            }
         }
     };
     let Some(siret) = siret.filter(|_| errors.is_empty()) else {
         return Err(unprocessable(errors));
     };
-    let account = account_id(&user)?;
-    let application = Application {
-        title,
-        ..Application::default()
-    };
-    let dossier = state
-        .store
-        .create_dossier(&NewDossier {
-            siret: siret.as_str(),
-            siren: siret.siren().as_str(),
-            year,
-            application: &application,
-            created_by: Some(account),
-        })
-        .await?;
-    audit::record(
-        &state,
-        AuditActor::Account(account),
-        "dossier.created",
-        "dossier",
-        &dossier.id.to_string(),
-        None,
-    )
-    .await;
+    let dossier = crate::dossiers::start_dossier(&state, &user, &siret, year, &title).await?;
     let mut response = ok(
         StatusCode::CREATED,
         &dossier_json(&state, &user, &dossier).await?,

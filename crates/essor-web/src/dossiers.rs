@@ -165,35 +165,13 @@ pub(crate) async fn create(
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let (_, actors) = state.directory(false).await?;
     let title = field(&fields, "titre").trim();
     let mut errors = Vec::new();
-    let siret = match Siret::parse(field(&fields, "siret").trim()) {
-        Err(e) => {
-            errors.push(error("siret", format!("Établissement : {e}")));
+    let siret = match applicant_siret(&state, &user, field(&fields, "siret")).await? {
+        Ok(siret) => Some(siret),
+        Err(message) => {
+            errors.push(error("siret", format!("Établissement : {message}")));
             None
-        }
-        Ok(siret) => {
-            let known = actors
-                .get(siret.as_str())
-                .is_some_and(|a| !a.is_manual() && a.siren == siret.siren().as_str());
-            if !known {
-                errors.push(error(
-                    "siret",
-                    "Établissement : il doit être l’un des établissements de l’ESS du territoire \
-                     importés du répertoire SIRENE.",
-                ));
-                None
-            } else if !is_member(&user, siret.siren().as_str()) {
-                errors.push(error(
-                    "siret",
-                    "Établissement : vous n’agissez pas pour cette structure ; revendiquez d’abord \
-                     sa fiche dans l’annuaire.",
-                ));
-                None
-            } else {
-                Some(siret)
-            }
         }
     };
     if title.is_empty() || title.chars().count() > essor_domain::dossier::MAX_TITLE {
@@ -205,7 +183,53 @@ pub(crate) async fn create(
     let Some(siret) = siret.filter(|_| errors.is_empty()) else {
         return list_page(&state, &user, &headers, &fields, errors).await;
     };
-    let account = account_id(&user)?;
+    let dossier = start_dossier(&state, &user, &siret, Utc::now().year(), title).await?;
+    Ok(Redirect::to(&format!("/dossiers/{}", dossier.id)).into_response())
+}
+
+/// The establishment a signed-in account applies for (`raw`, a SIRET): one of the territory's
+/// ESS establishments imported from SIRENE, of a structure the account acts for.
+/// `Ok(Err(reason))` otherwise, in French, for the caller to put after its field's name.
+pub(crate) async fn applicant_siret(
+    state: &AppState,
+    user: &CurrentUser,
+    raw: &str,
+) -> Result<Result<Siret, String>, AppError> {
+    let siret = match Siret::parse(raw.trim()) {
+        Ok(siret) => siret,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    let (_, actors) = state.directory(false).await?;
+    let known = actors
+        .get(siret.as_str())
+        .is_some_and(|a| !a.is_manual() && a.siren == siret.siren().as_str());
+    Ok(if !known {
+        Err(
+            "il doit être l’un des établissements de l’ESS du territoire importés du \
+             répertoire SIRENE."
+                .to_owned(),
+        )
+    } else if !is_member(user, siret.siren().as_str()) {
+        Err(
+            "vous n’agissez pas pour cette structure ; revendiquez d’abord sa fiche dans \
+             l’annuaire."
+                .to_owned(),
+        )
+    } else {
+        Ok(siret)
+    })
+}
+
+/// Starts a draft for `siret` (checked by [`applicant_siret`]) in the envelope of `year`, and
+/// writes it to the audit trail.
+pub(crate) async fn start_dossier(
+    state: &AppState,
+    user: &CurrentUser,
+    siret: &Siret,
+    year: i32,
+    title: &str,
+) -> Result<Dossier, AppError> {
+    let account = account_id(user)?;
     let application = Application {
         title: title.to_owned(),
         ..Application::default()
@@ -215,13 +239,13 @@ pub(crate) async fn create(
         .create_dossier(&NewDossier {
             siret: siret.as_str(),
             siren: siret.siren().as_str(),
-            year: Utc::now().year(),
+            year,
             application: &application,
             created_by: Some(account),
         })
         .await?;
     audit::record(
-        &state,
+        state,
         AuditActor::Account(account),
         "dossier.created",
         "dossier",
@@ -229,7 +253,7 @@ pub(crate) async fn create(
         None,
     )
     .await;
-    Ok(Redirect::to(&format!("/dossiers/{}", dossier.id)).into_response())
+    Ok(dossier)
 }
 
 // ---------------------------------------------------------------------------------------------

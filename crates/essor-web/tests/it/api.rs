@@ -11,8 +11,6 @@ use axum::http::{Request, StatusCode, header};
 use chrono::{Datelike, Utc};
 use essor_domain::Money;
 use essor_domain::access::{Role, SecondFactor};
-use essor_domain::ess::Family;
-use essor_domain::plan::BudgetEnvelope;
 use essor_store::api::NewApiToken;
 use essor_web::webhooks::{WebhookSettings, sign, spawn_dispatcher};
 use essor_web::{AppState, router};
@@ -21,11 +19,8 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 use crate::accounts::Browser;
-use crate::directory::{directory_state_with, record};
+use crate::dossiers::{SIREN, SIRET, ressourcerie_state};
 use crate::profiles::signed_in;
-
-const SIRET: &str = "73282932000074";
-const SIREN: &str = "732829320";
 
 /// Every staff step and the applicant's submission, each with the fields it needs, so that
 /// only the state machine (not a missing field) can refuse it.
@@ -43,32 +38,10 @@ const STEPS: [&str; 9] = [
 
 /// The directory with one establishment to apply for and an envelope of 350 000 € this year.
 async fn state(webhooks: WebhookSettings) -> AppState {
-    let actor = record(
-        SIRET,
-        "38185",
-        Some("LA RESSOURCERIE VERTE"),
-        None,
-        "47.79Z",
-        "G",
-        &["dechets"],
-        Family::Association,
-        "9220",
-    );
-    let state = directory_state_with(vec![actor])
+    ressourcerie_state(true)
         .await
         .with_limiter(essor_web::ratelimit::Limiter::per_minute(1_000))
-        .with_webhooks(webhooks);
-    let mut plan = essor_domain::plan::default_plan();
-    let year = Utc::now().year();
-    plan.budgets.retain(|b| b.year != year);
-    plan.budgets.push(BudgetEnvelope {
-        year,
-        amount: Money::from_euros(350_000),
-        scope: String::new(),
-        axes: Vec::new(),
-    });
-    state.store.save_plan(&plan).await.unwrap();
-    state
+        .with_webhooks(webhooks)
 }
 
 /// A token created on the account's page; the page shows it once.

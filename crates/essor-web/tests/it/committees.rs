@@ -3,50 +3,16 @@
 //! state machine and within the envelope, write its minutes and close it; applicants see none
 //! of it but the decision on their own dossier.
 
-use axum::Router;
 use axum::http::StatusCode;
 use chrono::Datelike;
 use essor_domain::Money;
 use essor_domain::access::Role;
 use essor_domain::dossier::State as DossierState;
-use essor_domain::ess::Family;
-use essor_domain::plan::BudgetEnvelope;
 use essor_store::Store;
-use essor_web::router;
 
 use crate::accounts::Browser;
-use crate::directory::{directory_state_with, record};
+use crate::dossiers::{SIREN, SIRET, setup};
 use crate::profiles::signed_in;
-
-const SIRET: &str = "73282932000074";
-const SIREN: &str = "732829320";
-
-async fn setup() -> (Router, std::sync::Arc<dyn Store>) {
-    let actor = record(
-        SIRET,
-        "38185",
-        Some("LA RESSOURCERIE VERTE"),
-        None,
-        "47.79Z",
-        "G",
-        &["dechets"],
-        Family::Association,
-        "9220",
-    );
-    let state = directory_state_with(vec![actor]).await;
-    let store = std::sync::Arc::clone(&state.store);
-    let mut plan = essor_domain::plan::default_plan();
-    let year = chrono::Utc::now().year();
-    plan.budgets.retain(|b| b.year != year);
-    plan.budgets.push(BudgetEnvelope {
-        year,
-        amount: Money::from_euros(350_000),
-        scope: String::new(),
-        axes: Vec::new(),
-    });
-    store.save_plan(&plan).await.unwrap();
-    (router(state), store)
-}
 
 /// A submitted dossier of `title` asking `asked` (whole euros, as typed), its number.
 async fn submitted(member: &mut Browser, title: &str, asked: &str) -> i64 {
@@ -150,7 +116,7 @@ fn pdf_text(bytes: &[u8]) -> String {
 #[tokio::test]
 #[allow(clippy::too_many_lines)] // one story, from the planned session to the held one
 async fn a_session_is_prepared_printed_decided_and_closed() {
-    let (app, store) = setup().await;
+    let (app, store) = setup(true).await;
     let (mut member, member_id) = signed_in(&app, &store, "presidente@ressourcerie.org", &[]).await;
     let siren = essor_domain::Siren::parse(SIREN).unwrap();
     store.add_membership(member_id, &siren, true).await.unwrap();
@@ -534,7 +500,7 @@ async fn a_session_is_prepared_printed_decided_and_closed() {
 
 #[tokio::test]
 async fn applicants_and_visitors_reach_no_committee_page() {
-    let (app, store) = setup().await;
+    let (app, store) = setup(true).await;
     let (mut member, member_id) = signed_in(&app, &store, "presidente@ressourcerie.org", &[]).await;
     let siren = essor_domain::Siren::parse(SIREN).unwrap();
     store.add_membership(member_id, &siren, true).await.unwrap();

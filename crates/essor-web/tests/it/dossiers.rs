@@ -7,21 +7,22 @@ use chrono::Datelike;
 use essor_domain::Money;
 use essor_domain::access::Role;
 use essor_domain::ess::Family;
+use essor_domain::establishment::EstablishmentRecord;
 use essor_domain::plan::BudgetEnvelope;
 use essor_store::Store;
-use essor_web::router;
+use essor_web::{AppState, router};
 
 use crate::accounts::Browser;
 use crate::directory::{directory_state_with, record};
 use crate::profiles::signed_in;
 
+/// A real SIRET (valid checksum): the ressourcerie, whose structure the tests act for.
 pub(crate) const SIRET: &str = "73282932000074";
 pub(crate) const SIREN: &str = "732829320";
 
-/// The directory with one establishment to apply for, and an envelope for this year of
-/// 350 000 € when `envelope`.
-pub(crate) async fn setup(envelope: bool) -> (Router, std::sync::Arc<dyn Store>) {
-    let actor = record(
+/// The one ESS establishment of the tests' directory: the structure that applies.
+pub(crate) fn ressourcerie() -> EstablishmentRecord {
+    record(
         SIRET,
         "38185",
         Some("LA RESSOURCERIE VERTE"),
@@ -31,9 +32,18 @@ pub(crate) async fn setup(envelope: bool) -> (Router, std::sync::Arc<dyn Store>)
         &["dechets"],
         Family::Association,
         "9220",
-    );
-    let state = directory_state_with(vec![actor]).await;
-    let store = std::sync::Arc::clone(&state.store);
+    )
+}
+
+/// A site whose directory holds [`ressourcerie`], with the default plan as shipped.
+pub(crate) async fn ressourcerie_site() -> AppState {
+    directory_state_with(vec![ressourcerie()]).await
+}
+
+/// [`ressourcerie_site`] whose plan has, for this year, an envelope of 350 000 € (not split by
+/// axis) when `envelope`, or none.
+pub(crate) async fn ressourcerie_state(envelope: bool) -> AppState {
+    let state = ressourcerie_site().await;
     // The default plan may already hold this year's envelope: the test sets its own, or none.
     let year = chrono::Utc::now().year();
     let mut plan = essor_domain::plan::default_plan();
@@ -46,7 +56,14 @@ pub(crate) async fn setup(envelope: bool) -> (Router, std::sync::Arc<dyn Store>)
             axes: Vec::new(),
         });
     }
-    store.save_plan(&plan).await.unwrap();
+    state.store.save_plan(&plan).await.unwrap();
+    state
+}
+
+/// [`ressourcerie_state`]'s router and store.
+pub(crate) async fn setup(envelope: bool) -> (Router, std::sync::Arc<dyn Store>) {
+    let state = ressourcerie_state(envelope).await;
+    let store = std::sync::Arc::clone(&state.store);
     (router(state), store)
 }
 

@@ -10,7 +10,6 @@ use axum::http::StatusCode;
 use chrono::{Days, Utc};
 use essor_domain::access::{Role, SecondFactor};
 use essor_domain::dossier::State as DossierState;
-use essor_domain::ess::Family;
 use essor_domain::referential::Referential;
 use essor_mail::testing::SmtpSink;
 use essor_store::instruction::NewOpinionRequest;
@@ -19,11 +18,9 @@ use essor_store::{EstablishmentRow, NewSnapshot, SqliteStore, Store};
 use essor_web::{AppState, router};
 
 use crate::accounts::{Browser, session};
-use crate::directory::record;
+use crate::dossiers::{SIREN, SIRET, ressourcerie};
 use crate::profiles::signed_in;
 
-const SIRET: &str = "73282932000074";
-const SIREN: &str = "732829320";
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// An application whose mails go to `sink`, with one establishment to apply for.
@@ -33,17 +30,7 @@ async fn setup(sink: &SmtpSink) -> (Router, Arc<dyn Store>, AppState) {
     ensure_reference_data(&store, Referential::embedded())
         .await
         .unwrap();
-    let actor = record(
-        SIRET,
-        "38185",
-        Some("LA RESSOURCERIE VERTE"),
-        None,
-        "47.79Z",
-        "G",
-        &["dechets"],
-        Family::Association,
-        "9220",
-    );
+    let actor = ressourcerie();
     store
         .save_snapshot(&NewSnapshot {
             establishments_file: "StockEtablissement_utf8.zip",

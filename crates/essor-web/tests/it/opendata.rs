@@ -8,18 +8,15 @@ use axum::http::StatusCode;
 use chrono::{NaiveDate, TimeZone, Utc};
 use essor_domain::access::Role;
 use essor_domain::dossier::{Action, Application, Decision, Party, State, transition};
-use essor_domain::ess::Family;
 use essor_domain::{Money, Siret, opendata};
 use essor_store::Store;
 use essor_store::demo::{DemoDossier, DemoEvent};
 use essor_store::dossiers::{EventKind, NewDossier};
 use essor_web::router;
 
-use crate::directory::{directory_state_with, record};
+use crate::dossiers::{SIRET, ressourcerie_site};
 use crate::get;
 use crate::profiles::signed_in;
-
-const SIRET: &str = "73282932000074";
 
 /// A dossier of `year` taken to `to` (accepted with `granted` cents, or refused), decided on
 /// `decided` and, when `signed`, with its agreement signed that day.
@@ -104,18 +101,7 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 }
 
 async fn setup() -> (axum::Router, std::sync::Arc<dyn Store>) {
-    let actor = record(
-        SIRET,
-        "38185",
-        Some("LA RESSOURCERIE VERTE"),
-        None,
-        "47.79Z",
-        "G",
-        &["dechets"],
-        Family::Association,
-        "9220",
-    );
-    let state = directory_state_with(vec![actor]).await;
+    let state = ressourcerie_site().await;
     let store = std::sync::Arc::clone(&state.store);
     (router(state), store)
 }

@@ -6,7 +6,6 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use essor_domain::access::{Role, SecondFactor};
-use essor_domain::ess::Family;
 use essor_store::Store;
 use essor_web::router;
 use http_body_util::BodyExt;
@@ -14,25 +13,10 @@ use serde_json::Value;
 use tower::ServiceExt;
 
 use crate::accounts::{Browser, account, session};
-use crate::directory::{directory_state_with, record};
-
-/// A real SIRET (valid checksum), the page the tests claim.
-const SIRET: &str = "73282932000074";
-const SIREN: &str = "732829320";
+use crate::dossiers::{SIREN, SIRET, ressourcerie_site};
 
 async fn setup() -> (Router, std::sync::Arc<dyn Store>) {
-    let actor = record(
-        SIRET,
-        "38185",
-        Some("LA RESSOURCERIE VERTE"),
-        None,
-        "47.79Z",
-        "G",
-        &["dechets"],
-        Family::Association,
-        "9220",
-    );
-    let state = directory_state_with(vec![actor]).await;
+    let state = ressourcerie_site().await;
     let store = std::sync::Arc::clone(&state.store);
     (router(state), store)
 }
