@@ -849,7 +849,22 @@ pub(crate) async fn notify(
     dossier: &Dossier,
     message: &str,
 ) -> Result<(), AppError> {
-    let Some(id) = dossier.created_by else {
+    let about = dossier.state.label();
+    tell(state, dossier.created_by, dossier, about, message, None).await
+}
+
+/// Tells `to` (the dossier's creator, or the chargée de mission it is assigned to) by mail of
+/// `message`, the subject naming the dossier and what it is `about`, with a link to the
+/// dossier (or to `path`). Nothing when there is nobody to tell.
+pub(crate) async fn tell(
+    state: &AppState,
+    to: Option<i64>,
+    dossier: &Dossier,
+    about: &str,
+    message: &str,
+    path: Option<&str>,
+) -> Result<(), AppError> {
+    let Some(id) = to else {
         return Ok(());
     };
     let Some(account) = state.store.account(id).await? else {
@@ -860,16 +875,21 @@ pub(crate) async fn notify(
     } else {
         format!("« {} »", dossier.application.title)
     };
+    let own = dossier.created_by == Some(id);
     let mail = essor_mail::Notification {
         name: Some(account.display_name.clone()),
-        subject: format!("Votre dossier {title} : {}", dossier.state.label()),
+        subject: if own {
+            format!("Votre dossier {title} : {about}")
+        } else {
+            format!("Dossier {title} : {about}")
+        },
         paragraphs: vec![message.to_owned()],
         link: Some(essor_mail::Link {
             label: "Voir le dossier".to_owned(),
             url: state
                 .accounts
                 .site
-                .link(&format!("/dossiers/{}", dossier.id), &[]),
+                .link(path.unwrap_or(&format!("/dossiers/{}", dossier.id)), &[]),
         }),
     }
     .compose(&state.accounts.site);

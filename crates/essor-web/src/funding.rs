@@ -1084,6 +1084,20 @@ pub(crate) async fn record_payment(
         })),
     )
     .await;
+    let message = format!(
+        "Un versement de {} daté du {} est enregistré pour ce projet.",
+        payment.amount,
+        essor_domain::dates::format_date(payment.paid_on)
+    );
+    crate::dossiers::tell(
+        &state,
+        dossier.created_by,
+        &dossier,
+        "versement enregistré",
+        &message,
+        None,
+    )
+    .await?;
     Ok(Redirect::to(&format!("/dossiers/{id}?fait=versement#versements")).into_response())
 }
 

@@ -480,22 +480,7 @@ pub(crate) async fn save(
         .await;
     };
     if submit {
-        let financial = &saved.content.financial;
-        audit::record(
-            &state,
-            AuditActor::Account(account_id(&user)?),
-            "report.submitted",
-            "dossier",
-            &id.to_string(),
-            Some(serde_json::json!({
-                "report": kind.code(),
-                "jobs_created": saved.content.jobs_created,
-                "jobs_consolidated": saved.content.jobs_consolidated,
-                "expenses_actual_cents": financial.expenses_totals().actual.cents(),
-                "resources_actual_cents": financial.resources_totals().actual.cents(),
-            })),
-        )
-        .await;
+        tell_submitted(&state, &user, &dossier, &saved).await?;
     }
     let done = if submit { "transmis" } else { "enregistre" };
     Ok(Redirect::to(&format!(
@@ -503,6 +488,47 @@ pub(crate) async fn save(
         kind.code()
     ))
     .into_response())
+}
+
+/// A report submitted: the audit trail, and a mail to the chargée de mission the dossier is
+/// assigned to.
+async fn tell_submitted(
+    state: &AppState,
+    user: &CurrentUser,
+    dossier: &Dossier,
+    saved: &StoredReport,
+) -> Result<(), AppError> {
+    let financial = &saved.content.financial;
+    audit::record(
+        state,
+        AuditActor::Account(account_id(user)?),
+        "report.submitted",
+        "dossier",
+        &dossier.id.to_string(),
+        Some(serde_json::json!({
+            "report": saved.kind.code(),
+            "jobs_created": saved.content.jobs_created,
+            "jobs_consolidated": saved.content.jobs_consolidated,
+            "expenses_actual_cents": financial.expenses_totals().actual.cents(),
+            "resources_actual_cents": financial.resources_totals().actual.cents(),
+        })),
+    )
+    .await;
+    let message = format!(
+        "La structure a transmis son {} : il attend votre examen.",
+        saved.kind.label()
+    );
+    let path = format!("/dossiers/{}/rapports/{}", dossier.id, saved.kind.code());
+    crate::dossiers::tell(
+        state,
+        dossier.assigned_to,
+        dossier,
+        "rapport transmis",
+        &message,
+        Some(&path),
+    )
+    .await?;
+    Ok(())
 }
 
 /// `POST /administration/dossiers/{id}/rapports/{kind}/examen`: staff accept a submitted report

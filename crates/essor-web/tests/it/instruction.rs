@@ -129,6 +129,30 @@ async fn mails_to(
     }
 }
 
+/// The first mail to `address` whose subject contains `about`, waiting for it.
+async fn mail_about(
+    sink: &SmtpSink,
+    address: &str,
+    about: &str,
+) -> essor_mail::testing::ParsedMail {
+    let deadline = tokio::time::Instant::now() + TIMEOUT;
+    loop {
+        let sent = sink.messages().len();
+        if let Some(mail) = mails_to(sink, address, 0)
+            .await
+            .into_iter()
+            .find(|m| m.subject.contains(about))
+        {
+            return mail;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no mail to {address} about {about}"
+        );
+        let _ = sink.wait_for(sent + 1, Duration::from_millis(200)).await;
+    }
+}
+
 fn in_days(days: u64) -> String {
     Utc::now()
         .date_naive()
@@ -697,4 +721,91 @@ async fn the_columns_chosen_are_kept_for_the_account() {
         )
         .await;
     assert_eq!(reply.location.as_deref(), Some("/administration/dossiers"));
+}
+
+#[tokio::test]
+async fn a_payment_tells_the_applicant_and_a_report_tells_the_chargee_de_mission_by_mail() {
+    let sink = SmtpSink::start().unwrap();
+    let (app, store, _) = setup(&sink).await;
+    let (mut member, member_id) = signed_in(&app, &store, "presidente@ressourcerie.org", &[]).await;
+    store
+        .add_membership(member_id, &essor_domain::Siren::parse(SIREN).unwrap(), true)
+        .await
+        .unwrap();
+    let (mut staff, staff_id) =
+        signed_in(&app, &store, "agent@metropole.fr", &[Role::ChargeDeMission]).await;
+    let id = applied(&mut member, "Atelier de réparation", true).await;
+    let reply = staff
+        .post(
+            &format!("/administration/dossiers/{id}/assignation"),
+            &[("compte", staff_id.to_string().as_str())],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    step(&mut staff, &id, "instruire").await;
+    crate::dossiers::check_all(&mut staff, &id).await;
+    step(&mut staff, &id, "comite").await;
+    let reply = staff
+        .post(
+            &format!("/administration/dossiers/{id}/etapes"),
+            &[("action", "accepter"), ("montant", "10 000")],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+
+    let today = Utc::now().date_naive();
+    let reply = staff
+        .post(
+            &format!("/administration/dossiers/{id}/versements"),
+            &[
+                ("versement_echeance", ""),
+                (
+                    "versement_date",
+                    today.format("%Y-%m-%d").to_string().as_str(),
+                ),
+                ("versement_montant", "4 000"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    let paid = mail_about(&sink, "presidente@ressourcerie.org", "versement enregistré").await;
+    assert_eq!(
+        paid.subject,
+        "Votre dossier « Atelier de réparation » : versement enregistré"
+    );
+    assert!(paid.text.as_ref().unwrap().contains(&format!(
+        "Un versement de 4 000,00 € daté du {} est enregistré",
+        today.format("%d/%m/%Y")
+    )));
+
+    // The structure submits its intermediate report: the chargée de mission it is assigned to
+    // hears of it, with a link to the report.
+    let report_url = format!("/dossiers/{id}/rapports/intermediaire");
+    let reply = member
+        .post(
+            &report_url,
+            &[
+                ("activite", "Atelier ouvert trois jours par semaine."),
+                ("emplois_crees", "2"),
+                ("emplois_consolides", "1"),
+                ("depense_1", "30 000,50"),
+                ("ressource_1", "12 000"),
+                ("ressource_2", "18 000,50"),
+                ("envoi", "transmettre"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    let mail = mail_about(&sink, "agent@metropole.fr", "rapport transmis").await;
+    assert_eq!(
+        mail.subject,
+        "Dossier « Atelier de réparation » : rapport transmis"
+    );
+    assert!(
+        mail.text
+            .as_ref()
+            .unwrap()
+            .contains("La structure a transmis son rapport intermédiaire")
+    );
+    assert_eq!(path_of(&mail.first_link().unwrap()), report_url);
 }
