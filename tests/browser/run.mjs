@@ -780,7 +780,7 @@ async function checkStaff(ctx, server) {
     await page.goto(`${ctx.baseUrl}/administration/annuaire`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
     if (!(await page.locator('h2', { hasText: 'Acteurs proposés' }).count())) problems.push("annuaire (équipe) : pas de partie « Acteurs proposés »");
     await audit(page, 'annuaire (équipe)');
-    await instructAndDecide(page, ctx, problems, audit);
+    const dossierUrl = await instructForCommittee(page, ctx, problems, audit);
     // Committees: the sessions, a new session, its members, the session's page and its file.
     await page.goto(`${ctx.baseUrl}/administration/comites`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
     await audit(page, 'comités (équipe)');
@@ -799,6 +799,7 @@ async function checkStaff(ctx, server) {
     await page.goto(sessionUrl, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
     if (!(await page.locator('label', { hasText: 'Claire Dupont' }).count())) problems.push('séance de comité : le membre ajouté n’est pas proposé aux présences');
     await audit(page, 'séance de comité');
+    if (dossierUrl) await decideInSession(page, dossierUrl, problems, audit);
     await page.goto(`${sessionUrl}/dossier-de-seance`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
     await audit(page, 'dossier de séance');
     await page.goto(`${sessionUrl}/proces-verbal`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
@@ -826,21 +827,20 @@ async function checkStaff(ctx, server) {
   return { problems, details };
 }
 
-// The chargée de mission takes the dossier submitted above through instruction to a decision:
-// instruction, the mandatory checks, the committee's agenda, an acceptance within the year's
-// envelope; axe-core on the dossier's page at each stage.
-async function instructAndDecide(page, ctx, problems, audit) {
+// The chargée de mission takes the dossier submitted above through instruction to the
+// committee: instruction, the mandatory checks, the committee's agenda; axe-core on the
+// dossier's page. Its address, for the committee's decision.
+async function instructForCommittee(page, ctx, problems, audit) {
   await page.goto(`${ctx.baseUrl}/administration/dossiers?etat=depose`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
   const submitted = page.locator('main table a', { hasText: 'Atelier de réparation de vélos' }).first();
   if (!(await submitted.count())) {
     problems.push('instruction : le dossier déposé n’est pas listé');
-    return;
+    return null;
   }
   await Promise.all([page.waitForNavigation(), submitted.click()]);
   const dossierUrl = page.url();
-  const step = async (action, amount) => {
+  const step = async (action) => {
     await page.check(`#action-${action}`);
-    if (amount) await page.fill('#montant', amount);
     await Promise.all([page.waitForNavigation(), page.click('form[action$="/etapes"] button[type=submit]')]);
     const error = await textIfAny(page, '#erreurs');
     if (error) problems.push(`étape « ${action} » : ${error}`);
@@ -850,11 +850,60 @@ async function instructAndDecide(page, ctx, problems, audit) {
   for (const check of await page.locator('input[name=controles]').all()) await check.check();
   await Promise.all([page.waitForNavigation(), page.click('form[action$="/controles"] button[type=submit]')]);
   await step('comite');
-  await step('accepter', '10 000');
+  await audit(page, 'dossier prêt pour le comité');
+  return dossierUrl;
+}
+
+// The committee in session decides that dossier: the attendance, the dossier put on the agenda,
+// accepted with its conditions, the minutes drafted and saved, the session held (then
+// read-only); the dossier is accepted. axe-core at each stage.
+async function decideInSession(page, dossierUrl, problems, audit) {
+  const submit = (form) => Promise.all([page.waitForNavigation(), page.click(`form[action$="${form}"] button[type=submit]`)]);
+  const stopIfError = async (what) => {
+    const error = await textIfAny(page, '#erreurs');
+    if (error) problems.push(`${what} : ${error}`);
+    return Boolean(error);
+  };
+  await page.locator('input[name=presents]').first().check();
+  await submit('/presences');
+  if (await stopIfError('présences')) return;
+  const option = page.locator('#dossier option', { hasText: 'Atelier de réparation de vélos' }).first();
+  if (!(await option.count())) {
+    problems.push('séance de comité : le dossier prêt pour le comité n’est pas proposé');
+    return;
+  }
+  await page.selectOption('#dossier', await option.getAttribute('value'));
+  await submit('/ordre-du-jour');
+  if (await stopIfError('ordre du jour')) return;
+  const accept = page.locator('#decisions input[type=radio][value=accepte]').first();
+  if (!(await accept.count())) {
+    problems.push('séance de comité : aucun dossier à décider après l’inscription');
+    return;
+  }
+  const item = (await accept.getAttribute('name')).replace(/^d_(\d+)_issue$/, '$1');
+  await accept.check();
+  await page.fill(`#d_${item}_montant`, '10 000');
+  await page.fill(`#d_${item}_texte`, 'Rapport d’activité à six mois.');
+  await audit(page, 'séance de comité : décisions saisies');
+  await submit('/decisions');
+  if (await stopIfError('décision en séance')) return;
+  if (!(await page.locator('strong', { hasText: 'Décision : accord, 10 000,00 €' }).count())) problems.push('séance de comité : la décision n’est pas affichée');
+  await audit(page, 'séance de comité : décision enregistrée');
+  await Promise.all([page.waitForNavigation(), page.click('button[name=action][value=brouillon]')]);
+  if (!(await page.inputValue('#proces_verbal')).includes('accord')) problems.push('procès-verbal : le brouillon ne reprend pas la décision');
+  await Promise.all([page.waitForNavigation(), page.click('button[name=action][value=enregistrer]')]);
+  if (await stopIfError('procès-verbal')) return;
+  await Promise.all([page.waitForNavigation(), page.click('#tenue')]);
+  if (await stopIfError('séance tenue')) return;
+  if (!(await page.locator('.avis', { hasText: 'La séance est tenue' }).count())) problems.push('séance de comité : la séance n’est pas tenue');
+  if (await page.locator('#decisions').count()) problems.push('séance tenue : les décisions restent modifiables');
+  await audit(page, 'séance de comité tenue');
+  const sessionUrl = page.url().split('?')[0];
   await page.goto(dossierUrl, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
   const state = normalise(await page.locator('.chapo').first().textContent());
-  if (!state.includes('accepté')) problems.push(`décision : le dossier n’est pas accepté (${state})`);
+  if (!state.includes('accepté')) problems.push(`décision en séance : le dossier n’est pas accepté (${state})`);
   await audit(page, 'dossier accepté');
+  await page.goto(sessionUrl, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
 }
 
 // The directory: live search as one types, an actor's page, the map; axe-core on each state.
