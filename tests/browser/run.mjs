@@ -706,7 +706,8 @@ function totpCode(secret) {
 // A chargée de mission created from the command line signs in, sets up her second factor, and
 // opens the back office pages of the directory, of the dossiers (the proposal and the dossier
 // of the checks above are there) and of the committees (a session planned, a member added, the
-// session's page, its file and its minutes); axe-core on each.
+// dossier submitted above decided in session, the session held, its file and its minutes), and
+// the webhooks; axe-core on each.
 async function checkStaff(ctx, server) {
   const { problems, details, audit } = findings();
   const email = `agent-${randomBytes(3).toString('hex')}@example.fr`;
