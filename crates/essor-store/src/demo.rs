@@ -1369,7 +1369,7 @@ struct Extra {
 }
 
 /// The seed of what follows the dossiers (its own sequence: the dossiers stay as they were).
-const FOLLOW_UP_SEED: u64 = SEED ^ 0x0C0_4117_EE5;
+const FOLLOW_UP_SEED: u64 = SEED ^ 0x000C_0411_7EE5;
 
 /// The months the *comité de pilotage* meets in, every two or three months.
 const SESSION_MONTHS: [u32; 5] = [3, 5, 7, 10, 12];
@@ -1799,12 +1799,15 @@ fn held_item(
     }
 }
 
+/// Members as the minutes name them: name and quality.
+type People = Vec<(String, String)>;
+
 /// The minutes of a session held, drafted as staff would draft them.
 fn minutes(
     committee: &Committee,
     place: &str,
     day: NaiveDate,
-    (present, absent): (Vec<(String, String)>, Vec<(String, String)>),
+    (present, absent): (People, People),
     dossiers: &[DemoDossier],
     extras: &[Extra],
     items: &[DemoItem],
