@@ -7,6 +7,15 @@
 //! Every path follows the domain's state machine ([`transition`]), and the amounts granted in a
 //! year never exceed its envelope. No account is created: the dossiers have no creator, and
 //! staff reach them through the back office.
+//!
+//! What followed the dossiers is loaded with them ([`DemoFollowUp`]): fictional members of
+//! every committee of the plan (qualities marked « (démonstration) »); the *comité de
+//! pilotage*'s sessions every two or three months, held, each deciding the dossiers whose
+//! decision falls on its day (histories are moved so that they do), a few postponed once, with
+//! the minutes drafted by [`draft_minutes`]; the next session, planned, with the dossiers now
+//! on the agenda; for accepted dossiers with a signed agreement, the default schedule (half at
+//! signature, half on the final report), the reports sent and accepted before today, and the
+//! instalments whose condition was met paid, each payment checked by [`pay`].
 
 // SIRET and SIREN are the registers' own names, however alike they look.
 #![allow(clippy::similar_names)]
