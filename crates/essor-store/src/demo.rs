@@ -7,22 +7,33 @@
 //! Every path follows the domain's state machine ([`transition`]), and the amounts granted in a
 //! year never exceed its envelope. No account is created: the dossiers have no creator, and
 //! staff reach them through the back office.
+//!
+//! What followed the dossiers is loaded with them ([`DemoFollowUp`]): fictional members of
+//! every committee of the plan (qualities marked « (démonstration) »); the *comité de
+//! pilotage*'s sessions every two or three months, held, each deciding the dossiers whose
+//! decision falls on its day (histories are moved so that they do), a few postponed once, with
+//! the minutes drafted by [`draft_minutes`]; the next session, planned, with the dossiers now
+//! on the agenda; for accepted dossiers with a signed agreement, the default schedule (half at
+//! signature, half on the final report), the reports sent and accepted before today, and the
+//! instalments whose condition was met paid, each payment checked by [`pay`].
 
 // SIRET and SIREN are the registers' own names, however alike they look.
 #![allow(clippy::similar_names)]
 
 use async_trait::async_trait;
-use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, TimeZone, Utc};
 use essor_domain::Money;
 use essor_domain::Plan;
+use essor_domain::committee::{ItemDecision, MemberRole, MinutesInput, MinutesItem, draft_minutes};
 use essor_domain::dossier::{
     Action, Application, CorrectionReason, Decision, District, INSTRUCTION_CHECKS, State,
     transition,
 };
 use essor_domain::establishment::EstablishmentRecord;
-use essor_domain::funding::{Budget, BudgetLine};
-use essor_domain::plan::Key;
+use essor_domain::funding::{Budget, BudgetLine, Condition, Instalment, pay, schedule};
+use essor_domain::plan::{Committee, Key};
 use essor_domain::referential::Referential;
+use essor_domain::reports::{FinancialReport, ReportContent, ReportKind, ReportStatus, dues};
 use essor_domain::territory::TerritoryRef;
 
 use crate::dossiers::EventKind;
@@ -72,10 +83,19 @@ pub struct DemoDossier {
 /// The storage of the demonstration dossiers.
 #[async_trait]
 pub trait DemoDossiers: Send + Sync {
-    /// Stores the dossiers, their threads, their marks, the meta key [`DEMO_DOSSIERS_KEY`] and
-    /// an audit entry, all in one transaction. `None` (and nothing written) when they were
-    /// loaded before.
-    async fn load_demo_dossiers(&self, dossiers: &[DemoDossier]) -> Result<Option<usize>>;
+    /// Stores the dossiers, their threads, their marks, what followed them (committee members
+    /// and sessions, schedules, reports, payments), the meta key [`DEMO_DOSSIERS_KEY`] and an
+    /// audit entry, all in one transaction. `None` (and nothing written) when they were loaded
+    /// before.
+    async fn load_demo(
+        &self,
+        dossiers: &[DemoDossier],
+        follow_up: &DemoFollowUp,
+    ) -> Result<Option<usize>>;
+    /// [`DemoDossiers::load_demo`] with the dossiers alone.
+    async fn load_demo_dossiers(&self, dossiers: &[DemoDossier]) -> Result<Option<usize>> {
+        self.load_demo(dossiers, &DemoFollowUp::default()).await
+    }
     /// The ids of the demonstration dossiers, in order.
     async fn demo_dossier_ids(&self) -> Result<Vec<i64>>;
     async fn is_demo_dossier(&self, id: i64) -> Result<bool>;
@@ -85,9 +105,10 @@ macro_rules! impl_demo_dossiers {
     ($store:ty, $db:ty) => {
         #[async_trait::async_trait]
         impl $crate::demo::DemoDossiers for $store {
-            async fn load_demo_dossiers(
+            async fn load_demo(
                 &self,
                 dossiers: &[$crate::demo::DemoDossier],
+                follow_up: &$crate::demo::DemoFollowUp,
             ) -> $crate::Result<Option<usize>> {
                 let mut tx = self
                     .pool
@@ -106,6 +127,7 @@ macro_rules! impl_demo_dossiers {
                     return Ok(None);
                 }
                 let mut granted = 0_i64;
+                let mut ids = Vec::with_capacity(dossiers.len());
                 for dossier in dossiers {
                     let (id,): (i64,) = sqlx::query_as(
                         "INSERT INTO dossiers (siret, siren, year, state, application, \
@@ -152,8 +174,11 @@ macro_rules! impl_demo_dossiers {
                         .bind(id)
                         .execute(&mut *tx)
                         .await?;
+                    ids.push(id);
                 }
-                let event = $crate::demo::loaded_event(dossiers.len(), granted);
+                demo_insert_sessions(&mut tx, &ids, follow_up).await?;
+                let paid = demo_insert_funding(&mut tx, &ids, follow_up).await?;
+                let event = $crate::demo::loaded_event(dossiers.len(), granted, paid);
                 $crate::audit::append_in_transaction(&mut tx, &event).await?;
                 tx.commit().await?;
                 Ok(Some(dossiers.len()))
@@ -177,10 +202,165 @@ macro_rules! impl_demo_dossiers {
                 Ok(found.is_some())
             }
         }
+
+        $crate::demo::impl_demo_follow_up!($db);
     };
 }
 
 pub(crate) use impl_demo_dossiers;
+
+/// The loader's parts that write what followed the dossiers, inside its transaction.
+macro_rules! impl_demo_follow_up {
+    ($db:ty) => {
+        /// The committee members, the sessions, their attendance and agendas.
+        async fn demo_insert_sessions(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            ids: &[i64],
+            follow_up: &$crate::demo::DemoFollowUp,
+        ) -> $crate::Result<()> {
+            let mut members = Vec::with_capacity(follow_up.members.len());
+            let seated = follow_up
+                .sessions
+                .first()
+                .map_or_else(chrono::Utc::now, |s| s.created_at);
+            for member in &follow_up.members {
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO committee_members (committee, name, quality, role, active, \
+                     created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(&member.committee)
+                .bind(&member.name)
+                .bind(&member.quality)
+                .bind(member.role.code())
+                .bind(true)
+                .bind(seated)
+                .fetch_one(&mut **tx)
+                .await?;
+                members.push(id);
+            }
+            for session in &follow_up.sessions {
+                let status = if session.held_at.is_some() {
+                    essor_domain::committee::SessionStatus::Held
+                } else {
+                    essor_domain::committee::SessionStatus::Planned
+                };
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO committee_sessions (committee, held_on, place, status, minutes, \
+                     created_by, created_at, updated_at, held_at) \
+                     VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8) RETURNING id",
+                )
+                .bind(&session.committee)
+                .bind(session.date)
+                .bind(&session.place)
+                .bind(status.code())
+                .bind(&session.minutes)
+                .bind(session.created_at)
+                .bind(session.held_at.unwrap_or(session.created_at))
+                .bind(session.held_at)
+                .fetch_one(&mut **tx)
+                .await?;
+                for &member in &session.present {
+                    sqlx::query(
+                        "INSERT INTO committee_attendance (session_id, member_id) VALUES ($1, $2)",
+                    )
+                    .bind(id)
+                    .bind(members[member])
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                for (position, item) in (1_i32..).zip(&session.items) {
+                    let decision = item.decision.as_ref();
+                    sqlx::query(
+                        "INSERT INTO committee_agenda (session_id, dossier_id, position, \
+                         proposal, proposed_cents, outcome, amount_cents, decision_text, \
+                         decided_by, decided_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9)",
+                    )
+                    .bind(id)
+                    .bind(ids[item.dossier])
+                    .bind(position)
+                    .bind(&item.proposal)
+                    .bind(item.proposed.map(essor_domain::Money::cents))
+                    .bind(decision.map(|d| d.outcome().code()))
+                    .bind(
+                        decision
+                            .and_then(essor_domain::committee::ItemDecision::amount)
+                            .map(essor_domain::Money::cents),
+                    )
+                    .bind(decision.map_or("", essor_domain::committee::ItemDecision::text))
+                    .bind(item.decided_at)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+            }
+            Ok(())
+        }
+
+        /// The schedules, the payments and the reports; the total paid, in cents.
+        async fn demo_insert_funding(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            ids: &[i64],
+            follow_up: &$crate::demo::DemoFollowUp,
+        ) -> $crate::Result<i64> {
+            let mut paid = 0_i64;
+            for schedule in &follow_up.schedules {
+                let dossier = ids[schedule.dossier];
+                for (position, (instalment, paid_on)) in (1_i32..).zip(&schedule.instalments) {
+                    let (id,): (i64,) = sqlx::query_as(
+                        "INSERT INTO dossier_instalments (dossier_id, position, amount_cents, \
+                         condition, due_on) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                    )
+                    .bind(dossier)
+                    .bind(position)
+                    .bind(instalment.amount.cents())
+                    .bind($crate::funding::condition_code(instalment.condition))
+                    .bind(instalment.due)
+                    .fetch_one(&mut **tx)
+                    .await?;
+                    let Some(paid_on) = paid_on else {
+                        continue;
+                    };
+                    sqlx::query(
+                        "INSERT INTO dossier_payments (dossier_id, instalment_id, paid_on, \
+                         amount_cents, recorded_by, recorded_at) \
+                         VALUES ($1, $2, $3, $4, NULL, $5)",
+                    )
+                    .bind(dossier)
+                    .bind(id)
+                    .bind(*paid_on)
+                    .bind(instalment.amount.cents())
+                    .bind($crate::demo::recorded_at(*paid_on))
+                    .execute(&mut **tx)
+                    .await?;
+                    paid += instalment.amount.cents();
+                }
+            }
+            for report in &follow_up.reports {
+                sqlx::query(
+                    "INSERT INTO dossier_reports (dossier_id, kind, due_on, status, content, \
+                     submitted_at, reviewed_at, reviewed_by, updated_at) \
+                     VALUES ($1, $2, NULL, $3, $4, $5, $6, NULL, $6)",
+                )
+                .bind(ids[report.dossier])
+                .bind(report.kind.code())
+                .bind(essor_domain::reports::ReportStatus::Accepted.code())
+                .bind($crate::reports::content_document(&report.content)?)
+                .bind(report.submitted_at)
+                .bind(report.reviewed_at)
+                .execute(&mut **tx)
+                .await?;
+            }
+            Ok(paid)
+        }
+    };
+}
+
+pub(crate) use impl_demo_follow_up;
+
+/// When a demonstration payment is recorded: the morning of its day.
+pub(crate) fn recorded_at(paid_on: NaiveDate) -> DateTime<Utc> {
+    at_hour(paid_on, 10)
+}
 
 pub(crate) fn checks_document(checks: &[String]) -> Result<String> {
     serde_json::to_string(checks).map_err(|e| StoreError::Corrupt {
@@ -189,14 +369,22 @@ pub(crate) fn checks_document(checks: &[String]) -> Result<String> {
     })
 }
 
-/// The audit entry of the load: how many dossiers, and the total granted.
-pub(crate) fn loaded_event(count: usize, granted_cents: i64) -> essor_domain::audit::AuditEvent {
+/// The audit entry of the load: how many dossiers, the total granted and the total paid.
+pub(crate) fn loaded_event(
+    count: usize,
+    granted_cents: i64,
+    paid_cents: i64,
+) -> essor_domain::audit::AuditEvent {
     use essor_domain::audit::{Action as AuditAction, Actor, AuditEvent, SystemActor};
     AuditEvent::now(
         Actor::System(SystemActor::Server),
         AuditAction::DOSSIER_DEMO_LOADED,
     )
-    .after(&serde_json::json!({ "count": count, "granted_cents": granted_cents }))
+    .after(&serde_json::json!({
+        "count": count,
+        "granted_cents": granted_cents,
+        "paid_cents": paid_cents,
+    }))
 }
 
 /// What [`ensure_demo_dossiers`] did.
@@ -207,6 +395,9 @@ pub enum DemoOutcome {
     Skipped(&'static str),
     Loaded {
         dossiers: usize,
+        /// Committee sessions, held and planned.
+        sessions: usize,
+        payments: usize,
     },
 }
 
@@ -259,24 +450,31 @@ pub async fn ensure_demo_dossiers(
         .map(|r| Structure {
             siret: r.siret,
             siren: r.siren,
+            name: r.name.unwrap_or_default(),
             themes: r.themes,
         })
         .collect();
     places.sort_by(|a, b| b.population.cmp(&a.population).then(a.code.cmp(&b.code)));
-    let dossiers = generate(&Input {
+    let demo = generate(&Input {
         plan: &plan,
         grantor: &territory.name,
         structures: &structures,
         places: &places,
         today,
     });
-    if dossiers.is_empty() {
+    if demo.dossiers.is_empty() {
         return Ok(DemoOutcome::Skipped("aucune structure ou aucune enveloppe"));
     }
-    Ok(match store.load_demo_dossiers(&dossiers).await? {
-        Some(n) => DemoOutcome::Loaded { dossiers: n },
-        None => DemoOutcome::AlreadyDone,
-    })
+    Ok(
+        match store.load_demo(&demo.dossiers, &demo.follow_up).await? {
+            Some(n) => DemoOutcome::Loaded {
+                dossiers: n,
+                sessions: demo.follow_up.sessions.len(),
+                payments: demo.follow_up.payment_count(),
+            },
+            None => DemoOutcome::AlreadyDone,
+        },
+    )
 }
 
 /// A structure that may apply.
@@ -284,6 +482,8 @@ pub async fn ensure_demo_dossiers(
 pub struct Structure {
     pub siret: String,
     pub siren: String,
+    /// Its name in the directory, for the committees' minutes.
+    pub name: String,
     /// Its themes (keys of the plan), from its activity.
     pub themes: Vec<String>,
 }
@@ -630,13 +830,15 @@ fn round_down(amount: Money, step: i64) -> Money {
     Money::from_cents(amount.cents() / cents * cents)
 }
 
-/// The dossiers of every year with an envelope among the last [`YEARS`], in order.
+/// The dossiers of every year with an envelope among the last [`YEARS`], in order, and what
+/// followed them: committee sessions, schedules, reports and payments.
 #[must_use]
-pub fn generate(input: &Input<'_>) -> Vec<DemoDossier> {
+pub fn generate(input: &Input<'_>) -> Demo {
     let mut rng = Rng(SEED);
     let mut out = Vec::new();
+    let mut extras = Vec::new();
     if input.structures.is_empty() || input.places.is_empty() {
-        return out;
+        return Demo::default();
     }
     let current = input.today.year();
     // Structures in a fixed, shuffled order; some apply in several years, as in life.
@@ -681,13 +883,22 @@ pub fn generate(input: &Input<'_>) -> Vec<DemoDossier> {
         for state in states {
             let structure = structures[next_structure % pool];
             next_structure += 1;
-            let mut dossier = one(input, &mut rng, structure, year, state, envelope, committed);
+            let (mut dossier, motivation) =
+                one(input, &mut rng, structure, year, state, envelope, committed);
             pull_back(&mut dossier, input.today);
             committed = committed + dossier.granted.unwrap_or(Money::ZERO);
             out.push(dossier);
+            extras.push(Extra {
+                structure: structure.name.clone(),
+                motivation,
+            });
         }
     }
-    out
+    let follow_up = follow_up(input, &mut out, &extras);
+    Demo {
+        dossiers: out,
+        follow_up,
+    }
 }
 
 /// The application of a project: its title marked as a demonstration, a budget that balances.
@@ -820,6 +1031,8 @@ struct Thread {
     events: Vec<DemoEvent>,
     submitted_at: Option<DateTime<Utc>>,
     decided_at: Option<DateTime<Utc>>,
+    /// The motivation of a refusal or a closure.
+    motivation: Option<String>,
 }
 
 impl Thread {
@@ -909,6 +1122,7 @@ impl Thread {
                 } else {
                     *rng.pick(&REFUSALS)
                 };
+                self.motivation = Some(motivation.to_owned());
                 self.step(
                     rng,
                     &Action::Decide {
@@ -923,6 +1137,7 @@ impl Thread {
             }
             State::Closed => {
                 let motivation = (*rng.pick(&CLOSURES)).to_owned();
+                self.motivation = Some(motivation.clone());
                 self.step(rng, &Action::Close { motivation }, 5, 40);
             }
             _ => {}
@@ -942,7 +1157,7 @@ impl Thread {
     }
 }
 
-/// The steps from a draft to `target`.
+/// The steps from a draft to `target`; and the motivation of a refusal or a closure.
 #[allow(clippy::too_many_arguments)]
 fn one(
     input: &Input<'_>,
@@ -952,7 +1167,7 @@ fn one(
     target: State,
     envelope: Money,
     committed: Money,
-) -> DemoDossier {
+) -> (DemoDossier, Option<String>) {
     let asked = Money::from_euros(rng.between(6, 60) * 500);
     let application = application(input, rng, structure, asked);
     // The committee grants 70 to 100 % of the amount asked, within what the envelope has left.
@@ -985,6 +1200,7 @@ fn one(
         events: Vec::new(),
         submitted_at: None,
         decided_at: None,
+        motivation: None,
     };
     let all_checks: Vec<String> = INSTRUCTION_CHECKS
         .iter()
@@ -1022,7 +1238,7 @@ fn one(
     let agreement_signed_on = (outcome == State::Accepted && rng.chance(90))
         .then(|| thread.day + Duration::days(rng.between(10, 50)));
     let updated_at = thread.events.last().map_or(created_at, |e| e.at);
-    DemoDossier {
+    let dossier = DemoDossier {
         siret: structure.siret.clone(),
         siren: structure.siren.clone(),
         year,
@@ -1036,7 +1252,8 @@ fn one(
         decided_at: thread.decided_at,
         agreement_signed_on,
         events: thread.events,
-    }
+    };
+    (dossier, thread.motivation)
 }
 
 /// A dossier of the current year ends before today: its whole history is moved back when its
@@ -1045,17 +1262,709 @@ fn pull_back(dossier: &mut DemoDossier, today: NaiveDate) {
     let last = dossier.updated_at.date_naive();
     let limit = today - Duration::days(1);
     if last > limit {
-        let shift = last - limit;
-        dossier.created_at -= shift;
-        dossier.updated_at -= shift;
-        dossier.submitted_at = dossier.submitted_at.map(|t| t - shift);
-        dossier.decided_at = dossier.decided_at.map(|t| t - shift);
-        dossier.agreement_signed_on = dossier.agreement_signed_on.map(|d| d - shift);
-        for event in &mut dossier.events {
-            event.at -= shift;
-        }
+        shift(dossier, limit - last);
     }
     if dossier.agreement_signed_on.is_some_and(|d| d >= today) {
         dossier.agreement_signed_on = None;
+    }
+}
+
+/// Moves a dossier's whole history by `by` (its intervals kept).
+fn shift(dossier: &mut DemoDossier, by: Duration) {
+    dossier.created_at += by;
+    dossier.updated_at += by;
+    dossier.submitted_at = dossier.submitted_at.map(|t| t + by);
+    dossier.decided_at = dossier.decided_at.map(|t| t + by);
+    dossier.agreement_signed_on = dossier.agreement_signed_on.map(|d| d + by);
+    for event in &mut dossier.events {
+        event.at += by;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What followed the dossiers: committees, schedules, reports, payments.
+
+/// A member of one of the plan's committees, as the demonstration seats them: a fictional name
+/// and a quality marked « (démonstration) », no contact details.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoMember {
+    /// The key of the plan's committee.
+    pub committee: String,
+    pub name: String,
+    pub quality: String,
+    pub role: MemberRole,
+}
+
+/// A dossier on a demonstration session's agenda.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoItem {
+    /// Its dossier: an index into the dossiers loaded with it.
+    pub dossier: usize,
+    pub proposal: String,
+    pub proposed: Option<Money>,
+    /// `None` on the agenda of a planned session.
+    pub decision: Option<ItemDecision>,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+/// A session of a committee: held (past), or planned (the next one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoSession {
+    /// The key of the plan's committee.
+    pub committee: String,
+    pub date: NaiveDate,
+    pub place: String,
+    /// When it was marked held; `None` while planned.
+    pub held_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub minutes: String,
+    /// Who attended: indices into the members.
+    pub present: Vec<usize>,
+    pub items: Vec<DemoItem>,
+}
+
+/// The payment schedule of an accepted dossier with a signed agreement, and what was paid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoSchedule {
+    /// An index into the dossiers loaded with it.
+    pub dossier: usize,
+    /// Each instalment, with the day it was paid (in full) if it was.
+    pub instalments: Vec<(Instalment, Option<NaiveDate>)>,
+}
+
+/// A report the structure sent and staff accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoReport {
+    /// An index into the dossiers loaded with it.
+    pub dossier: usize,
+    pub kind: ReportKind,
+    pub content: ReportContent,
+    pub submitted_at: DateTime<Utc>,
+    pub reviewed_at: DateTime<Utc>,
+}
+
+/// What followed the demonstration dossiers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DemoFollowUp {
+    pub members: Vec<DemoMember>,
+    pub sessions: Vec<DemoSession>,
+    pub schedules: Vec<DemoSchedule>,
+    pub reports: Vec<DemoReport>,
+}
+
+impl DemoFollowUp {
+    /// How many payments it records.
+    #[must_use]
+    pub fn payment_count(&self) -> usize {
+        self.schedules
+            .iter()
+            .flat_map(|s| &s.instalments)
+            .filter(|(_, paid)| paid.is_some())
+            .count()
+    }
+}
+
+/// Everything a first start loads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Demo {
+    pub dossiers: Vec<DemoDossier>,
+    pub follow_up: DemoFollowUp,
+}
+
+/// What the generator knows of a dossier beyond what is stored with it.
+struct Extra {
+    structure: String,
+    motivation: Option<String>,
+}
+
+/// The seed of what follows the dossiers (its own sequence: the dossiers stay as they were).
+const FOLLOW_UP_SEED: u64 = SEED ^ 0x000C_0411_7EE5;
+
+/// The months the *comité de pilotage* meets in, every two or three months.
+const SESSION_MONTHS: [u32; 5] = [3, 5, 7, 10, 12];
+
+/// Fictional members: name, quality, role; the *comité de pilotage*'s first.
+const STEERING_MEMBERS: [(&str, &str, MemberRole); 6] = [
+    (
+        "Hélène Fictive",
+        "Vice-présidente chargée de l’ESS",
+        MemberRole::Chair,
+    ),
+    (
+        "Marc Exemple",
+        "Conseiller métropolitain",
+        MemberRole::Member,
+    ),
+    (
+        "Sophie Modèle",
+        "Adjointe au maire de la ville-centre",
+        MemberRole::Member,
+    ),
+    ("Karim Fictif", "Maire d’une commune", MemberRole::Member),
+    (
+        "Claire Témoin",
+        "Conseillère déléguée à l’emploi",
+        MemberRole::Member,
+    ),
+    (
+        "Paul Illustratif",
+        "Directeur du développement économique",
+        MemberRole::Guest,
+    ),
+];
+
+const LOCAL_MEMBERS: [(&str, &str, MemberRole); 4] = [
+    (
+        "Anne Spécimen",
+        "Chambre régionale de l’ESS",
+        MemberRole::Chair,
+    ),
+    ("Louis Démo", "Banque des Territoires", MemberRole::Member),
+    ("Nadia Exemple", "France Active Isère", MemberRole::Member),
+    (
+        "Jean Fictif",
+        "Réseau des ressourceries",
+        MemberRole::Member,
+    ),
+];
+
+const CONDITIONS: &str = "Convention à signer ; versement de 50 % à la signature et de 50 % \
+                          à la réception du rapport final.";
+
+const POSTPONEMENT: &str = "Le comité demande des précisions sur le plan de financement ; le \
+                            dossier est ajourné à une prochaine séance.";
+
+/// The days the *comité de pilotage* meets (the second Thursday of [`SESSION_MONTHS`]), from
+/// `first` to the year after `last`.
+fn session_days(first: i32, last: i32) -> Vec<NaiveDate> {
+    let mut days = Vec::new();
+    for year in first..=last + 1 {
+        for month in SESSION_MONTHS {
+            let Some(start) = NaiveDate::from_ymd_opt(year, month, 1) else {
+                continue;
+            };
+            let to_thursday = (7 + 3 - i64::from(start.weekday().num_days_from_monday())) % 7;
+            days.push(start + Duration::days(to_thursday + 7));
+        }
+    }
+    days
+}
+
+fn at_hour(day: NaiveDate, hour: u32) -> DateTime<Utc> {
+    let time = chrono::NaiveTime::from_hms_opt(hour, 0, 0).unwrap_or(chrono::NaiveTime::MIN);
+    Utc.from_utc_datetime(&day.and_time(time))
+}
+
+/// Moves a committee-decided dossier's whole history so that its decision falls on a session
+/// day (the nearest one that keeps it in its year and before today); the index of that day.
+fn align_decision(
+    dossier: &mut DemoDossier,
+    past: &[NaiveDate],
+    today: NaiveDate,
+) -> Option<usize> {
+    let decided = dossier.decided_at?.date_naive();
+    let first = dossier.created_at.date_naive();
+    let last = dossier.updated_at.date_naive();
+    let year_start = NaiveDate::from_ymd_opt(dossier.year, 1, 1)?;
+    let mut candidates: Vec<usize> = (0..past.len()).collect();
+    candidates.sort_by_key(|&i| ((past[i] - decided).num_days().abs(), i));
+    let fits = |i: usize, strict: bool| {
+        let by = past[i] - decided;
+        last + by < today
+            && (!strict || (past[i].year() == dossier.year && first + by >= year_start))
+    };
+    let chosen = candidates
+        .iter()
+        .copied()
+        .find(|&i| fits(i, true))
+        .or_else(|| candidates.iter().copied().find(|&i| fits(i, false)))?;
+    shift(dossier, past[chosen] - decided);
+    if dossier.agreement_signed_on.is_some_and(|d| d >= today) {
+        dossier.agreement_signed_on = None;
+    }
+    Some(chosen)
+}
+
+/// Moves a dossier's decision, and what followed it, from one session to a later one, with
+/// the postponement told in its thread; `false` (nothing changed) when it would end after
+/// `today`.
+fn postpone(dossier: &mut DemoDossier, from: NaiveDate, to: NaiveDate, today: NaiveDate) -> bool {
+    let by = to - from;
+    let Some(decision) = dossier
+        .events
+        .iter()
+        .position(|e| e.to.is_some_and(State::is_decided))
+    else {
+        return false;
+    };
+    if (dossier.updated_at + by).date_naive() >= today
+        || dossier.agreement_signed_on.is_some_and(|d| d + by >= today)
+    {
+        return false;
+    }
+    for event in &mut dossier.events[decision..] {
+        event.at += by;
+    }
+    dossier.decided_at = dossier.decided_at.map(|t| t + by);
+    dossier.updated_at += by;
+    dossier.agreement_signed_on = dossier.agreement_signed_on.map(|d| d + by);
+    dossier.events.insert(
+        decision,
+        DemoEvent {
+            kind: EventKind::Message,
+            from: None,
+            to: None,
+            body: format!("Le comité de pilotage a ajourné l’examen du dossier. {POSTPONEMENT}"),
+            shared: true,
+            at: at_hour(from, 17),
+        },
+    );
+    true
+}
+
+/// Moves a dossier waiting on the agenda so that it was put there after the last session held
+/// (when its year allows it); the day it was put there.
+fn place_on_agenda(
+    dossier: &mut DemoDossier,
+    rng: &mut Rng,
+    last_held: Option<NaiveDate>,
+    today: NaiveDate,
+) -> NaiveDate {
+    let put = dossier.updated_at.date_naive();
+    let Some(held) = last_held else {
+        return put;
+    };
+    let (low, high) = (held + Duration::days(1), today - Duration::days(1));
+    if put > held || low > high {
+        return put;
+    }
+    let target = low + Duration::days(rng.between(0, (high - low).num_days().min(20)));
+    let by = target - put;
+    let year_start = NaiveDate::from_ymd_opt(dossier.year, 1, 1).unwrap_or(target);
+    if dossier.created_at.date_naive() + by < year_start {
+        return put;
+    }
+    shift(dossier, by);
+    target
+}
+
+/// Aligns the dossiers with the committee's sessions and writes what followed them.
+fn follow_up(input: &Input<'_>, dossiers: &mut [DemoDossier], extras: &[Extra]) -> DemoFollowUp {
+    let mut rng = Rng(FOLLOW_UP_SEED);
+    let members = members(input.plan);
+    let Some(steering) = input
+        .plan
+        .committees
+        .iter()
+        .find(|c| c.key.as_str().contains("pilotage"))
+        .or(input.plan.committees.last())
+    else {
+        return DemoFollowUp {
+            members,
+            ..DemoFollowUp::default()
+        };
+    };
+    let today = input.today;
+    let current = today.year();
+    let days = session_days(current - YEARS + 1, current);
+    let past: Vec<NaiveDate> = days.iter().copied().filter(|d| *d < today).collect();
+    let next = days.iter().copied().find(|d| *d >= today);
+    // Per past session: the items (dossier, postponed).
+    let mut agenda: Vec<Vec<(usize, bool)>> = vec![Vec::new(); past.len()];
+    let mut waiting = Vec::new();
+    for (n, dossier) in dossiers.iter_mut().enumerate() {
+        match dossier.state {
+            State::Accepted | State::Refused => {
+                let Some(mut k) = align_decision(dossier, &past, today) else {
+                    continue;
+                };
+                if rng.chance(6)
+                    && past.get(k + 1).is_some_and(|d| d.year() == dossier.year)
+                    && postpone(dossier, past[k], past[k + 1], today)
+                {
+                    agenda[k].push((n, true));
+                    k += 1;
+                }
+                agenda[k].push((n, false));
+            }
+            State::OnAgenda => {
+                let put = place_on_agenda(dossier, &mut rng, past.last().copied(), today);
+                for (k, day) in past.iter().enumerate() {
+                    if put < *day {
+                        agenda[k].push((n, true));
+                    }
+                }
+                waiting.push(n);
+            }
+            _ => {}
+        }
+    }
+    let dossiers: &[DemoDossier] = dossiers;
+    let sitting = Sitting {
+        committee: steering,
+        place: format!("{}, siège de {}", input.places[0].name, input.grantor),
+        seats: members
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.committee == steering.key.as_str())
+            .map(|(i, _)| i)
+            .collect(),
+        members: &members,
+    };
+    let mut sessions: Vec<DemoSession> = agenda
+        .iter()
+        .zip(&past)
+        .filter(|(items, _)| !items.is_empty())
+        .map(|(items, day)| sitting.held(&mut rng, *day, items, dossiers, extras))
+        .collect();
+    if let Some(day) = next {
+        sessions.push(sitting.next(day, today, dossiers, &waiting));
+    }
+    let (schedules, reports) = funding_follow_up(dossiers, &mut rng, today);
+    DemoFollowUp {
+        members,
+        sessions,
+        schedules,
+        reports,
+    }
+}
+
+/// The committee that decides, where it sits, and who sits on it.
+struct Sitting<'a> {
+    committee: &'a Committee,
+    place: String,
+    members: &'a [DemoMember],
+    /// Its members: indices into `members`.
+    seats: Vec<usize>,
+}
+
+impl Sitting<'_> {
+    /// A session held on `day`: its attendance, its agenda (`items`: a dossier, and whether it
+    /// was postponed there) decided, its minutes.
+    fn held(
+        &self,
+        rng: &mut Rng,
+        day: NaiveDate,
+        items: &[(usize, bool)],
+        dossiers: &[DemoDossier],
+        extras: &[Extra],
+    ) -> DemoSession {
+        let present: Vec<usize> = self
+            .seats
+            .iter()
+            .copied()
+            .filter(|&i| self.members[i].role == MemberRole::Chair || rng.chance(80))
+            .collect();
+        let items: Vec<DemoItem> = items
+            .iter()
+            .map(|&(n, postponed)| held_item(n, &dossiers[n], &extras[n], day, postponed))
+            .collect();
+        let people = |attended: bool| {
+            self.seats
+                .iter()
+                .filter(|i| present.contains(*i) == attended)
+                .map(|&i| {
+                    (
+                        self.members[i].name.clone(),
+                        self.members[i].quality.clone(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let minutes = minutes(
+            self.committee,
+            &self.place,
+            day,
+            (people(true), people(false)),
+            dossiers,
+            extras,
+            &items,
+        );
+        DemoSession {
+            committee: self.committee.key.to_string(),
+            date: day,
+            place: self.place.clone(),
+            held_at: Some(at_hour(day, 18)),
+            created_at: at_hour(day - Duration::days(45), 9),
+            minutes,
+            present,
+            items,
+        }
+    }
+
+    /// The next session, planned on `day`, with the dossiers `waiting` on its agenda.
+    fn next(
+        &self,
+        day: NaiveDate,
+        today: NaiveDate,
+        dossiers: &[DemoDossier],
+        waiting: &[usize],
+    ) -> DemoSession {
+        let created = (day - Duration::days(45)).min(today - Duration::days(1));
+        DemoSession {
+            committee: self.committee.key.to_string(),
+            date: day,
+            place: self.place.clone(),
+            held_at: None,
+            created_at: at_hour(created, 9),
+            minutes: String::new(),
+            present: Vec::new(),
+            items: waiting
+                .iter()
+                .map(|&n| {
+                    let proposed = round_down(
+                        Money::from_cents(dossiers[n].application.asked.cents() * 8 / 10),
+                        500,
+                    );
+                    DemoItem {
+                        dossier: n,
+                        proposal: format!(
+                            "Avis favorable de la chargée de mission : le projet répond aux \
+                             objectifs du plan. Proposition : {proposed}."
+                        ),
+                        proposed: Some(proposed),
+                        decision: None,
+                        decided_at: None,
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The fictional members of every committee of the plan.
+fn members(plan: &Plan) -> Vec<DemoMember> {
+    plan.committees
+        .iter()
+        .flat_map(|committee| {
+            let seats: &[(&str, &str, MemberRole)] = if committee.key.as_str().contains("pilotage")
+            {
+                &STEERING_MEMBERS
+            } else {
+                &LOCAL_MEMBERS
+            };
+            seats.iter().map(|(name, quality, role)| DemoMember {
+                committee: committee.key.to_string(),
+                name: (*name).to_owned(),
+                quality: format!("{quality}{TITLE_MARK}"),
+                role: *role,
+            })
+        })
+        .collect()
+}
+
+/// A dossier's item on the agenda of a session held on `day`: postponed there, or decided as
+/// the dossier was.
+fn held_item(
+    n: usize,
+    dossier: &DemoDossier,
+    extra: &Extra,
+    day: NaiveDate,
+    postponed: bool,
+) -> DemoItem {
+    let granted = dossier.granted;
+    let proposal = match granted {
+        Some(amount) => format!(
+            "Avis favorable de la chargée de mission : le projet répond aux objectifs du plan et \
+             son budget est équilibré. Proposition : {amount}."
+        ),
+        None if dossier.state == State::OnAgenda => {
+            "Avis favorable de la chargée de mission, sous réserve des avis des partenaires."
+                .to_owned()
+        }
+        None => {
+            "Avis réservé de la chargée de mission, présenté au comité pour décision.".to_owned()
+        }
+    };
+    let (decision, decided_at) = if postponed {
+        (
+            ItemDecision::Postpone {
+                reason: POSTPONEMENT.to_owned(),
+            },
+            Some(at_hour(day, 17)),
+        )
+    } else if let Some(amount) = granted {
+        (
+            ItemDecision::Accept {
+                amount,
+                conditions: CONDITIONS.to_owned(),
+            },
+            dossier.decided_at,
+        )
+    } else {
+        (
+            ItemDecision::Refuse {
+                motivation: extra.motivation.clone().unwrap_or_default(),
+            },
+            dossier.decided_at,
+        )
+    };
+    DemoItem {
+        dossier: n,
+        proposal,
+        proposed: granted,
+        decision: Some(decision),
+        decided_at,
+    }
+}
+
+/// Members as the minutes name them: name and quality.
+type People = Vec<(String, String)>;
+
+/// The minutes of a session held, drafted as staff would draft them.
+fn minutes(
+    committee: &Committee,
+    place: &str,
+    day: NaiveDate,
+    (present, absent): (People, People),
+    dossiers: &[DemoDossier],
+    extras: &[Extra],
+    items: &[DemoItem],
+) -> String {
+    draft_minutes(&MinutesInput {
+        committee: committee.name.clone(),
+        date: day,
+        place: place.to_owned(),
+        present,
+        absent,
+        items: items
+            .iter()
+            .map(|item| {
+                let dossier = &dossiers[item.dossier];
+                MinutesItem {
+                    title: dossier.application.title.clone(),
+                    structure: extras[item.dossier].structure.clone(),
+                    asked: dossier.application.asked,
+                    outcome: item.decision.as_ref().map(ItemDecision::outcome),
+                    amount: item.decision.as_ref().and_then(ItemDecision::amount),
+                    text: item
+                        .decision
+                        .as_ref()
+                        .map(|d| d.text().to_owned())
+                        .unwrap_or_default(),
+                }
+            })
+            .collect(),
+    })
+}
+
+/// The schedules of the accepted dossiers with a signed agreement (half at signature, half on
+/// the final report), the reports sent and accepted before today, and the payments each
+/// instalment's condition allowed, checked by the payment rules.
+fn funding_follow_up(
+    dossiers: &[DemoDossier],
+    rng: &mut Rng,
+    today: NaiveDate,
+) -> (Vec<DemoSchedule>, Vec<DemoReport>) {
+    let mut schedules = Vec::new();
+    let mut reports = Vec::new();
+    for (n, dossier) in dossiers.iter().enumerate() {
+        let (Some(granted), Some(signed), Some(decided)) = (
+            dossier.granted,
+            dossier.agreement_signed_on,
+            dossier.decided_at.map(|t| t.date_naive()),
+        ) else {
+            continue;
+        };
+        let end = signed.checked_add_months(Months::new(12)).unwrap_or(signed);
+        let instalments = schedule(
+            granted,
+            &[
+                (50, Condition::Signature, signed),
+                (50, Condition::FinalReport, end),
+            ],
+        );
+        // The reports, each sent near its due date and accepted some days later.
+        let mut received: Vec<(ReportKind, DateTime<Utc>)> = Vec::new();
+        for kind in ReportKind::ALL {
+            let due = kind.default_due(decided);
+            let sent = at(due - Duration::days(rng.between(0, 20)), rng);
+            let reviewed = at(sent.date_naive() + Duration::days(rng.between(3, 20)), rng);
+            if reviewed.date_naive() >= today {
+                break;
+            }
+            received.push((kind, reviewed));
+            reports.push(DemoReport {
+                dossier: n,
+                kind,
+                content: report_content(dossier, kind),
+                submitted_at: sent,
+                reviewed_at: reviewed,
+            });
+        }
+        let final_received = received
+            .iter()
+            .find(|(k, _)| *k == ReportKind::Final)
+            .map(|(_, t)| t.date_naive());
+        let mut paid = Money::ZERO;
+        let mut out = Vec::new();
+        for instalment in instalments {
+            let day = match instalment.condition {
+                Condition::Signature => Some(signed + Duration::days(rng.between(14, 42))),
+                _ => final_received.map(|d| d + Duration::days(rng.between(10, 30))),
+            }
+            .filter(|d| *d < today);
+            let stored: Vec<_> = received
+                .iter()
+                .filter(|(_, t)| day.is_some_and(|d| t.date_naive() <= d))
+                .map(|(k, _)| (*k, None, ReportStatus::Accepted))
+                .collect();
+            let day = day.filter(|d| {
+                pay(
+                    granted,
+                    paid,
+                    instalment.amount,
+                    &dues(decided, &stored),
+                    *d,
+                )
+                .is_ok()
+            });
+            if day.is_some() {
+                paid = paid + instalment.amount;
+            }
+            out.push((instalment, day));
+        }
+        schedules.push(DemoSchedule {
+            dossier: n,
+            instalments: out,
+        });
+    }
+    (schedules, reports)
+}
+
+/// What the structure wrote: the project carried out as planned (half of it at the
+/// intermediate report).
+fn report_content(dossier: &DemoDossier, kind: ReportKind) -> ReportContent {
+    let budget = &dossier.application.budget;
+    let part = |lines: &[BudgetLine]| -> Vec<Money> {
+        lines
+            .iter()
+            .map(|l| match kind {
+                ReportKind::Intermediate => Money::from_cents(l.amount.cents() / 2),
+                ReportKind::Final => l.amount,
+            })
+            .collect()
+    };
+    let (activity, created, consolidated) = match kind {
+        ReportKind::Intermediate => (
+            "Rapport de démonstration. Le projet a démarré comme prévu : les locaux sont              aménagés, les premières activités ont lieu et les recrutements sont en cours.",
+            dossier.application.jobs_created / 2,
+            dossier.application.jobs_consolidated / 2,
+        ),
+        ReportKind::Final => (
+            "Rapport de démonstration. Le projet a été mené à son terme : les activités prévues              ont eu lieu, le public visé a été atteint et le budget a été tenu.",
+            dossier.application.jobs_created,
+            dossier.application.jobs_consolidated,
+        ),
+    };
+    ReportContent {
+        activity: activity.to_owned(),
+        jobs_created: created,
+        jobs_consolidated: consolidated,
+        financial: FinancialReport::against(
+            budget,
+            &part(&budget.expenses),
+            &part(&budget.resources),
+        ),
     }
 }

@@ -48,10 +48,16 @@ pub async fn run(settings: Settings) -> Result<()> {
         )
         .await?
         {
-            essor_store::demo::DemoOutcome::Loaded { dossiers } => {
+            essor_store::demo::DemoOutcome::Loaded {
+                dossiers,
+                sessions,
+                payments,
+            } => {
                 tracing::info!(
                     dossiers,
-                    "premier démarrage : dossiers de démonstration chargés"
+                    sessions,
+                    payments,
+                    "premier démarrage : dossiers de démonstration chargés, avec les séances du comité et les versements"
                 );
             }
             essor_store::demo::DemoOutcome::Skipped(why) => {

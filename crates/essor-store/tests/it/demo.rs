@@ -1,19 +1,26 @@
 //! The demonstration dossiers of a first start: about forty a year over five years, every state,
-//! each year within its envelope, threads that follow the state machine, loaded once.
+//! each year within its envelope, threads that follow the state machine, loaded once; and what
+//! followed them: the committee's sessions that decided them, schedules, reports, payments.
 
 // SIRET and SIREN are the registers' own names, however alike they look.
 #![allow(clippy::similar_names)]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, TimeZone, Utc};
 use essor_domain::Money;
-use essor_domain::dossier::State;
+use essor_domain::committee::{ItemDecision, MemberRole, Outcome, SessionStatus};
+use essor_domain::dossier::{Application, State};
 use essor_domain::ess::Family;
 use essor_domain::establishment::EstablishmentRecord;
+use essor_domain::funding::Condition;
 use essor_domain::referential::Referential;
+use essor_domain::reports::{ReportKind, ReportStatus};
 use essor_store::audit::{AuditFilter, Page};
-use essor_store::demo::{DemoOutcome, TITLE_MARK, ensure_demo_dossiers};
+use essor_store::demo::{
+    DemoDossier, DemoFollowUp, DemoItem, DemoMember, DemoOutcome, DemoSession, Input, Place,
+    Structure, TITLE_MARK, ensure_demo_dossiers, generate,
+};
 use essor_store::dossiers::EventKind;
 use essor_store::seed::ensure_reference_data;
 use essor_store::{EstablishmentRow, NewSnapshot, Store};
@@ -121,10 +128,11 @@ async fn a_first_start_loads_forty_dossiers_a_year_in_every_state_within_the_env
             DemoOutcome::Skipped("aucun import SIRENE")
         );
         snapshot(store.as_ref(), true).await;
-        let DemoOutcome::Loaded { dossiers: loaded } =
-            ensure_demo_dossiers(store.as_ref(), referential, today())
-                .await
-                .unwrap()
+        let DemoOutcome::Loaded {
+            dossiers: loaded, ..
+        } = ensure_demo_dossiers(store.as_ref(), referential, today())
+            .await
+            .unwrap()
         else {
             panic!("the demonstration dossiers were not loaded");
         };
@@ -271,6 +279,350 @@ async fn a_real_sirene_import_gets_no_invented_dossiers() {
             DemoOutcome::Skipped(_)
         ));
         assert!(store.dossiers(None).await.unwrap().is_empty());
+    })
+    .await;
+}
+
+/// A first start on a synthetic directory: what it loaded (dossiers, sessions, payments).
+async fn first_start(store: &dyn Store) -> (usize, usize, usize) {
+    let referential = Referential::embedded();
+    ensure_reference_data(store, referential).await.unwrap();
+    snapshot(store, true).await;
+    let DemoOutcome::Loaded {
+        dossiers,
+        sessions,
+        payments,
+    } = ensure_demo_dossiers(store, referential, today())
+        .await
+        .unwrap()
+    else {
+        panic!("the demonstration was not loaded");
+    };
+    (dossiers, sessions, payments)
+}
+
+#[tokio::test]
+#[allow(clippy::too_many_lines)] // every session and its agenda, checked against the dossiers
+async fn the_committee_decided_the_demonstration_dossiers_in_its_sessions() {
+    each_store(|store| async move {
+        let (_, session_count, _) = first_start(store.as_ref()).await;
+        let plan = store.current_plan("epci:200040715").await.unwrap().unwrap();
+        let all = store.dossiers(None).await.unwrap();
+        let by_id: HashMap<i64, &essor_store::dossiers::Dossier> =
+            all.iter().map(|d| (d.id, d)).collect();
+
+        let members = store.committee_members(None, false).await.unwrap();
+        for committee in &plan.committees {
+            let seated: Vec<_> = members
+                .iter()
+                .filter(|m| m.committee == committee.key.as_str())
+                .collect();
+            assert!(
+                seated.len() >= 3,
+                "{}: {} members",
+                committee.key,
+                seated.len()
+            );
+            assert!(seated.iter().any(|m| m.role == MemberRole::Chair));
+        }
+        assert!(members.iter().all(|m| m.quality.ends_with(TITLE_MARK)));
+
+        let sessions = store.committee_sessions().await.unwrap();
+        assert_eq!(sessions.len(), session_count);
+        assert!(sessions.len() >= 15, "{} sessions", sessions.len());
+        let (planned, held): (Vec<_>, Vec<_>) = sessions
+            .iter()
+            .partition(|s| s.status == SessionStatus::Planned);
+        assert_eq!(planned.len(), 1);
+        assert!(planned[0].date >= today());
+        assert!(held.iter().all(|s| s.committee == planned[0].committee));
+
+        // Every item of a session held is decided, as its dossier was, on the session's day.
+        let mut decided_in: HashMap<i64, i64> = HashMap::new();
+        let mut postponed = 0;
+        for session in &held {
+            assert!(session.date < today(), "{}", session.date);
+            let held_at = session.held_at.expect("a session held has its time");
+            assert!(
+                session.minutes.starts_with("Procès-verbal"),
+                "{}",
+                session.minutes
+            );
+            let present = store.attendance(session.id).await.unwrap();
+            assert!(!present.is_empty());
+            assert!(present.iter().all(|id| {
+                members
+                    .iter()
+                    .any(|m| m.id == *id && m.committee == session.committee)
+            }));
+            let agenda = store.agenda(session.id).await.unwrap();
+            assert!(!agenda.is_empty(), "session of {}", session.date);
+            for item in &agenda {
+                let dossier = by_id[&item.dossier];
+                let outcome = item
+                    .outcome
+                    .expect("every item of a session held is decided");
+                let decided_at = item.decided_at.expect("a decision has its time");
+                assert_eq!(decided_at.date_naive(), session.date);
+                assert!(decided_at <= held_at);
+                assert!(!item.proposal.is_empty());
+                match outcome {
+                    Outcome::Accepted => {
+                        assert_eq!(dossier.state, State::Accepted, "dossier {}", dossier.id);
+                        assert_eq!(item.amount, dossier.granted);
+                        assert_eq!(item.proposed, dossier.granted);
+                    }
+                    Outcome::Refused => {
+                        assert_eq!(dossier.state, State::Refused, "dossier {}", dossier.id);
+                        assert_eq!(item.amount, None);
+                        assert!(!item.decision_text.is_empty());
+                    }
+                    Outcome::Postponed => {
+                        postponed += 1;
+                        assert!(
+                            dossier.state == State::OnAgenda
+                                || dossier
+                                    .decided_at
+                                    .is_some_and(|d| d.date_naive() > session.date),
+                            "dossier {}",
+                            dossier.id
+                        );
+                    }
+                }
+                if outcome != Outcome::Postponed {
+                    assert_eq!(
+                        dossier.decided_at,
+                        Some(decided_at),
+                        "dossier {}",
+                        dossier.id
+                    );
+                    assert!(session.minutes.contains(&dossier.application.title));
+                    assert_eq!(decided_in.insert(dossier.id, session.id), None);
+                }
+            }
+        }
+        assert!(postponed > 0);
+        for d in &all {
+            assert_eq!(
+                decided_in.contains_key(&d.id),
+                matches!(d.state, State::Accepted | State::Refused),
+                "dossier {} ({})",
+                d.id,
+                d.state
+            );
+        }
+
+        // The next session holds the dossiers waiting on the agenda, undecided.
+        let agenda = store.agenda(planned[0].id).await.unwrap();
+        let mut waiting: Vec<i64> = agenda.iter().map(|i| i.dossier).collect();
+        waiting.sort_unstable();
+        let on_agenda: Vec<i64> = all
+            .iter()
+            .filter(|d| d.state == State::OnAgenda)
+            .map(|d| d.id)
+            .collect();
+        assert!(!on_agenda.is_empty());
+        assert_eq!(waiting, on_agenda);
+        assert!(agenda.iter().all(|i| i.outcome.is_none()));
+        assert!(planned[0].minutes.is_empty());
+        assert_eq!(
+            store.pending_agenda_dossiers().await.unwrap().len(),
+            on_agenda.len()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+#[allow(clippy::too_many_lines)] // every schedule, report and payment, checked
+async fn the_demonstration_pays_the_instalments_whose_condition_was_met() {
+    each_store(|store| async move {
+        let (_, _, payment_count) = first_start(store.as_ref()).await;
+        let all = store.dossiers(None).await.unwrap();
+        let (mut seen, mut finals, mut schedules) = (0, 0, 0);
+        for d in &all {
+            let schedule = store.schedule(d.id).await.unwrap();
+            let payments = store.payments(d.id).await.unwrap();
+            let reports = store.reports_of(d.id).await.unwrap();
+            let Some(signed) = d.agreement_signed_on.filter(|_| d.state == State::Accepted) else {
+                assert!(schedule.is_empty(), "dossier {}", d.id);
+                assert!(payments.is_empty(), "dossier {}", d.id);
+                assert!(reports.is_empty(), "dossier {}", d.id);
+                continue;
+            };
+            schedules += 1;
+            let granted = d.granted.unwrap();
+            let planned: Money = schedule.iter().map(|i| i.instalment.amount).sum();
+            assert_eq!(planned, granted, "dossier {}", d.id);
+            assert_eq!(schedule.len(), 2);
+            assert_eq!(schedule[0].instalment.condition, Condition::Signature);
+            assert_eq!(schedule[0].instalment.due, signed);
+            assert_eq!(schedule[1].instalment.condition, Condition::FinalReport);
+            let paid: Money = payments.iter().map(|p| p.amount).sum();
+            assert!(paid <= granted, "dossier {}: {paid} > {granted}", d.id);
+            for report in &reports {
+                assert_eq!(report.status, ReportStatus::Accepted);
+                assert!(report.content.problems().is_empty());
+                assert!(report.reviewed_at.unwrap().date_naive() < today());
+            }
+            for p in &payments {
+                assert!(
+                    p.paid_on > signed && p.paid_on < today(),
+                    "dossier {}",
+                    d.id
+                );
+                let instalment = schedule
+                    .iter()
+                    .find(|i| Some(i.id) == p.instalment)
+                    .expect("a payment pays an instalment of its dossier");
+                assert_eq!(p.amount, instalment.instalment.amount);
+                if instalment.instalment.condition == Condition::FinalReport {
+                    finals += 1;
+                    let report = reports
+                        .iter()
+                        .find(|r| r.kind == ReportKind::Final)
+                        .expect("the final instalment follows the final report");
+                    assert!(report.reviewed_at.unwrap().date_naive() <= p.paid_on);
+                }
+            }
+            // What the payment rules say today: no overdue report blocks a demonstration
+            // dossier whose final report was received.
+            if reports.iter().any(|r| r.kind == ReportKind::Final) {
+                assert_eq!(paid, granted, "dossier {}", d.id);
+            }
+            seen += payments.len();
+        }
+        assert_eq!(seen, payment_count);
+        assert!(schedules > 50, "{schedules} schedules");
+        assert!(finals > 20, "{finals} final instalments paid");
+        for year in 2022..=2026 {
+            let paid = store.paid(year).await.unwrap();
+            let committed = store.committed(year).await.unwrap();
+            assert!(
+                paid <= committed,
+                "{year}: paid {paid} > committed {committed}"
+            );
+            assert!(paid > Money::ZERO, "{year}: nothing paid");
+            if year <= 2024 {
+                assert!(
+                    paid.cents() * 10 >= committed.cents() * 6,
+                    "{year}: only {paid} of {committed} paid"
+                );
+            }
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_demonstration_is_the_same_on_every_machine() {
+    each_store(|store| async move {
+        let referential = Referential::embedded();
+        ensure_reference_data(store.as_ref(), referential)
+            .await
+            .unwrap();
+        let plan = store.current_plan("epci:200040715").await.unwrap().unwrap();
+        let structures: Vec<Structure> = (0..30)
+            .map(|n| Structure {
+                siret: format!("{:014}", 77_000_000_000_000_u64 + n),
+                siren: format!("{:09}", 770_000_000_u64 + n),
+                name: format!("ASSOCIATION {n}"),
+                themes: vec!["dechets".to_owned()],
+            })
+            .collect();
+        let places = vec![Place {
+            code: "38185".to_owned(),
+            name: "Grenoble".to_owned(),
+            population: 150_000,
+        }];
+        let input = Input {
+            plan: &plan,
+            grantor: "Grenoble-Alpes-Métropole",
+            structures: &structures,
+            places: &places,
+            today: today(),
+        };
+        let demo = generate(&input);
+        assert!(!demo.follow_up.sessions.is_empty());
+        assert!(demo.follow_up.payment_count() > 0);
+        assert_eq!(demo, generate(&input));
+        let later = generate(&Input {
+            today: NaiveDate::from_ymd_opt(2027, 2, 1).unwrap(),
+            ..input
+        });
+        assert_ne!(later.follow_up, demo.follow_up);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_failed_load_leaves_nothing_behind() {
+    each_store(|store| async move {
+        let at = Utc.with_ymd_and_hms(2024, 2, 1, 9, 0, 0).unwrap();
+        let dossier = DemoDossier {
+            siret: "77000000000000".into(),
+            siren: "770000000".into(),
+            year: 2024,
+            state: State::OnAgenda,
+            application: Application {
+                title: format!("Atelier vélo{TITLE_MARK}"),
+                ..Application::default()
+            },
+            granted: None,
+            checks: Vec::new(),
+            created_at: at,
+            updated_at: at,
+            submitted_at: Some(at),
+            decided_at: None,
+            agreement_signed_on: None,
+            events: Vec::new(),
+        };
+        let item = DemoItem {
+            dossier: 0,
+            proposal: String::new(),
+            proposed: None,
+            decision: Some(ItemDecision::Postpone {
+                reason: String::new(),
+            }),
+            decided_at: Some(at),
+        };
+        // The same dossier twice on one agenda: the last write fails.
+        let follow_up = DemoFollowUp {
+            members: vec![DemoMember {
+                committee: "comite-pilotage".into(),
+                name: "Hélène Fictive".into(),
+                quality: format!("Présidente{TITLE_MARK}"),
+                role: MemberRole::Chair,
+            }],
+            sessions: vec![DemoSession {
+                committee: "comite-pilotage".into(),
+                date: at.date_naive(),
+                place: "Salle".into(),
+                held_at: Some(at),
+                created_at: at,
+                minutes: String::new(),
+                present: vec![0],
+                items: vec![item.clone(), item],
+            }],
+            ..DemoFollowUp::default()
+        };
+        assert!(store.load_demo(&[dossier], &follow_up).await.is_err());
+        assert!(store.dossiers(None).await.unwrap().is_empty());
+        assert!(
+            store
+                .committee_members(None, true)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(store.committee_sessions().await.unwrap().is_empty());
+        assert_eq!(
+            store
+                .meta(essor_store::demo::DEMO_DOSSIERS_KEY)
+                .await
+                .unwrap(),
+            None
+        );
     })
     .await;
 }
