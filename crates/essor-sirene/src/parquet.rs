@@ -324,7 +324,9 @@ impl Shared<'_> {
                     .map_err(|e| self.column_error(column, group, &e))?;
                 readers.push(reader);
             }
-            let mut arrow = self.arrow.and_then(|arrow| arrow.reader(&arrow_file, group));
+            let mut arrow = self
+                .arrow
+                .and_then(|arrow| arrow.reader(&arrow_file, group));
             let mut done = 0;
             while done < total {
                 let rows = BATCH_ROWS.min(total - done);
@@ -385,20 +387,28 @@ impl Shared<'_> {
             *arrow = None;
             for (column, reader) in self.needed.iter().zip(&mut *readers) {
                 if column.arrow {
-                    let skipped = skip(reader, done).map_err(|e| self.column_error(column, group, &e))?;
+                    let skipped =
+                        skip(reader, done).map_err(|e| self.column_error(column, group, &e))?;
                     self.check_rows(column, group, skipped, done)?;
                 }
             }
         }
-        for (index, ((column, reader), out)) in
-            self.needed.iter().zip(readers).zip(&mut batch.columns).enumerate()
+        for (index, ((column, reader), out)) in self
+            .needed
+            .iter()
+            .zip(readers)
+            .zip(&mut batch.columns)
+            .enumerate()
         {
             if column.detail {
                 out.clear();
                 (0..rows).for_each(|_| out.end_row());
                 continue;
             }
-            if let Some(array) = from_arrow.as_mut().and_then(|columns| columns[index].take()) {
+            if let Some(array) = from_arrow
+                .as_mut()
+                .and_then(|columns| columns[index].take())
+            {
                 out.set_arrow(array);
                 continue;
             }

@@ -67,7 +67,10 @@ pub(crate) enum ArrowColumn {
     /// One value per row.
     Values(BinaryArray),
     /// A dictionary: each row's key into values decoded once per page of dictionary.
-    Keyed { keys: Int32Array, values: BinaryArray },
+    Keyed {
+        keys: Int32Array,
+        values: BinaryArray,
+    },
 }
 
 impl ArrowColumn {
