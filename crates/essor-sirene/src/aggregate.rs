@@ -1,11 +1,15 @@
 //! Per-commune aggregates, indexed by interned commune, then fact rows.
 //!
-//! Each worker fills its own [`Aggregates`]: flat arrays indexed by commune, allocated zeroed
-//! so that the system only backs the pages of communes that have establishments; the final
-//! passes only visit those communes. Years outside a dense window and band values INSEE does
-//! not use go to small maps.
+//! One [`Aggregates`] for the whole import, shared by the worker threads behind a mutex: flat
+//! arrays indexed by commune, allocated zeroed so that the system only backs the pages of
+//! communes that have establishments, and the final passes only visit those communes. Each
+//! worker classifies its rows into compact [`Pending`] updates and applies them once per chunk,
+//! in a tight loop under the lock (one table rather than one per worker: the fresh pages of a
+//! table, which the system must zero, were a seventh of the import's time with two). Years
+//! outside a dense window and band values INSEE does not use go to small maps.
 
 use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
 
 use essor_domain::ess::{BANDS, Family, SECTION_KEYS, ThemeTable};
 use essor_domain::panorama::{Dimension, FactRow, Figures};
@@ -48,15 +52,27 @@ pub(crate) struct Aggregates {
     closures: Vec<Count>,
     other_years: HashMap<(Dimension, u32, i32), [u64; 2]>,
     other_bands: HashMap<(u32, String), Group>,
-    /// Updates of totals and years, applied by [`Aggregates::flush`] in a tight loop where
-    /// the processor overlaps their cache misses (rows come in no order of commune).
-    pending_totals: Vec<(u32, u32)>,
-    pending_years: Vec<u32>,
+}
+
+/// A worker's updates not yet applied to the shared [`Aggregates`] (rows come in no order of
+/// commune: applied together, in a tight loop, the processor overlaps their cache misses).
+pub(crate) struct Pending {
+    stride: usize,
+    /// Commune `<< 2 | employer << 1 | active ESS`, and jobs.
+    totals: Vec<(u32, u32)>,
+    /// Year slot `<< 2 | closure << 1 | ESS`.
+    years: Vec<u32>,
+    /// Group slot (commune × stride + group), and jobs `<< 1 | employer`.
+    groups: Vec<(u32, u32)>,
+    other_years: HashMap<(Dimension, u32, i32), [u64; 2]>,
+    other_bands: HashMap<(u32, String), Group>,
 }
 
 const ACTIVE_ESS: u32 = 1;
 const EMPLOYER: u32 = 2;
 const CLOSURE: u32 = 2;
+/// The jobs of a pending total that only marks its commune as touched (a row not active).
+const TOUCH_ONLY: u32 = u32::MAX;
 
 /// One establishment of a commune of the referential, as aggregated.
 pub(crate) struct Row<'a> {
@@ -80,11 +96,85 @@ enum Key<'a> {
     Year(i32),
 }
 
-fn add_all<const N: usize, T: Copy + std::ops::AddAssign>(mine: &mut [[T; N]], theirs: &[[T; N]]) {
-    for (a, b) in mine.iter_mut().zip(theirs) {
-        for (x, y) in a.iter_mut().zip(b) {
-            *x += *y;
+fn slot(index: usize) -> u32 {
+    u32::try_from(index).expect("fewer than 2^30 slots")
+}
+
+impl Pending {
+    pub(crate) fn new(themes: usize) -> Self {
+        Self {
+            stride: THEME_OFFSET + themes,
+            totals: Vec::with_capacity(1 << 16),
+            years: Vec::with_capacity(1 << 16),
+            groups: Vec::with_capacity(1 << 14),
+            other_years: HashMap::new(),
+            other_bands: HashMap::new(),
         }
+    }
+
+    /// Counts an establishment; `themes` are its theme indexes when active and ESS.
+    #[inline]
+    pub(crate) fn add(&mut self, row: &Row<'_>, themes: impl Iterator<Item = usize>) {
+        let commune = row.commune;
+        if row.active {
+            let key = slot(commune) << 2 | u32::from(row.employer) << 1 | u32::from(row.ess);
+            self.totals.push((key, row.jobs_x2));
+            if row.ess {
+                let figures = row.jobs_x2 << 1 | u32::from(row.employer);
+                let base = commune * self.stride;
+                let groups = &mut self.groups;
+                let mut add = |offset: usize| groups.push((slot(base + offset), figures));
+                add(row.family.index());
+                add(SECTION_OFFSET + row.section);
+                for theme in themes {
+                    add(THEME_OFFSET + theme);
+                }
+                match row.band {
+                    Ok(band) => add(BAND_OFFSET + band),
+                    Err(other) => {
+                        let key = (slot(commune), other.to_owned());
+                        let group = self.other_bands.entry(key).or_default();
+                        let jobs = u64::from(row.jobs_x2);
+                        for (sum, value) in group.iter_mut().zip([1, u64::from(row.employer), jobs])
+                        {
+                            *sum += value;
+                        }
+                    }
+                }
+            }
+        } else {
+            // Touched all the same: its years, or a row of zeros, are facts of the commune.
+            self.totals.push((slot(commune) << 2, TOUCH_ONLY));
+        }
+        for (dimension, year) in [
+            (Dimension::Creation, row.creation_year),
+            (Dimension::Closure, row.closure_year),
+        ] {
+            let Some(year) = year else { continue };
+            let offset = usize::try_from(year - YEAR_MIN)
+                .ok()
+                .filter(|offset| *offset < YEARS);
+            if let Some(offset) = offset {
+                let closure = if dimension == Dimension::Closure {
+                    CLOSURE
+                } else {
+                    0
+                };
+                self.years
+                    .push(slot(commune * YEARS + offset) << 2 | closure | u32::from(row.ess));
+            } else {
+                let key = (dimension, slot(commune), year);
+                let count = self.other_years.entry(key).or_default();
+                count[0] += 1;
+                count[1] += u64::from(row.ess);
+            }
+        }
+    }
+
+    /// Applies the pending updates to `shared`.
+    pub(crate) fn flush(&mut self, shared: &Mutex<Aggregates>) {
+        let mut aggregates = shared.lock().unwrap_or_else(PoisonError::into_inner);
+        aggregates.apply(self);
     }
 }
 
@@ -100,15 +190,18 @@ impl Aggregates {
             closures: vec![[0; 2]; communes * YEARS],
             other_years: HashMap::new(),
             other_bands: HashMap::new(),
-            pending_totals: Vec::with_capacity(1 << 16),
-            pending_years: Vec::with_capacity(1 << 16),
         }
     }
 
-    /// Applies the pending updates.
-    pub(crate) fn flush(&mut self) {
-        for &(key, jobs) in &self.pending_totals {
-            let total = &mut self.total[(key >> 2) as usize];
+    /// Applies a worker's pending updates, and empties them.
+    fn apply(&mut self, pending: &mut Pending) {
+        for &(key, jobs) in &pending.totals {
+            let commune = (key >> 2) as usize;
+            self.touched[commune] = true;
+            if jobs == TOUCH_ONLY {
+                continue;
+            }
+            let total = &mut self.total[commune];
             let employer = u64::from((key & EMPLOYER) >> 1);
             let jobs = u64::from(jobs);
             total[0] += 1;
@@ -120,8 +213,8 @@ impl Aggregates {
                 total[5] += jobs;
             }
         }
-        self.pending_totals.clear();
-        for &key in &self.pending_years {
+        pending.totals.clear();
+        for &key in &pending.years {
             let counts = if key & CLOSURE != 0 {
                 &mut self.closures
             } else {
@@ -131,101 +224,20 @@ impl Aggregates {
             count[0] += 1;
             count[1] += key & 1;
         }
-        self.pending_years.clear();
-    }
-
-    /// Counts an establishment; `themes` are its theme indexes when active and ESS.
-    #[inline]
-    pub(crate) fn add(&mut self, row: &Row<'_>, themes: impl Iterator<Item = usize>) {
-        let commune = row.commune;
-        self.touched[commune] = true;
-        let jobs = u64::from(row.jobs_x2);
-        if row.active {
-            let key = u32::try_from(commune).expect("fewer than 2^30 communes") << 2
-                | u32::from(row.employer) << 1
-                | u32::from(row.ess);
-            self.pending_totals.push((key, row.jobs_x2));
-            if row.ess {
-                let figures = [1, u64::from(row.employer), jobs];
-                let base = commune * self.stride;
-                let groups = &mut self.groups[base..base + self.stride];
-                let mut add = |offset: usize| {
-                    for (sum, value) in groups[offset].iter_mut().zip(figures) {
-                        *sum += value;
-                    }
-                };
-                add(row.family.index());
-                add(SECTION_OFFSET + row.section);
-                for theme in themes {
-                    add(THEME_OFFSET + theme);
-                }
-                match row.band {
-                    Ok(band) => add(BAND_OFFSET + band),
-                    Err(other) => {
-                        let key = (u32::try_from(commune).unwrap_or(u32::MAX), other.to_owned());
-                        let group = self.other_bands.entry(key).or_default();
-                        for (sum, value) in group.iter_mut().zip(figures) {
-                            *sum += value;
-                        }
-                    }
-                }
-            }
+        pending.years.clear();
+        for &(slot, figures) in &pending.groups {
+            let group = &mut self.groups[slot as usize];
+            group[0] += 1;
+            group[1] += u64::from(figures & 1);
+            group[2] += u64::from(figures >> 1);
         }
-        for (dimension, year) in [
-            (Dimension::Creation, row.creation_year),
-            (Dimension::Closure, row.closure_year),
-        ] {
-            let Some(year) = year else { continue };
-            let slot = usize::try_from(year - YEAR_MIN)
-                .ok()
-                .filter(|offset| *offset < YEARS);
-            if let Some(offset) = slot {
-                let slot = u32::try_from(commune * YEARS + offset).expect("fewer than 2^30 slots");
-                let closure = if dimension == Dimension::Closure {
-                    CLOSURE
-                } else {
-                    0
-                };
-                self.pending_years
-                    .push(slot << 2 | closure | u32::from(row.ess));
-            } else {
-                let key = (dimension, u32::try_from(commune).unwrap_or(u32::MAX), year);
-                let count = self.other_years.entry(key).or_default();
-                count[0] += 1;
-                count[1] += u64::from(row.ess);
-            }
-        }
-    }
-
-    /// Adds another worker's aggregates.
-    pub(crate) fn merge(&mut self, mut other: Self) {
-        self.flush();
-        other.flush();
-        let stride = self.stride;
-        for (commune, touched) in other.touched.iter().enumerate() {
-            if !touched {
-                continue;
-            }
-            self.touched[commune] = true;
-            add_all(
-                &mut self.total[commune..=commune],
-                &other.total[commune..=commune],
-            );
-            let groups = commune * stride..(commune + 1) * stride;
-            add_all(&mut self.groups[groups.clone()], &other.groups[groups]);
-            let years = commune * YEARS..(commune + 1) * YEARS;
-            add_all(
-                &mut self.creations[years.clone()],
-                &other.creations[years.clone()],
-            );
-            add_all(&mut self.closures[years.clone()], &other.closures[years]);
-        }
-        for (key, counts) in other.other_years {
+        pending.groups.clear();
+        for (key, counts) in pending.other_years.drain() {
             let mine = self.other_years.entry(key).or_default();
             mine[0] += counts[0];
             mine[1] += counts[1];
         }
-        for (key, group) in other.other_bands {
+        for (key, group) in pending.other_bands.drain() {
             let mine = self.other_bands.entry(key).or_default();
             for (x, y) in mine.iter_mut().zip(group) {
                 *x += y;
@@ -237,12 +249,11 @@ impl Aggregates {
     /// left out. Built by `threads` threads into one vector allocated once (about 3.5 million
     /// rows for France).
     pub(crate) fn into_facts(
-        mut self,
+        self,
         communes: &Communes,
         themes: &ThemeTable,
         threads: usize,
     ) -> Vec<FactRow> {
-        self.flush();
         let mut order: Vec<usize> = (0..self.touched.len())
             .filter(|index| self.touched[*index])
             .collect();

@@ -2,6 +2,7 @@
 //! ESS establishments of the kept communes become directory records.
 
 use std::path::Path;
+use std::sync::{Mutex, PoisonError};
 
 use essor_domain::ess::{
     BANDS, Family, SECTION_KEYS, ThemeTable, band_index_bytes, is_excluded_activity, section_index,
@@ -12,7 +13,7 @@ use essor_domain::establishment::{
 };
 
 use crate::ImportError;
-use crate::aggregate::{Aggregates, Row};
+use crate::aggregate::{Aggregates, Pending, Row};
 use crate::communes::Communes;
 use crate::pipeline::{
     ChunkWorker, Rejections, Streamed, Wanted, accept, optional_text, stream, text,
@@ -164,19 +165,21 @@ pub(crate) struct Worker<'a> {
     context: &'a Context<'a>,
     columns: Columns,
     hint: usize,
-    aggregates: Aggregates,
+    pending: Pending,
+    aggregates: &'a Mutex<Aggregates>,
     records: Vec<EstablishmentRecord>,
     counts: Counts,
     rejections: Rejections,
 }
 
 impl<'a> Worker<'a> {
-    fn new(context: &'a Context<'a>, columns: &Columns) -> Self {
+    fn new(context: &'a Context<'a>, columns: &Columns, aggregates: &'a Mutex<Aggregates>) -> Self {
         Self {
             context,
             columns: columns.clone(),
             hint: 0,
-            aggregates: Aggregates::new(context.communes.len(), context.themes.len()),
+            pending: Pending::new(context.themes.len()),
+            aggregates,
             records: Vec::new(),
             counts: Counts::default(),
             rejections: Rejections::default(),
@@ -262,7 +265,7 @@ impl<'a> Worker<'a> {
             .then(|| context.themes.theme_indices(text(naf), text(nomenclature)))
             .into_iter()
             .flatten();
-        self.aggregates.add(&row, themes);
+        self.pending.add(&row, themes);
         if let Some(unit) = ess_unit
             && context.keep[commune_index]
             && columns.identifies()
@@ -372,7 +375,7 @@ impl ChunkWorker for Worker<'_> {
             self.counts.rows += 1;
             self.row(&record, seq);
         }
-        self.aggregates.flush();
+        self.pending.flush(self.aggregates);
         None
     }
 
@@ -389,12 +392,16 @@ impl ChunkWorker for Worker<'_> {
         let mut hint = 0;
         let mut row = 0;
         while let Some(record) = records.next_record() {
-            if let Some((fields, siren)) =
-                accept(&record, columns.len, &columns.required, 0, &mut ignored)
-                && context
+            // The commune first: most rows are not in a kept one, and need no other test.
+            let kept = |code: &[u8]| {
+                context
                     .communes
-                    .index(fields[1])
+                    .index(code)
                     .is_some_and(|commune| context.keep[commune])
+            };
+            if kept(record.get(columns.required[1]))
+                && let Some((fields, siren)) =
+                    accept(&record, columns.len, &columns.required, 0, &mut ignored)
                 && context.units.exists(siren)
                 && context
                     .units
@@ -430,13 +437,17 @@ pub(crate) fn read(
     context: &Context<'_>,
     on_bytes: &(dyn Fn(u64, &SourceInfo) + Sync),
 ) -> Result<EstablishmentsPass, ImportError> {
+    let aggregates = Mutex::new(Aggregates::new(
+        context.communes.len(),
+        context.themes.len(),
+    ));
     let (columns, streamed, _) = stream(
         path,
         threads,
         on_bytes,
         &WANTED,
         Columns::new,
-        |columns| Worker::new(context, columns),
+        |columns| Worker::new(context, columns, &aggregates),
         |()| {},
     )?;
     let Streamed {
@@ -445,16 +456,13 @@ pub(crate) fn read(
         workers,
         lines,
     } = streamed;
-    let mut workers = workers.into_iter();
-    let first = workers
-        .next()
-        .ok_or_else(|| ImportError::Internal("aucun fil de lecture".into()))?;
-    let mut aggregates = first.aggregates;
-    let mut records = first.records;
-    let mut counts = first.counts;
-    let mut rejections = first.rejections;
+    if workers.is_empty() {
+        return Err(ImportError::Internal("aucun fil de lecture".into()));
+    }
+    let mut records = Vec::new();
+    let mut counts = Counts::default();
+    let mut rejections = Rejections::default();
     for worker in workers {
-        aggregates.merge(worker.aggregates);
         records.extend(worker.records);
         counts.add(&worker.counts);
         rejections.merge(worker.rejections);
@@ -467,7 +475,9 @@ pub(crate) fn read(
             workers: Vec::new(),
             lines,
         },
-        aggregates,
+        aggregates: aggregates
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner),
         records,
         counts,
         rejections,

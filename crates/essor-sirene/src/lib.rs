@@ -25,8 +25,8 @@
 //! engine of the `csv` crate, with the same dialect; property tests check that both give the
 //! `csv` crate's fields. A Parquet file is read column by column, only the needed columns,
 //! its row groups shared among the threads (`parquet.rs`), into rows the same workers read.
-//! Per-commune counters are updated in batches, so that the processor
-//! overlaps their cache misses (`aggregate.rs`). Memory stays under 1 GiB whatever the size of
+//! Per-commune counters live in one table shared by the workers, updated in batches under a
+//! lock, so that the processor overlaps their cache misses (`aggregate.rs`). Memory stays under 1 GiB whatever the size of
 //! the files (770 MB for the whole country, most of it the fact rows).
 
 mod aggregate;
@@ -134,9 +134,8 @@ impl Importer {
         self
     }
 
-    /// Parsing threads (the reading thread comes on top); by default the available cores. At
-    /// most 4: each holds its own aggregates (about 100 MB for the whole country), and memory
-    /// must stay under 1 GiB.
+    /// Parsing threads (the reading thread comes on top); by default the available cores, at
+    /// most 4 (they share one table of aggregates; each holds chunks of a few megabytes).
     #[must_use]
     pub fn threads(mut self, threads: usize) -> Self {
         self.threads = threads.clamp(1, 4);

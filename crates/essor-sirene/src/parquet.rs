@@ -2,10 +2,14 @@
 //! `StockUniteLegale` so too), recognised by its signature `PAR1` whatever its name.
 //!
 //! Only the columns a pass needs are decoded, found by name in the schema. Row groups are shared
-//! among the worker threads; each reads its row group in batches of [`BATCH_ROWS`] rows, column
-//! by column, into flat buffers whose rows the workers read as they read CSV records
-//! ([`Records::columnar`]), so that the same rules apply. Memory is bounded by the batch size,
-//! not by the size of the row groups.
+//! among the worker threads; each reads its row group in batches of [`BATCH_ROWS`] rows into
+//! buffers whose rows the workers read as they read CSV records ([`Records::columnar`]), so that
+//! the same rules apply. Memory is bounded by the batch size, not by the size of the row groups.
+//!
+//! The text columns every row needs go through the parquet crate's Arrow reader, dictionaries
+//! kept ([`ArrowText`]): a code column is decoded as one key per row into values decoded once.
+//! The other columns are read column by column into flat buffers, the directory's only for the
+//! rows that need them ([`ChunkWorker::detail_rows`]), other pages skipped unread.
 //!
 //! Columns may be typed: strings (`BYTE_ARRAY`, `FIXED_LEN_BYTE_ARRAY`) are taken as written;
 //! dates (`DATE`, timestamps) become `AAAA-MM-JJ` as in the CSV; integers become their digits,
@@ -18,8 +22,17 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
+use arrow_array::cast::AsArray;
+use arrow_array::types::Int32Type;
+use arrow_array::{Array, BinaryArray, RecordBatch};
+use arrow_schema::{DataType, Field, Schema};
 use chrono::{DateTime, Datelike, NaiveDate};
 use crossbeam_channel::bounded;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader,
+    ParquetRecordBatchReaderBuilder,
+};
 use parquet::basic::{ConvertedType, LogicalType, TimeUnit, Type as PhysicalType};
 use parquet::column::reader::ColumnReader;
 use parquet::file::reader::FileReader;
@@ -28,7 +41,7 @@ use parquet::schema::types::ColumnDescPtr;
 
 use crate::ImportError;
 use crate::pipeline::{ChunkWorker, LineIndex, Streamed, Wanted};
-use crate::records::{Batch, Column, Records};
+use crate::records::{ArrowColumn, Batch, Column, Records};
 use crate::source::SourceInfo;
 
 /// Rows decoded at once per thread: a few megabytes of needed columns.
@@ -107,6 +120,8 @@ struct Needed {
     conversion: Conversion,
     /// Decoded only for the rows the worker selects ([`ChunkWorker::detail_rows`]).
     detail: bool,
+    /// Read through the Arrow reader (see [`ArrowText`]).
+    arrow: bool,
 }
 
 /// The columns of `wanted` the file has (top-level leaves, by name); an error for a required
@@ -147,6 +162,7 @@ fn needed_columns(
             max_def: descr.max_def_level(),
             conversion: conversion(&descr, column),
             detail: !wanted.required.contains(column),
+            arrow: false,
         });
     }
     Ok(needed)
@@ -181,9 +197,11 @@ where
         entry: None,
     };
     check_complete(path, &name)?;
+    let arrow_file = file.try_clone().map_err(open_error)?;
     let reader = SerializedFileReader::new(file).map_err(|e| parquet_error(&info, &e))?;
     let metadata = reader.metadata();
-    let needed = needed_columns(metadata.file_metadata().schema_descr(), wanted, &name)?;
+    let mut needed = needed_columns(metadata.file_metadata().schema_descr(), wanted, &name)?;
+    let arrow = ArrowText::new(&arrow_file, &mut needed);
     let header: Vec<String> = needed.iter().map(|n| n.name.clone()).collect();
     let setup = prepare(&header, &info)?;
     let groups = reader.num_row_groups();
@@ -202,6 +220,7 @@ where
         path,
         info: &info,
         needed: &needed,
+        arrow: arrow.as_ref(),
         first_rows: &first_rows,
         next_group: &next_group,
         position: &position,
@@ -262,6 +281,7 @@ struct Shared<'a> {
     path: &'a Path,
     info: &'a SourceInfo,
     needed: &'a [Needed],
+    arrow: Option<&'a ArrowText>,
     first_rows: &'a [u64],
     next_group: &'a AtomicUsize,
     position: &'a AtomicU64,
@@ -278,6 +298,10 @@ impl Shared<'_> {
         // A reader of its own: clones of one file handle share their offset, and the reader
         // seeks before each read.
         let file = File::open(self.path).map_err(|source| ImportError::Open {
+            file: self.info.file.clone(),
+            source,
+        })?;
+        let arrow_file = file.try_clone().map_err(|source| ImportError::Open {
             file: self.info.file.clone(),
             source,
         })?;
@@ -300,25 +324,16 @@ impl Shared<'_> {
                     .map_err(|e| self.column_error(column, group, &e))?;
                 readers.push(reader);
             }
+            let mut arrow = self
+                .arrow
+                .and_then(|arrow| arrow.reader(&arrow_file, group));
             let mut done = 0;
             while done < total {
                 let rows = BATCH_ROWS.min(total - done);
                 batch.rows = rows;
                 batch.first_line = self.first_rows[group] + done as u64 + 1;
-                // The columns every row needs; the details empty until the worker says which
-                // rows need them.
-                for ((column, reader), out) in
-                    self.needed.iter().zip(&mut readers).zip(&mut batch.columns)
-                {
-                    if column.detail {
-                        out.clear();
-                        (0..rows).for_each(|_| out.end_row());
-                    } else {
-                        let read = read_column(reader, column, rows, out, &mut scratch)
-                            .map_err(|e| self.column_error(column, group, &e))?;
-                        self.check_rows(column, group, read, rows)?;
-                    }
-                }
+                let place = Place { group, done, rows };
+                self.read_required(place, &mut arrow, &mut readers, &mut batch, &mut scratch)?;
                 if self.needed.iter().any(|c| c.detail) {
                     let selected = worker.detail_rows(&mut Records::columnar(&batch));
                     for ((column, reader), out) in
@@ -349,6 +364,59 @@ impl Shared<'_> {
             let at = self.position.fetch_add(compressed, Ordering::Relaxed) + compressed;
             (self.on_bytes)(at, self.info);
         }
+    }
+
+    /// Reads the rows of `place` of the columns every row needs into `batch`: the text ones from
+    /// `arrow`'s next batch while it reads them, the others from their column readers; the
+    /// details left empty until the worker says which rows need them. When `arrow` fails, it
+    /// is dropped and the column readers of its columns take over where it stopped (their
+    /// errors are the ones reported).
+    fn read_required(
+        &self,
+        place: Place,
+        arrow: &mut Option<ParquetRecordBatchReader>,
+        readers: &mut [ColumnReader],
+        batch: &mut Batch,
+        scratch: &mut Scratch,
+    ) -> Result<(), ImportError> {
+        let Place { group, done, rows } = place;
+        let mut from_arrow = arrow
+            .as_mut()
+            .and_then(|reader| next_arrow(reader, self.needed, rows));
+        if arrow.is_some() && from_arrow.is_none() {
+            *arrow = None;
+            for (column, reader) in self.needed.iter().zip(&mut *readers) {
+                if column.arrow {
+                    let skipped =
+                        skip(reader, done).map_err(|e| self.column_error(column, group, &e))?;
+                    self.check_rows(column, group, skipped, done)?;
+                }
+            }
+        }
+        for (index, ((column, reader), out)) in self
+            .needed
+            .iter()
+            .zip(readers)
+            .zip(&mut batch.columns)
+            .enumerate()
+        {
+            if column.detail {
+                out.clear();
+                (0..rows).for_each(|_| out.end_row());
+                continue;
+            }
+            if let Some(array) = from_arrow
+                .as_mut()
+                .and_then(|columns| columns[index].take())
+            {
+                out.set_arrow(array);
+                continue;
+            }
+            let read = read_column(reader, column, rows, out, scratch)
+                .map_err(|e| self.column_error(column, group, &e))?;
+            self.check_rows(column, group, read, rows)?;
+        }
+        Ok(())
     }
 
     /// A column gave fewer rows than its row group holds: the file is cut or corrupt.
@@ -382,6 +450,129 @@ impl Shared<'_> {
             row_group: Some(group),
             message: error.to_string(),
         }
+    }
+}
+
+/// Where a batch is: its row group, the rows of it before, its rows.
+#[derive(Clone, Copy)]
+struct Place {
+    group: usize,
+    done: usize,
+    rows: usize,
+}
+
+/// The text columns every row needs, read through the parquet crate's Arrow reader: a column
+/// the file encodes with a dictionary stays a dictionary (its values decoded once, each row a
+/// key), so that nothing is copied per row. The other columns, and whatever the Arrow reader
+/// cannot read (a value that is not UTF-8 in a UTF8 column, a cut file), go through the column
+/// readers, whose messages and rejections stay the reference.
+struct ArrowText {
+    metadata: ArrowReaderMetadata,
+    mask: ProjectionMask,
+}
+
+/// Text columns with about one value per row, read as plain values: were their pages not all
+/// dictionary-encoded, a dictionary would be rebuilt for them.
+const PLAIN_TEXT: [&str; 2] = ["siren", "siret"];
+
+impl ArrowText {
+    /// Marks the columns read so in `needed`; `None` when there is none, or when the Arrow
+    /// reader cannot map the file's schema.
+    fn new(file: &File, needed: &mut [Needed]) -> Option<Self> {
+        let inferred = ArrowReaderMetadata::load(file, ArrowReaderOptions::new()).ok()?;
+        let mut chosen = Vec::new();
+        let fields: Vec<Field> = inferred
+            .schema()
+            .fields()
+            .iter()
+            .map(|field| {
+                let text = matches!(field.data_type(), DataType::Utf8 | DataType::Binary);
+                let column = needed.iter().position(|column| {
+                    !column.detail
+                        && matches!(column.conversion, Conversion::Text)
+                        && column.name == *field.name()
+                        && !chosen.contains(&column.leaf)
+                });
+                let Some(column) = column.filter(|_| text) else {
+                    return field.as_ref().clone();
+                };
+                chosen.push(needed[column].leaf);
+                if PLAIN_TEXT.contains(&needed[column].name.as_str()) {
+                    return field.as_ref().clone();
+                }
+                let keyed = DataType::Dictionary(
+                    Box::new(DataType::Int32),
+                    Box::new(field.data_type().clone()),
+                );
+                Field::new(field.name(), keyed, field.is_nullable())
+                    .with_metadata(field.metadata().clone())
+            })
+            .collect();
+        if chosen.is_empty() {
+            return None;
+        }
+        let schema = Schema::new_with_metadata(fields, inferred.schema().metadata().clone());
+        let options = ArrowReaderOptions::new().with_schema(schema.into());
+        let metadata = ArrowReaderMetadata::try_new(inferred.metadata().clone(), options).ok()?;
+        let mask = ProjectionMask::leaves(metadata.parquet_schema(), chosen.iter().copied());
+        for column in needed.iter_mut() {
+            column.arrow = chosen.contains(&column.leaf);
+        }
+        Some(Self { metadata, mask })
+    }
+
+    /// A reader of the chosen columns of one row group, in batches of [`BATCH_ROWS`].
+    fn reader(&self, file: &File, group: usize) -> Option<ParquetRecordBatchReader> {
+        let file = file.try_clone().ok()?;
+        ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.metadata.clone())
+            .with_projection(self.mask.clone())
+            .with_row_groups(vec![group])
+            .with_batch_size(BATCH_ROWS)
+            .build()
+            .ok()
+    }
+}
+
+/// The next batch of `reader`, by index of `needed` (`None` for the columns it does not
+/// read); `None` when it fails or does not give `rows` rows.
+fn next_arrow(
+    reader: &mut ParquetRecordBatchReader,
+    needed: &[Needed],
+    rows: usize,
+) -> Option<Vec<Option<ArrowColumn>>> {
+    let batch = reader.next()?.ok()?;
+    if batch.num_rows() != rows {
+        return None;
+    }
+    needed
+        .iter()
+        .map(|column| {
+            if column.arrow {
+                arrow_column(&batch, &column.name).map(Some)
+            } else {
+                Some(None)
+            }
+        })
+        .collect()
+}
+
+/// A text column of an Arrow batch, as the rows of a [`Batch`] read it.
+fn arrow_column(batch: &RecordBatch, name: &str) -> Option<ArrowColumn> {
+    let binary = |array: &dyn Array| match array.data_type() {
+        DataType::Utf8 => Some(BinaryArray::from(array.as_string::<i32>().clone())),
+        DataType::Binary => Some(array.as_binary::<i32>().clone()),
+        _ => None,
+    };
+    let array = batch.column_by_name(name)?;
+    match array.data_type() {
+        DataType::Dictionary(key, _) if **key == DataType::Int32 => {
+            let dictionary = array.as_dictionary::<Int32Type>();
+            Some(ArrowColumn::Keyed {
+                keys: dictionary.keys().clone(),
+                values: binary(dictionary.values().as_ref())?,
+            })
+        }
+        _ => binary(array.as_ref()).map(ArrowColumn::Values),
     }
 }
 

@@ -8,6 +8,7 @@
 //! doubled quotes, no escape character, `\r\n`, `\r` or `\n` ending a record, blank lines
 //! skipped. Both paths give the fields the `csv` crate gives (see the tests).
 
+use arrow_array::{Array, BinaryArray, Int32Array};
 use memchr::{memchr, memchr_iter, memchr2_iter};
 
 /// The fields read on every row.
@@ -49,18 +50,66 @@ impl Projection {
     }
 }
 
-/// One column of a batch of decoded rows (Parquet): the fields' bytes one after the other.
+/// One column of a batch of decoded rows (Parquet): the fields' bytes one after the other, or
+/// an Arrow array kept as the reader gave it.
 #[derive(Debug, Default)]
 pub(crate) struct Column {
     pub(crate) bytes: Vec<u8>,
     /// End of each row's field in `bytes`.
     ends: Vec<u32>,
+    /// When set, the rows are read from it instead of `bytes`.
+    arrow: Option<ArrowColumn>,
+}
+
+/// A text column as the Arrow reader decodes it; a null is an empty field.
+#[derive(Debug)]
+pub(crate) enum ArrowColumn {
+    /// One value per row.
+    Values(BinaryArray),
+    /// A dictionary: each row's key into values decoded once per page of dictionary.
+    Keyed {
+        keys: Int32Array,
+        values: BinaryArray,
+    },
+}
+
+impl ArrowColumn {
+    #[inline]
+    fn field(&self, row: usize) -> Option<&[u8]> {
+        let (values, index) = match self {
+            Self::Values(values) => (values, row),
+            Self::Keyed { keys, values } => {
+                if row >= keys.len() {
+                    return None;
+                }
+                if keys.is_null(row) {
+                    return Some(&[]);
+                }
+                (values, usize::try_from(keys.value(row)).ok()?)
+            }
+        };
+        if index >= values.len() {
+            return None;
+        }
+        Some(if values.is_null(index) {
+            &[]
+        } else {
+            values.value(index)
+        })
+    }
 }
 
 impl Column {
     pub(crate) fn clear(&mut self) {
         self.bytes.clear();
         self.ends.clear();
+        self.arrow = None;
+    }
+
+    /// The column's rows are those of `array`.
+    pub(crate) fn set_arrow(&mut self, array: ArrowColumn) {
+        self.clear();
+        self.arrow = Some(array);
     }
 
     /// Ends the current row's field (what was appended to `bytes` since the previous one).
@@ -71,6 +120,9 @@ impl Column {
 
     #[inline]
     fn field(&self, row: usize) -> Option<&[u8]> {
+        if let Some(arrow) = &self.arrow {
+            return arrow.field(row);
+        }
         let end = *self.ends.get(row)? as usize;
         let start = match row {
             0 => 0,

@@ -331,9 +331,10 @@ impl ChunkWorker for UnitsWorker {
         let mut selected = Vec::new();
         let mut row = 0;
         while let Some(record) = records.next_record() {
-            if let Some(([_, category, flag], _)) =
-                accept(&record, columns.len, &columns.required, 0, &mut ignored)
-                && (family_of_category_bytes(category).is_some() || flag == b"O")
+            // The cheap test first; `accept` only for the rows that pass it.
+            let [_, category, flag] = columns.required.map(|column| record.get(column));
+            if (family_of_category_bytes(category).is_some() || flag == b"O")
+                && accept(&record, columns.len, &columns.required, 0, &mut ignored).is_some()
             {
                 selected.push(row);
             }

@@ -362,3 +362,50 @@ fn details_are_read_for_the_kept_rows_only_across_many_pages() {
     assert_eq!(output.facts, expected.facts);
     assert_eq!(output.report.rejected, expected.report.rejected);
 }
+
+#[test]
+fn a_parquet_text_value_that_is_not_utf8_rejects_its_row_naming_the_field() {
+    // A UTF8 column holding invalid bytes (a writer that did not check them): the row is
+    // rejected as in a CSV file, the others read.
+    let dir = tempfile::tempdir().unwrap();
+    let mut establishments = fixture::establishments();
+    let commune = establishments
+        .columns
+        .iter()
+        .position(|c| c == "codeCommuneEtablissement")
+        .unwrap();
+    "9Z9Z9".clone_into(&mut establishments.rows[6][commune]);
+    let rows = establishments.rows.len() as u64;
+    let path = write_parquet(
+        &dir.path().join("StockEtablissement_utf8.parquet"),
+        &establishments,
+        &[],
+        4,
+        Compression::UNCOMPRESSED,
+    );
+    let mut bytes = std::fs::read(&path).unwrap();
+    let mut replaced = 0;
+    for at in 0..bytes.len() - 5 {
+        if &bytes[at..at + 5] == b"9Z9Z9" {
+            bytes[at + 1] = 0xFF;
+            replaced += 1;
+        }
+    }
+    assert!(replaced > 0);
+    std::fs::write(&path, &bytes).unwrap();
+    let units = write_parquet(
+        &dir.path().join("StockUniteLegale_utf8.parquet"),
+        &fixture::units(),
+        &[],
+        100,
+        Compression::SNAPPY,
+    );
+    let output = import(&path, &units).unwrap();
+    let rejected = &output.report.rejected;
+    assert_eq!(rejected.total, 1);
+    let sample = &rejected.samples[0];
+    assert_eq!(sample.line, 7, "the 7th row of the file");
+    assert_eq!(sample.field.as_deref(), Some("codeCommuneEtablissement"));
+    assert!(sample.reason.contains("UTF-8"), "{}", sample.reason);
+    assert_eq!(output.report.files[1].rows_read, rows);
+}
