@@ -70,6 +70,16 @@ fn complete(title: &str) -> Vec<(&'static str, &str)> {
     ]
 }
 
+/// The ressourcerie's president, signed in and acting for it.
+async fn applicant(app: &Router, store: &Arc<dyn Store>) -> Browser {
+    let (member, member_id) = signed_in(app, store, "presidente@ressourcerie.org", &[]).await;
+    store
+        .add_membership(member_id, &essor_domain::Siren::parse(SIREN).unwrap(), true)
+        .await
+        .unwrap();
+    member
+}
+
 /// A dossier applied for by `member`, submitted when `submit`; its number.
 async fn applied(member: &mut Browser, title: &str, submit: bool) -> String {
     let reply = member
@@ -192,11 +202,7 @@ async fn invite(staff: &mut Browser, id: &str, email: &str, name: &str, confiden
 async fn a_partner_invited_by_mail_gives_an_opinion_that_stays_confidential() {
     let sink = SmtpSink::start().unwrap();
     let (app, store, _) = setup(&sink).await;
-    let (mut member, member_id) = signed_in(&app, &store, "presidente@ressourcerie.org", &[]).await;
-    store
-        .add_membership(member_id, &essor_domain::Siren::parse(SIREN).unwrap(), true)
-        .await
-        .unwrap();
+    let mut member = applicant(&app, &store).await;
     let (mut staff, _) =
         signed_in(&app, &store, "agent@metropole.fr", &[Role::ChargeDeMission]).await;
     let id = applied(&mut member, "Atelier de réparation", true).await;
@@ -409,11 +415,7 @@ async fn a_partner_invited_by_mail_gives_an_opinion_that_stays_confidential() {
 async fn each_reminder_goes_once_with_a_new_link() {
     let sink = SmtpSink::start().unwrap();
     let (app, store, state) = setup(&sink).await;
-    let (mut member, member_id) = signed_in(&app, &store, "presidente@ressourcerie.org", &[]).await;
-    store
-        .add_membership(member_id, &essor_domain::Siren::parse(SIREN).unwrap(), true)
-        .await
-        .unwrap();
+    let mut member = applicant(&app, &store).await;
     let (mut staff, _) =
         signed_in(&app, &store, "agent@metropole.fr", &[Role::ChargeDeMission]).await;
     let id = applied(&mut member, "Épicerie solidaire", true).await;
@@ -495,11 +497,7 @@ async fn each_reminder_goes_once_with_a_new_link() {
 async fn the_dashboard_filters_assigns_labels_and_steps_in_batch() {
     let sink = SmtpSink::start().unwrap();
     let (app, store, _) = setup(&sink).await;
-    let (mut member, member_id) = signed_in(&app, &store, "presidente@ressourcerie.org", &[]).await;
-    store
-        .add_membership(member_id, &essor_domain::Siren::parse(SIREN).unwrap(), true)
-        .await
-        .unwrap();
+    let mut member = applicant(&app, &store).await;
     let (mut camille, camille_id) = signed_in(
         &app,
         &store,
@@ -668,11 +666,7 @@ async fn the_dashboard_filters_assigns_labels_and_steps_in_batch() {
 async fn the_columns_chosen_are_kept_for_the_account() {
     let sink = SmtpSink::start().unwrap();
     let (app, store, _) = setup(&sink).await;
-    let (mut member, member_id) = signed_in(&app, &store, "presidente@ressourcerie.org", &[]).await;
-    store
-        .add_membership(member_id, &essor_domain::Siren::parse(SIREN).unwrap(), true)
-        .await
-        .unwrap();
+    let mut member = applicant(&app, &store).await;
     applied(&mut member, "Atelier vélo", true).await;
     let (mut staff, staff_id) = signed_in(
         &app,
@@ -727,11 +721,7 @@ async fn the_columns_chosen_are_kept_for_the_account() {
 async fn a_payment_tells_the_applicant_and_a_report_tells_the_chargee_de_mission_by_mail() {
     let sink = SmtpSink::start().unwrap();
     let (app, store, _) = setup(&sink).await;
-    let (mut member, member_id) = signed_in(&app, &store, "presidente@ressourcerie.org", &[]).await;
-    store
-        .add_membership(member_id, &essor_domain::Siren::parse(SIREN).unwrap(), true)
-        .await
-        .unwrap();
+    let mut member = applicant(&app, &store).await;
     let (mut staff, staff_id) =
         signed_in(&app, &store, "agent@metropole.fr", &[Role::ChargeDeMission]).await;
     let id = applied(&mut member, "Atelier de réparation", true).await;
