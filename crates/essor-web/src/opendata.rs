@@ -205,15 +205,29 @@ fn write(
     Ok(out)
 }
 
-/// What a served file was written from: the dossiers (their number and last change), the
-/// directory and the site context in memory (names, territory).
-type FileKey = ((i64, Option<DateTime<Utc>>), usize, usize);
+/// What the served files were written from: the dossiers (their number and last change), and
+/// the directory and site context in memory (names, territory), held so that a later one is
+/// recognised by identity.
+struct Basis {
+    dossiers: (i64, Option<DateTime<Utc>>),
+    actors: crate::directory::Actors,
+    context: Arc<crate::site::SiteContext>,
+}
 
-/// The files last served, by year asked (`None`: every year), with what they were written from:
-/// served again while nothing they depend on changed, so a download costs one light query.
+impl Basis {
+    fn same(&self, other: &Self) -> bool {
+        self.dossiers == other.dossiers
+            && Arc::ptr_eq(&self.actors, &other.actors)
+            && Arc::ptr_eq(&self.context, &other.context)
+    }
+}
+
+/// The files last served, by year asked (`None`: every year), all written from one basis:
+/// served again while nothing they depend on changed, so a download costs one light query;
+/// dropped together as soon as it changed.
 #[derive(Default)]
 pub struct SubsidiesFiles {
-    files: Mutex<HashMap<Option<i32>, (FileKey, Bytes)>>,
+    files: Mutex<Files>,
 }
 
 /// The file as the web serves it: the beneficiaries' names from the directory in memory, the
@@ -224,35 +238,43 @@ async fn web_csv(state: &AppState, year: Option<i32>) -> Result<Bytes, ExportErr
         Err(AppError::Store(e)) => return Err(ExportError::Store(e)),
         Err(e) => return Err(ExportError::Directory(e.to_string())),
     };
-    let key = (
-        state.store.dossiers_version().await?,
-        Arc::as_ptr(&actors) as usize,
-        Arc::as_ptr(&context) as usize,
-    );
-    if let Some((kept, bytes)) = lock(&state.subsidies).get(&year)
-        && *kept == key
+    let basis = Basis {
+        dossiers: state.store.dossiers_version().await?,
+        actors,
+        context,
+    };
+    if let Some((kept, files)) = lock(&state.subsidies).as_ref()
+        && kept.same(&basis)
+        && let Some(bytes) = files.get(&year)
     {
         return Ok(bytes.clone());
     }
-    let grantor = grantor_of(&context.territory, state.grantor_siret.as_ref())?;
+    let grantor = grantor_of(&basis.context.territory, state.grantor_siret.as_ref())?;
     let dossiers = state.store.dossiers(Some(DossierState::Accepted)).await?;
     let names: HashMap<String, String> = dossiers
         .iter()
         .filter_map(|d| {
-            actors
+            basis
+                .actors
                 .get(&d.siret)
                 .map(|a| (d.siret.clone(), a.name.clone()))
         })
         .collect();
     let schedules = schedules(state.store.as_ref()).await?;
     let bytes = Bytes::from(write(&grantor, &dossiers, year, &names, &schedules)?);
-    lock(&state.subsidies).insert(year, (key, bytes.clone()));
+    let mut files = lock(&state.subsidies);
+    match files.as_mut() {
+        Some((kept, by_year)) if kept.same(&basis) => {
+            by_year.insert(year, bytes.clone());
+        }
+        _ => *files = Some((basis, HashMap::from([(year, bytes.clone())]))),
+    }
     Ok(bytes)
 }
 
-fn lock(
-    files: &SubsidiesFiles,
-) -> std::sync::MutexGuard<'_, HashMap<Option<i32>, (FileKey, Bytes)>> {
+type Files = Option<(Basis, HashMap<Option<i32>, Bytes>)>;
+
+fn lock(files: &SubsidiesFiles) -> std::sync::MutexGuard<'_, Files> {
     files
         .files
         .lock()
