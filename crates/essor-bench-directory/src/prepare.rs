@@ -62,7 +62,7 @@ pub async fn run(dir: &Path, actors: usize, seed: u64) -> Result<()> {
             units_file: "essor-bench-directory (établissements générés)",
             synthetic: true,
             report: &serde_json::json!({ "generator": "essor-bench-directory", "seed": seed }),
-            facts: &[],
+            facts: &essor_domain::panorama::FactTable::default(),
             establishments: &rows,
         })
         .await?;

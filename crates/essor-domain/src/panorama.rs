@@ -14,6 +14,10 @@ use serde::{Deserialize, Serialize};
 use crate::money::{format_number, format_pct, group_thousands};
 use crate::territory::Territory;
 
+mod table;
+
+pub use table::{FactTable, FactTableError, TableRow};
+
 /// The version of the rules every figure follows. A later version may change a rule; figures
 /// keep the version that produced them.
 pub const PERIMETER: &str = "essor-v1";

@@ -243,7 +243,7 @@ fn panorama(establishments: &str, units: &str, territory: &str) {
         imported_at: String::new(),
         synthetic: true,
     };
-    let panorama = Panorama::compute(&territory, source, &output.facts);
+    let panorama = Panorama::compute(&territory, source, &output.facts.to_rows());
     println!(
         "{}",
         serde_json::to_string_pretty(&panorama.to_json()).expect("JSON")

@@ -1,8 +1,8 @@
 //! Per-commune aggregates, indexed by interned commune, then fact rows.
 //!
 //! One [`Aggregates`] for the whole import, shared by the worker threads behind a mutex: flat
-//! arrays indexed by commune, allocated zeroed so that the system only backs the pages of
-//! communes that have establishments, and the final passes only visit those communes. Each
+//! arrays indexed by commune (about 110 MB for France, written once beforehand: see
+//! `memory.rs`); the final passes only visit the communes that have establishments. Each
 //! worker classifies its rows into compact [`Pending`] updates and applies them once per chunk,
 //! in a tight loop under the lock (one table rather than one per worker: the fresh pages of a
 //! table, which the system must zero, were a seventh of the import's time with two). Years
@@ -12,9 +12,10 @@ use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
 use essor_domain::ess::{BANDS, Family, SECTION_KEYS, ThemeTable};
-use essor_domain::panorama::{Dimension, FactRow, Figures};
+use essor_domain::panorama::{Dimension, FactTable, Figures, TableRow};
 
 use crate::communes::Communes;
+use crate::memory::zeroed_for_updates;
 
 /// The dense window of creation and closure years.
 const YEAR_MIN: i32 = 1950;
@@ -35,15 +36,15 @@ type Group = [u64; 3];
 type Count = [u32; 2];
 /// Years outside the dense window, by commune: dimension, year, `all, ess`.
 type YearsByCommune = HashMap<u32, Vec<(Dimension, i32, [u64; 2])>>;
-/// Band values INSEE does not use, by commune.
-type BandsByCommune = HashMap<u32, Vec<(String, Group)>>;
+/// Band values INSEE does not use, by commune: value, key, figures.
+type BandsByCommune = HashMap<u32, Vec<(String, u32, Group)>>;
 
 pub(crate) struct Aggregates {
     /// Groups per commune: families, sections, bands, themes.
     stride: usize,
     /// Communes that have had an establishment.
     touched: Vec<bool>,
-    /// By commune. Arrays are allocated zeroed: the system only backs the pages written.
+    /// By commune.
     total: Vec<Totals>,
     /// By commune, `stride` each.
     groups: Vec<Group>,
@@ -88,12 +89,6 @@ pub(crate) struct Row<'a> {
     pub(crate) section: usize,
     /// `Err` holds a band value INSEE does not use.
     pub(crate) band: Result<usize, &'a str>,
-}
-
-/// The key of a fact row.
-enum Key<'a> {
-    Text(&'a str),
-    Year(i32),
 }
 
 fn slot(index: usize) -> u32 {
@@ -184,10 +179,10 @@ impl Aggregates {
         Self {
             stride,
             touched: vec![false; communes],
-            total: vec![[0; 6]; communes],
-            groups: vec![[0; 3]; communes * stride],
-            creations: vec![[0; 2]; communes * YEARS],
-            closures: vec![[0; 2]; communes * YEARS],
+            total: zeroed_for_updates(communes),
+            groups: zeroed_for_updates(communes * stride),
+            creations: zeroed_for_updates(communes * YEARS),
+            closures: zeroed_for_updates(communes * YEARS),
             other_years: HashMap::new(),
             other_bands: HashMap::new(),
         }
@@ -246,27 +241,30 @@ impl Aggregates {
     }
 
     /// The fact rows, by commune code, dimension and key; rows whose figures are all zero are
-    /// left out. Built by `threads` threads into one vector allocated once (about 3.5 million
+    /// left out. Built by `threads` threads into one vector allocated once (about 3.3 million
     /// rows for France).
     pub(crate) fn into_facts(
         self,
         communes: &Communes,
         themes: &ThemeTable,
         threads: usize,
-    ) -> Vec<FactRow> {
+    ) -> FactTable {
         let mut order: Vec<usize> = (0..self.touched.len())
             .filter(|index| self.touched[*index])
             .collect();
         order.sort_by(|a, b| communes.code(*a).cmp(communes.code(*b)));
+        let mut keys = Keys::new(themes);
         let mut other_bands: BandsByCommune = HashMap::new();
         for ((commune, band), group) in &self.other_bands {
+            let key = keys.intern(band);
             other_bands
                 .entry(*commune)
                 .or_default()
-                .push((band.clone(), *group));
+                .push((band.clone(), key, *group));
         }
         let mut other_years: YearsByCommune = HashMap::new();
         for ((dimension, commune, year), counts) in &self.other_years {
+            keys.other_year(*year);
             other_years
                 .entry(*commune)
                 .or_default()
@@ -275,36 +273,29 @@ impl Aggregates {
         let mut band_order: Vec<usize> = (0..BANDS.len()).collect();
         band_order.sort_by_key(|&band| BANDS[band].0);
         let context = FactsContext {
-            themes,
+            keys: &keys,
             bands: &other_bands,
             years: &other_years,
             band_order: &band_order,
-            year_keys: (YEAR_MIN..).take(YEARS).map(|y| y.to_string()).collect(),
         };
-        let rows: Vec<usize> = order
+        let counts: Vec<usize> = order
             .iter()
             .map(|&index| {
                 let mut rows = 0;
-                self.commune_facts(index, &context, &mut |_, _, _| rows += 1);
+                self.commune_facts(index, &context, &mut |_| rows += 1);
                 rows
             })
             .collect();
-        let total: usize = rows.iter().sum();
-        let placeholder = FactRow {
-            commune: String::new(),
-            dimension: Dimension::Total,
-            key: String::new(),
-            figures: Figures::default(),
-        };
-        let mut facts = vec![placeholder; total];
+        let total: usize = counts.iter().sum();
+        let mut rows = vec![TableRow::EMPTY; total];
         // Contiguous runs of communes with about as many rows each, one per thread.
         let per_thread = total.div_ceil(threads.max(1)).max(1);
-        let mut parts: Vec<(&[usize], &mut [FactRow])> = Vec::new();
-        let mut rest: &mut [FactRow] = &mut facts;
+        let mut parts: Vec<(&[usize], &mut [TableRow])> = Vec::new();
+        let mut rest: &mut [TableRow] = &mut rows;
         let (mut first, mut filled) = (0, 0);
-        for (i, count) in rows.iter().enumerate() {
+        for (i, count) in counts.iter().enumerate() {
             filled += count;
-            if filled >= per_thread || i + 1 == rows.len() {
+            if filled >= per_thread || i + 1 == counts.len() {
                 let (part, tail) = std::mem::take(&mut rest).split_at_mut(filled);
                 parts.push((&order[first..=i], part));
                 rest = tail;
@@ -319,30 +310,22 @@ impl Aggregates {
                 scope.spawn(move || {
                     let mut slots = slots.iter_mut();
                     for &index in indexes {
-                        let code = communes.code(index);
-                        this.commune_facts(index, context, &mut |dimension, key, figures| {
-                            let key = match key {
-                                Key::Text(text) => text.to_owned(),
-                                Key::Year(year) => usize::try_from(year - YEAR_MIN)
-                                    .ok()
-                                    .and_then(|offset| context.year_keys.get(offset))
-                                    .cloned()
-                                    .unwrap_or_else(|| year.to_string()),
-                            };
+                        this.commune_facts(index, context, &mut |row| {
                             if let Some(slot) = slots.next() {
-                                *slot = FactRow {
-                                    commune: code.to_owned(),
-                                    dimension,
-                                    key,
-                                    figures,
-                                };
+                                *slot = row;
                             }
                         });
                     }
                 });
             }
         });
-        facts
+        let communes = order
+            .iter()
+            .zip(counts)
+            .map(|(&index, count)| (communes.code(index).to_owned(), count))
+            .collect();
+        FactTable::from_parts(keys.texts, communes, rows)
+            .expect("distinct keys, communes in code order, rows counted per commune")
     }
 
     /// Calls `emit` with every non-zero fact row of a commune, in order.
@@ -350,11 +333,16 @@ impl Aggregates {
         &self,
         index: usize,
         context: &FactsContext<'_>,
-        emit: &mut dyn FnMut(Dimension, Key<'_>, Figures),
+        emit: &mut dyn FnMut(TableRow),
     ) {
-        let mut push = |dimension: Dimension, key: Key<'_>, figures: Figures| {
+        let keys = context.keys;
+        let mut push = |dimension: Dimension, key: u32, figures: Figures| {
             if !figures.is_zero() {
-                emit(dimension, key, figures);
+                emit(TableRow {
+                    dimension,
+                    key,
+                    figures,
+                });
             }
         };
         let t = self.total[index];
@@ -366,7 +354,7 @@ impl Aggregates {
             ess_employer: t[4],
             ess_jobs_x2: t[5],
         };
-        push(Dimension::Total, Key::Text(""), total);
+        push(Dimension::Total, keys.empty, total);
         let groups = &self.groups[index * self.stride..(index + 1) * self.stride];
         let ess = |g: &Group| Figures {
             ess_active: g[0],
@@ -376,35 +364,34 @@ impl Aggregates {
         };
         for family in Family::ALL {
             let figures = ess(&groups[family.index()]);
-            push(Dimension::Family, Key::Text(family.key()), figures);
+            push(Dimension::Family, keys.families[family.index()], figures);
         }
-        for (i, key) in SECTION_KEYS.iter().enumerate() {
-            push(
-                Dimension::Section,
-                Key::Text(key),
-                ess(&groups[SECTION_OFFSET + i]),
-            );
+        for (i, &key) in keys.sections.iter().enumerate() {
+            push(Dimension::Section, key, ess(&groups[SECTION_OFFSET + i]));
         }
-        for (i, theme) in context.themes.themes().iter().enumerate() {
-            let figures = ess(&groups[THEME_OFFSET + i]);
-            push(Dimension::Theme, Key::Text(&theme.key), figures);
+        for (i, &key) in keys.themes.iter().enumerate() {
+            push(Dimension::Theme, key, ess(&groups[THEME_OFFSET + i]));
         }
         let key32 = u32::try_from(index).unwrap_or(u32::MAX);
         if let Some(extra) = context.bands.get(&key32) {
-            let mut bands: Vec<(&str, Group)> = BANDS
+            let mut bands: Vec<(&str, u32, Group)> = BANDS
                 .iter()
                 .enumerate()
-                .map(|(i, (key, _, _))| (*key, groups[BAND_OFFSET + i]))
-                .chain(extra.iter().map(|(band, group)| (band.as_str(), *group)))
+                .map(|(i, (text, _, _))| (*text, keys.bands[i], groups[BAND_OFFSET + i]))
+                .chain(
+                    extra
+                        .iter()
+                        .map(|(band, key, group)| (band.as_str(), *key, *group)),
+                )
                 .collect();
-            bands.sort_by_key(|(key, _)| *key);
-            for (key, group) in bands {
-                push(Dimension::Band, Key::Text(key), ess(&group));
+            bands.sort_by_key(|(text, _, _)| *text);
+            for (_, key, group) in bands {
+                push(Dimension::Band, key, ess(&group));
             }
         } else {
             for &band in context.band_order {
                 let figures = ess(&groups[BAND_OFFSET + band]);
-                push(Dimension::Band, Key::Text(BANDS[band].0), figures);
+                push(Dimension::Band, keys.bands[band], figures);
             }
         }
         let extra = context.years.get(&key32);
@@ -420,28 +407,99 @@ impl Aggregates {
             };
             if let Some(extra) = extra {
                 for (year, counts) in years(dimension, dense, extra) {
-                    push(dimension, Key::Year(year), year_figures(counts));
+                    push(dimension, keys.year(year), year_figures(counts));
                 }
             } else {
-                for (count, year) in dense.iter().zip(YEAR_MIN..) {
+                for (count, &key) in dense.iter().zip(&keys.years) {
                     let counts = [u64::from(count[0]), u64::from(count[1])];
-                    push(dimension, Key::Year(year), year_figures(counts));
+                    push(dimension, key, year_figures(counts));
                 }
             }
         }
     }
 }
 
+/// The keys of the fact rows, each text once, and the index of each group's.
+struct Keys {
+    texts: Vec<String>,
+    index: HashMap<String, u32>,
+    /// The empty key of the totals.
+    empty: u32,
+    families: Vec<u32>,
+    sections: Vec<u32>,
+    themes: Vec<u32>,
+    /// By index of [`BANDS`].
+    bands: Vec<u32>,
+    /// The years of the dense window, in order.
+    years: Vec<u32>,
+    other_years: HashMap<i32, u32>,
+}
+
+impl Keys {
+    fn new(themes: &ThemeTable) -> Self {
+        let mut keys = Self {
+            texts: Vec::new(),
+            index: HashMap::new(),
+            empty: 0,
+            families: Vec::new(),
+            sections: Vec::new(),
+            themes: Vec::new(),
+            bands: Vec::new(),
+            years: Vec::new(),
+            other_years: HashMap::new(),
+        };
+        keys.empty = keys.intern("");
+        keys.families = Family::ALL.iter().map(|f| keys.intern(f.key())).collect();
+        keys.sections = SECTION_KEYS.iter().map(|s| keys.intern(s)).collect();
+        keys.themes = themes
+            .themes()
+            .iter()
+            .map(|t| keys.intern(&t.key))
+            .collect();
+        keys.bands = BANDS.iter().map(|(band, _, _)| keys.intern(band)).collect();
+        keys.years = (YEAR_MIN..)
+            .take(YEARS)
+            .map(|year| keys.intern(&year.to_string()))
+            .collect();
+        keys
+    }
+
+    fn intern(&mut self, text: &str) -> u32 {
+        if let Some(&key) = self.index.get(text) {
+            return key;
+        }
+        let key = u32::try_from(self.texts.len()).expect("fewer than 2^32 keys");
+        self.texts.push(text.to_owned());
+        self.index.insert(text.to_owned(), key);
+        key
+    }
+
+    /// Makes a key for a year outside the dense window.
+    fn other_year(&mut self, year: i32) {
+        if !self.other_years.contains_key(&year) {
+            let key = self.intern(&year.to_string());
+            self.other_years.insert(year, key);
+        }
+    }
+
+    fn year(&self, year: i32) -> u32 {
+        usize::try_from(year - YEAR_MIN)
+            .ok()
+            .and_then(|offset| self.years.get(offset))
+            .or_else(|| self.other_years.get(&year))
+            .copied()
+            .expect("every year seen has a key")
+    }
+}
+
 /// What building fact rows needs besides the arrays.
 struct FactsContext<'a> {
-    themes: &'a ThemeTable,
+    keys: &'a Keys,
     /// Bands and years outside the dense arrays, by commune.
     bands: &'a BandsByCommune,
     years: &'a YearsByCommune,
     /// Indexes of [`BANDS`] in the order of their keys.
     band_order: &'a [usize],
-    /// The keys of the years of the dense window.
-    year_keys: Vec<String>,
 }
 
 /// The non-zero years of a commune and dimension, in order: the dense window and the others.

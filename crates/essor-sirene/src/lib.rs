@@ -14,7 +14,7 @@
 //! Two passes, each streamed through the same pipeline (see `pipeline.rs`): the legal units
 //! first, keeping a bit per existing SIREN and a compact entry for the units that can belong to
 //! the ESS; then the establishments, classified by the rules of [`essor_domain::ess`] and added
-//! up per commune code of the referential into [`FactRow`]s, the ESS establishments of the kept
+//! up per commune code of the referential into a [`FactTable`], the ESS establishments of the kept
 //! communes becoming [`EstablishmentRecord`]s. Columns are found by their header name; rows that
 //! cannot be read are counted and sampled in the [`ImportReport`], never a reason to stop.
 //!
@@ -26,13 +26,14 @@
 //! `csv` crate's fields. A Parquet file is read column by column, only the needed columns,
 //! its row groups shared among the threads (`parquet.rs`), into rows the same workers read.
 //! Per-commune counters live in one table shared by the workers, updated in batches under a
-//! lock, so that the processor overlaps their cache misses (`aggregate.rs`). Memory stays under 1 GiB whatever the size of
-//! the files (770 MB for the whole country, most of it the fact rows).
+//! lock, so that the processor overlaps their cache misses (`aggregate.rs`). Memory stays under
+//! 1 GiB whatever the size of the files.
 
 mod aggregate;
 mod communes;
 mod error;
 mod establishments;
+mod memory;
 mod parquet;
 mod pipeline;
 mod records;
@@ -47,7 +48,7 @@ use std::time::Instant;
 
 use essor_domain::ess::ThemeTable;
 use essor_domain::establishment::EstablishmentRecord;
-use essor_domain::panorama::{FactRow, PERIMETER};
+use essor_domain::panorama::{FactTable, PERIMETER};
 use essor_domain::referential::Referential;
 
 pub use error::ImportError;
@@ -78,9 +79,9 @@ type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
 /// What an import produces.
 #[derive(Debug, Clone)]
 pub struct ImportOutput {
-    /// Per commune (or arrondissement) code of the referential, dimension and key, sorted;
-    /// rows whose figures are all zero left out.
-    pub facts: Vec<FactRow>,
+    /// Per commune (or arrondissement) code of the referential, dimension and key, communes
+    /// in code order; rows whose figures are all zero left out.
+    pub facts: FactTable,
     /// ESS establishments (active and closed) of the kept communes, by SIRET.
     pub establishments: Vec<EstablishmentRecord>,
     pub report: ImportReport,

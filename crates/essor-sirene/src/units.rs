@@ -1,7 +1,7 @@
 //! The first pass: legal units (`StockUniteLegale`).
 //!
 //! Every unit only needs to be known to exist (a bit per possible SIREN: 125 MB whatever the
-//! file, zeroed lazily by the system). Units that can belong to the ESS (flagged `O`, or whose
+//! file). Units that can belong to the ESS (flagged `O`, or whose
 //! category has a family) keep what classification and the directory need, in a compact entry
 //! sorted by SIREN with their texts in one arena: about 2 to 3 million of the 30 million units.
 
@@ -11,6 +11,7 @@ use essor_domain::ess::{Family, family_of_category_bytes};
 use essor_domain::establishment::UnitIdentity;
 
 use crate::ImportError;
+use crate::memory::zeroed_for_updates;
 use crate::pipeline::{
     ChunkWorker, Rejections, Streamed, Wanted, accept, optional_text, stream, text,
 };
@@ -360,7 +361,7 @@ pub(crate) fn read(
     threads: usize,
     on_bytes: &(dyn Fn(u64, &SourceInfo) + Sync),
 ) -> Result<UnitsPass, ImportError> {
-    let mut exists = vec![0u64; SIREN_LIMIT / 64];
+    let mut exists: Vec<u64> = zeroed_for_updates(SIREN_LIMIT / 64);
     let mut duplicates = 0u64;
     let mut distinct = 0u64;
     let collect = |sirens: Vec<u32>| {

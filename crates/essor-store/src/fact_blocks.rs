@@ -16,7 +16,7 @@
 
 use std::collections::HashSet;
 
-use essor_domain::panorama::{Dimension, FactRow, Figures};
+use essor_domain::panorama::{Dimension, FactRow, FactTable, Figures, TableRow};
 use serde::{Deserialize, Serialize};
 
 use crate::StoreError;
@@ -81,55 +81,159 @@ fn corrupt(detail: impl std::fmt::Display) -> StoreError {
     }
 }
 
-/// The blocks of a snapshot's facts, by département code, in code order. Refuses facts that
-/// repeat a commune, dimension and key (they would be counted twice).
-pub(crate) fn encode(facts: &[FactRow]) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
-    // Facts grouped by commune, in code order (an import gives them so: checked, not assumed).
-    let mut sorted: Vec<&FactRow> = facts.iter().collect();
-    if !sorted.is_sorted_by(|a, b| a.commune <= b.commune) {
-        sorted.sort_by(|a, b| a.commune.cmp(&b.commune));
-    }
-    let mut blocks = Vec::new();
-    let mut rest = sorted.as_slice();
-    while let Some(first) = rest.first() {
-        let departement = departement_of(&first.commune);
+/// A département's code and its communes' rows.
+type Departement<'t> = (&'t str, &'t [(&'t str, &'t [TableRow])]);
+/// A département's code and its block.
+type Encoded = (String, Vec<u8>);
+
+/// The blocks of a snapshot's facts, by département code, in code order, encoded by a few
+/// threads. Refuses facts that repeat a commune, dimension and key (they would be counted
+/// twice).
+pub(crate) fn encode(facts: &FactTable) -> Result<Vec<Encoded>, StoreError> {
+    // Communes come in code order, so each département's communes are contiguous.
+    let communes: Vec<(&str, &[TableRow])> = facts.communes().collect();
+    let mut departements: Vec<Departement<'_>> = Vec::new();
+    let mut rest = communes.as_slice();
+    while let Some((first, _)) = rest.first() {
+        let departement = departement_of(first);
         let len = rest
             .iter()
-            .position(|f| departement_of(&f.commune) != departement)
+            .position(|(code, _)| departement_of(code) != departement)
             .unwrap_or(rest.len());
-        let (block, tail) = rest.split_at(len);
-        blocks.push((departement.to_owned(), encode_block(block)?));
+        let (group, tail) = rest.split_at(len);
+        departements.push((departement, group));
         rest = tail;
+    }
+    // Contiguous runs of départements with about as many rows each, one per thread.
+    let threads = std::thread::available_parallelism()
+        .map_or(2, usize::from)
+        .clamp(1, 4);
+    let per_thread = facts.len().div_ceil(threads).max(1);
+    let mut runs: Vec<&[Departement<'_>]> = Vec::new();
+    let (mut first, mut rows) = (0, 0);
+    for (i, (_, group)) in departements.iter().enumerate() {
+        rows += group.iter().map(|(_, rows)| rows.len()).sum::<usize>();
+        if rows >= per_thread || i + 1 == departements.len() {
+            runs.push(&departements[first..=i]);
+            first = i + 1;
+            rows = 0;
+        }
+    }
+    let encoded: Vec<Result<Vec<Encoded>, StoreError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = runs
+            .into_iter()
+            .map(|run| {
+                scope.spawn(move || {
+                    let mut encoder = BlockEncoder::new(facts);
+                    run.iter()
+                        .map(|(departement, communes)| {
+                            Ok(((*departement).to_owned(), encoder.block(communes)?))
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|_| Err(corrupt("l’encodage d’un bloc d’agrégats a échoué")))
+            })
+            .collect()
+    });
+    let mut blocks = Vec::with_capacity(departements.len());
+    for run in encoded {
+        blocks.extend(run?);
     }
     Ok(blocks)
 }
 
-/// One block: facts of one département, grouped by commune.
-fn encode_block(facts: &[&FactRow]) -> Result<Vec<u8>, StoreError> {
-    let mut keys: Vec<&str> = Vec::new();
-    let mut key_index: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
-    let mut encoded: Vec<(&str, Vec<u8>)> = Vec::new();
-    let mut rows: Vec<Row> = Vec::new();
-    let mut seen: Vec<(u8, u32)> = Vec::new();
-    let mut rest = facts;
-    while let Some(first) = rest.first() {
-        let commune = first.commune.as_str();
-        let len = rest
-            .iter()
-            .position(|f| f.commune != commune)
-            .unwrap_or(rest.len());
-        let (group, tail) = rest.split_at(len);
-        rows.clear();
-        for fact in group {
-            let next = u32::try_from(keys.len()).map_err(corrupt)?;
-            let key = *key_index.entry(fact.key.as_str()).or_insert_with(|| {
-                keys.push(fact.key.as_str());
-                next
-            });
-            let f = &fact.figures;
-            rows.push(Row {
-                dimension: dimension_code(fact.dimension),
-                key,
+/// Encodes blocks of one table, reusing its buffers from block to block.
+struct BlockEncoder<'t> {
+    table: &'t FactTable,
+    /// By key of the table: its index in the current block, or `u32::MAX`.
+    block_key: Vec<u32>,
+    keys: Vec<&'t str>,
+    /// By dimension and key of the table: the commune (counted from 1) that last had it.
+    seen: Vec<u32>,
+    rows: Vec<Row>,
+    /// Each commune's rows, encoded one after the other.
+    encoded: Vec<u8>,
+    communes: u32,
+}
+
+impl<'t> BlockEncoder<'t> {
+    fn new(table: &'t FactTable) -> Self {
+        let keys = table.keys().len();
+        Self {
+            table,
+            block_key: vec![u32::MAX; keys],
+            keys: Vec::new(),
+            seen: vec![0; keys * Dimension::ALL.len()],
+            rows: Vec::new(),
+            encoded: Vec::new(),
+            communes: 0,
+        }
+    }
+
+    /// One block: the rows of one département's communes.
+    fn block(&mut self, communes: &[(&'t str, &[TableRow])]) -> Result<Vec<u8>, StoreError> {
+        self.keys.clear();
+        self.block_key.fill(u32::MAX);
+        self.encoded.clear();
+        let mut ends = Vec::with_capacity(communes.len());
+        for (code, rows) in communes {
+            self.commune(code, rows)?;
+            ends.push(self.encoded.len());
+        }
+        let mut start = 0;
+        let block = Block {
+            version: VERSION,
+            keys: self.keys.clone(),
+            communes: communes
+                .iter()
+                .zip(&ends)
+                .map(|((code, _), &end)| {
+                    let rows = &self.encoded[start..end];
+                    start = end;
+                    CommuneRows { code, rows }
+                })
+                .collect(),
+        };
+        postcard::to_allocvec(&block).map_err(corrupt)
+    }
+
+    /// Appends one commune's rows to `encoded`.
+    fn commune(&mut self, code: &str, rows: &[TableRow]) -> Result<(), StoreError> {
+        self.communes += 1;
+        let keys = self.table.keys().len();
+        self.rows.clear();
+        for row in rows {
+            let dimension = dimension_code(row.dimension);
+            let key = row.key as usize;
+            let seen = &mut self.seen[usize::from(dimension) * keys + key];
+            if *seen == self.communes {
+                return Err(StoreError::Corrupt {
+                    what: "agrégats de l’import",
+                    detail: format!(
+                        "commune {code}, dimension {}, clé « {} » en double",
+                        row.dimension.as_str(),
+                        self.table.key(row)
+                    ),
+                });
+            }
+            *seen = self.communes;
+            let mut index = self.block_key[key];
+            if index == u32::MAX {
+                index = u32::try_from(self.keys.len()).map_err(corrupt)?;
+                self.block_key[key] = index;
+                self.keys.push(self.table.key(row));
+            }
+            let f = &row.figures;
+            self.rows.push(Row {
+                dimension,
+                key: index,
                 figures: [
                     f.active,
                     f.employer,
@@ -140,32 +244,10 @@ fn encode_block(facts: &[&FactRow]) -> Result<Vec<u8>, StoreError> {
                 ],
             });
         }
-        seen.clear();
-        seen.extend(rows.iter().map(|r| (r.dimension, r.key)));
-        seen.sort_unstable();
-        if let Some(pair) = seen.windows(2).find(|pair| pair[0] == pair[1]) {
-            let (dimension, key) = pair[0];
-            return Err(StoreError::Corrupt {
-                what: "agrégats de l’import",
-                detail: format!(
-                    "commune {commune}, dimension {}, clé « {} » en double",
-                    dimension_of(dimension).map_or("?", Dimension::as_str),
-                    keys[key as usize]
-                ),
-            });
-        }
-        encoded.push((commune, postcard::to_allocvec(&rows).map_err(corrupt)?));
-        rest = tail;
+        postcard::to_extend(&self.rows, std::mem::take(&mut self.encoded))
+            .map(|encoded| self.encoded = encoded)
+            .map_err(corrupt)
     }
-    let block = Block {
-        version: VERSION,
-        keys,
-        communes: encoded
-            .iter()
-            .map(|(code, rows)| CommuneRows { code, rows })
-            .collect(),
-    };
-    postcard::to_allocvec(&block).map_err(corrupt)
 }
 
 /// Appends to `out` the facts of the communes of `wanted` that `block` holds.
@@ -298,9 +380,9 @@ mod tests {
             facts.push(fact(commune, Dimension::Closure, "2024", n + 1));
             facts.push(fact(commune, Dimension::Creation, "1899", 1));
         }
-        // Not in code order: the encoder sorts.
+        // Not in code order: the table sorts.
         facts.reverse();
-        let blocks = encode(&facts).unwrap();
+        let blocks = encode(&FactTable::from_rows(&facts)).unwrap();
         let departements: Vec<&str> = blocks.iter().map(|(d, _)| d.as_str()).collect();
         assert_eq!(
             departements,
@@ -325,7 +407,7 @@ mod tests {
 
     #[test]
     fn no_facts_make_no_blocks() {
-        assert!(encode(&[]).unwrap().is_empty());
+        assert!(encode(&FactTable::default()).unwrap().is_empty());
     }
 
     #[test]
@@ -335,7 +417,9 @@ mod tests {
             fact("38185", Dimension::Closure, "2024", 1),
             fact("38185", Dimension::Creation, "2024", 2),
         ];
-        let error = encode(&facts).unwrap_err().to_string();
+        let error = encode(&FactTable::from_rows(&facts))
+            .unwrap_err()
+            .to_string();
         assert!(
             error.contains("38185") && error.contains("creation"),
             "{error}"
@@ -344,7 +428,13 @@ mod tests {
 
     #[test]
     fn a_damaged_block_is_an_error_not_a_panic() {
-        let blocks = encode(&[fact("38185", Dimension::Total, "", 5)]).unwrap();
+        let blocks = encode(&FactTable::from_rows(&[fact(
+            "38185",
+            Dimension::Total,
+            "",
+            5,
+        )]))
+        .unwrap();
         let wanted: HashSet<&str> = ["38185"].into_iter().collect();
         let block = &blocks[0].1;
         for len in 0..block.len() {

@@ -29,7 +29,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use essor_domain::Plan;
-use essor_domain::panorama::{FactRow, Source};
+use essor_domain::panorama::{FactRow, FactTable, Source};
 use essor_domain::plan::Key;
 
 pub use postgres::PostgresStore;
@@ -237,7 +237,7 @@ pub struct NewSnapshot<'a> {
     pub units_file: &'a str,
     pub synthetic: bool,
     pub report: &'a serde_json::Value,
-    pub facts: &'a [FactRow],
+    pub facts: &'a FactTable,
     pub establishments: &'a [EstablishmentRow],
 }
 

@@ -294,7 +294,7 @@ mod tests {
                 units_file: "u.csv",
                 synthetic: true,
                 report: &serde_json::json!({}),
-                facts: &[],
+                facts: &essor_domain::panorama::FactTable::default(),
                 establishments: &rows,
             })
             .await

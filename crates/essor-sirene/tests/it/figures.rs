@@ -104,7 +104,7 @@ fn the_reference_files_give_the_facts_worked_out_by_hand() {
     let dir = tempfile::tempdir().unwrap();
     let output = reference(dir.path());
     let expected = expected_facts();
-    for (i, (got, want)) in output.facts.iter().zip(&expected).enumerate() {
+    for (i, (got, want)) in output.facts.to_rows().iter().zip(&expected).enumerate() {
         assert_eq!(got, want, "fact {i}");
     }
     assert_eq!(output.facts.len(), expected.len());
@@ -277,7 +277,7 @@ fn the_facts_give_the_panorama_of_a_territory() {
         imported_at: "2026-11-28T09:00:00Z".into(),
         synthetic: true,
     };
-    let panorama = Panorama::compute(&territory, source, &output.facts);
+    let panorama = Panorama::compute(&territory, source, &output.facts.to_rows());
     let e = &panorama.establishments;
     assert_eq!(
         (e.active, e.employer, e.ess_active, e.ess_employer),
@@ -292,7 +292,7 @@ fn the_facts_give_the_panorama_of_a_territory() {
         .unwrap()
         .resolve(Referential::embedded())
         .unwrap();
-    let panorama = Panorama::compute(&paris, panorama.source, &output.facts);
+    let panorama = Panorama::compute(&paris, panorama.source, &output.facts.to_rows());
     assert_eq!(
         panorama.by_commune[0].ess_jobs, 4.0,
         "75101 counts in Paris"

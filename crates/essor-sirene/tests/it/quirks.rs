@@ -347,6 +347,7 @@ fn a_file_of_many_chunks_gives_the_same_output_whatever_the_threads() {
     );
     let total: u64 = one
         .facts
+        .to_rows()
         .iter()
         .filter(|f| f.dimension == essor_domain::panorama::Dimension::Creation)
         .map(|f| f.figures.active)

@@ -102,7 +102,7 @@ async fn snapshot(store: &dyn Store, synthetic: bool) {
             units_file: "StockUniteLegale_utf8.csv",
             synthetic,
             report: &serde_json::json!({}),
-            facts: &[],
+            facts: &essor_domain::panorama::FactTable::default(),
             establishments: &rows,
         })
         .await

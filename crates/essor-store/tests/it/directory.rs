@@ -43,7 +43,7 @@ async fn establishments_are_found_by_siret_and_by_structure() {
                 units_file: "u.csv",
                 synthetic: true,
                 report: &report,
-                facts: &[],
+                facts: &essor_domain::panorama::FactTable::default(),
                 establishments: &rows,
             })
             .await

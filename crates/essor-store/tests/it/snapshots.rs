@@ -1,4 +1,4 @@
-use essor_domain::panorama::{Dimension, FactRow, Figures};
+use essor_domain::panorama::{Dimension, FactRow, FactTable, Figures};
 use essor_store::{EstablishmentRow, NewSnapshot};
 
 use crate::harness::each_store;
@@ -54,7 +54,7 @@ async fn an_import_is_stored_whole_and_read_back_by_commune() {
                 units_file: "StockUniteLegale_utf8.zip",
                 synthetic: true,
                 report: &report,
-                facts: &facts,
+                facts: &FactTable::from_rows(&facts),
                 establishments: &establishments,
             })
             .await
@@ -112,7 +112,7 @@ async fn snapshots_are_listed_newest_first_and_can_be_deleted() {
                     units_file: "u.csv",
                     synthetic: false,
                     report: &report,
-                    facts: &facts,
+                    facts: &FactTable::from_rows(&facts),
                     establishments: &[],
                 })
                 .await
@@ -161,7 +161,7 @@ async fn a_failed_import_leaves_no_trace_and_the_previous_snapshot_stays() {
                 units_file: "u.csv",
                 synthetic: false,
                 report: &report,
-                facts: &[fact("38185", Dimension::Total, "", 1)],
+                facts: &FactTable::from_rows(&[fact("38185", Dimension::Total, "", 1)]),
                 establishments: &[],
             })
             .await
@@ -178,7 +178,7 @@ async fn a_failed_import_leaves_no_trace_and_the_previous_snapshot_stays() {
                 units_file: "u.csv",
                 synthetic: false,
                 report: &report,
-                facts: &many_facts(),
+                facts: &FactTable::from_rows(&many_facts()),
                 establishments: &establishments,
             })
             .await;
@@ -192,7 +192,7 @@ async fn a_failed_import_leaves_no_trace_and_the_previous_snapshot_stays() {
                 units_file: "u.csv",
                 synthetic: false,
                 report: &report,
-                facts: &facts,
+                facts: &FactTable::from_rows(&facts),
                 establishments: &[],
             })
             .await;
@@ -214,7 +214,7 @@ async fn a_snapshot_without_facts_is_stored_and_reads_as_empty() {
                 units_file: "u.csv",
                 synthetic: false,
                 report: &report,
-                facts: &[],
+                facts: &FactTable::default(),
                 establishments: &[],
             })
             .await
@@ -259,7 +259,7 @@ async fn facts_of_corsica_overseas_and_arrondissements_are_read_by_commune() {
                 units_file: "u.csv",
                 synthetic: false,
                 report: &report,
-                facts: &facts,
+                facts: &FactTable::from_rows(&facts),
                 establishments: &[],
             })
             .await
@@ -275,7 +275,7 @@ async fn facts_of_corsica_overseas_and_arrondissements_are_read_by_commune() {
                 units_file: "u.csv",
                 synthetic: false,
                 report: &report,
-                facts: &other,
+                facts: &FactTable::from_rows(&other),
                 establishments: &[],
             })
             .await

@@ -190,7 +190,7 @@ async fn import(state: &AppState, records: impl IntoIterator<Item = Establishmen
             units_file: "StockUniteLegale_utf8.zip",
             synthetic: false,
             report: &serde_json::json!({}),
-            facts: &[],
+            facts: &essor_domain::panorama::FactTable::default(),
             establishments: &rows,
         })
         .await

@@ -37,7 +37,7 @@ async fn setup(sink: &SmtpSink) -> (Router, Arc<dyn Store>, AppState) {
             units_file: "StockUniteLegale_utf8.zip",
             synthetic: false,
             report: &serde_json::json!({}),
-            facts: &[],
+            facts: &essor_domain::panorama::FactTable::default(),
             establishments: &[EstablishmentRow::of(&actor).unwrap()],
         })
         .await

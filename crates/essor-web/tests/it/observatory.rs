@@ -1,5 +1,5 @@
 use axum::http::StatusCode;
-use essor_domain::panorama::{Dimension, FactRow, Figures};
+use essor_domain::panorama::{Dimension, FactRow, FactTable, Figures};
 use essor_store::NewSnapshot;
 use essor_web::router;
 
@@ -56,7 +56,7 @@ async fn app_with_import(synthetic: bool) -> axum::Router {
             units_file: "StockUniteLegale_utf8.zip",
             synthetic,
             report: &serde_json::json!({}),
-            facts: &facts,
+            facts: &FactTable::from_rows(&facts),
             establishments: &[],
         })
         .await
@@ -192,7 +192,7 @@ async fn two_imports_can_be_compared() {
                 units_file: "u.csv",
                 synthetic: false,
                 report: &serde_json::json!({}),
-                facts: &[fact("38185", Dimension::Total, "", figures)],
+                facts: &FactTable::from_rows(&[fact("38185", Dimension::Total, "", figures)]),
                 establishments: &[],
             })
             .await
