@@ -278,14 +278,31 @@ impl Aggregates {
             years: &other_years,
             band_order: &band_order,
         };
-        let counts: Vec<usize> = order
-            .iter()
-            .map(|&index| {
-                let mut rows = 0;
-                self.commune_facts(index, &context, &mut |_| rows += 1);
-                rows
-            })
-            .collect();
+        // Rows per commune, counted by the threads over runs of as many communes.
+        let per_thread = order.len().div_ceil(threads.max(1)).max(1);
+        let counts: Vec<usize> = std::thread::scope(|scope| {
+            let handles: Vec<_> = order
+                .chunks(per_thread)
+                .map(|indexes| {
+                    let context = &context;
+                    let this = &self;
+                    scope.spawn(move || {
+                        indexes
+                            .iter()
+                            .map(|&index| {
+                                let mut rows = 0;
+                                this.commune_facts(index, context, &mut |_| rows += 1);
+                                rows
+                            })
+                            .collect::<Vec<usize>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|handle| handle.join().expect("counting rows does not panic"))
+                .collect()
+        });
         let total: usize = counts.iter().sum();
         let mut rows = vec![TableRow::EMPTY; total];
         // Contiguous runs of communes with about as many rows each, one per thread.

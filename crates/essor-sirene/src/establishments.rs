@@ -435,12 +435,10 @@ pub(crate) fn read(
     path: &Path,
     threads: usize,
     context: &Context<'_>,
+    aggregates: Aggregates,
     on_bytes: &(dyn Fn(u64, &SourceInfo) + Sync),
 ) -> Result<EstablishmentsPass, ImportError> {
-    let aggregates = Mutex::new(Aggregates::new(
-        context.communes.len(),
-        context.themes.len(),
-    ));
+    let aggregates = Mutex::new(aggregates);
     let (columns, streamed, _) = stream(
         path,
         threads,

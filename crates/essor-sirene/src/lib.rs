@@ -54,6 +54,7 @@ use essor_domain::referential::Referential;
 pub use error::ImportError;
 pub use report::{FileKind, FileReport, ImportReport, ReasonCount, RejectedRow, RejectedRows};
 
+use aggregate::Aggregates;
 use communes::Communes;
 use pipeline::{PendingSample, Rejections, Streamed};
 use source::SourceInfo;
@@ -167,12 +168,18 @@ impl Importer {
             }
         };
 
+        let referential = Referential::embedded();
+        let communes = Communes::new(referential);
+        // The tables of the second pass, set up (about 100 MB) while the first one runs.
+        let (commune_count, theme_count) = (communes.len(), self.themes.len());
+        let tables = std::thread::spawn(move || Aggregates::new(commune_count, theme_count));
         let units = units::read(&self.units, self.threads, &|read, _: &SourceInfo| {
             report_progress(Phase::Units, read);
         })?;
+        let aggregates = tables
+            .join()
+            .map_err(|_| ImportError::Internal("la préparation des agrégats a échoué".into()))?;
 
-        let referential = Referential::embedded();
-        let communes = Communes::new(referential);
         let mut keep = vec![false; communes.len()];
         for code in &self.keep {
             if let Some(index) = communes.index(code.trim().as_bytes()) {
@@ -185,10 +192,15 @@ impl Importer {
             keep: &keep,
             themes: &self.themes,
         };
-        let establishments =
-            establishments::read(&self.establishments, self.threads, &context, &|read, _| {
+        let establishments = establishments::read(
+            &self.establishments,
+            self.threads,
+            &context,
+            aggregates,
+            &|read, _| {
                 report_progress(Phase::Establishments, units_bytes + read);
-            })?;
+            },
+        )?;
         let warnings = warnings(&units, &establishments, &self.keep, &communes);
 
         let units_ess_candidates = units.index.candidates() as u64;

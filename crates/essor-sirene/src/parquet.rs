@@ -40,7 +40,7 @@ use parquet::file::serialized_reader::SerializedFileReader;
 use parquet::schema::types::ColumnDescPtr;
 
 use crate::ImportError;
-use crate::pipeline::{ChunkWorker, LineIndex, Streamed, Wanted};
+use crate::pipeline::{ChunkWorker, LineIndex, PIECES_IN_FLIGHT, Streamed, Wanted};
 use crate::records::{ArrowColumn, Batch, Column, Records};
 use crate::source::SourceInfo;
 
@@ -215,7 +215,7 @@ where
     let workers: Vec<W> = (0..threads).map(|_| make_worker(&setup)).collect();
     let next_group = AtomicUsize::new(0);
     let position = AtomicU64::new(0);
-    let (piece_tx, piece_rx) = bounded::<W::Piece>(threads * 4);
+    let (piece_tx, piece_rx) = bounded::<W::Piece>(PIECES_IN_FLIGHT);
     let shared = Shared {
         path,
         info: &info,

@@ -26,6 +26,11 @@ use crate::source::{SourceInfo, with_source};
 /// a few in flight per worker.
 const CHUNK_SIZE: usize = 4 << 20;
 
+/// Pieces waiting for the collector: enough for the workers to go on while it sets up its
+/// tables (a fraction of a second), small enough to bound memory (a piece is a few hundred
+/// kilobytes).
+pub(crate) const PIECES_IN_FLIGHT: usize = 64;
+
 /// What a worker thread does with chunks.
 pub(crate) trait ChunkWorker: Send {
     /// Handed to the collector after each chunk.
@@ -282,7 +287,7 @@ where
         let workers: Vec<W> = (0..threads).map(|_| make_worker(&setup)).collect();
         let (chunk_tx, chunk_rx) = bounded::<Chunk>(threads * 2);
         let (pool_tx, pool_rx) = bounded::<Vec<u8>>(threads * 3 + 2);
-        let (piece_tx, piece_rx) = bounded::<W::Piece>(threads * 4);
+        let (piece_tx, piece_rx) = bounded::<W::Piece>(PIECES_IN_FLIGHT);
         let outcome = std::thread::scope(|scope| {
             let collector = scope.spawn(move || {
                 for piece in piece_rx {

@@ -476,36 +476,34 @@ fn locate_commas(line: &[u8], base: u32, wanted: &[u32], found: &mut Vec<u32>) -
     let mut count = 0u32;
     let mut next = wanted.first().copied().unwrap_or(u32::MAX);
     let mut at = base;
-    let mut record = |position: u32, count: u32, next: &mut u32| {
-        if count == *next {
-            found.push(position);
-            *next = wanted.get(found.len()).copied().unwrap_or(u32::MAX);
-        }
-    };
     let words = line.chunks_exact(8);
     let tail = words.remainder();
     for word in words {
         let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
         // Bytes equal to a comma become zero; a byte's high bit is then set unless it is zero.
         let x = word ^ COMMAS;
-        let mut commas = !(((x & LOW7) + LOW7) | x) & HIGH;
-        // One bit per comma byte, at the byte's low bit; the product sums the bytes into the
-        // top one (`count_ones` is no single instruction on baseline x86-64).
-        let here = ((commas >> 7).wrapping_mul(ONES) >> 56) as u32;
-        if count + here > next {
-            while commas != 0 {
-                record(at + commas.trailing_zeros() / 8, count, &mut next);
-                count += 1;
-                commas &= commas - 1;
-            }
-        } else {
-            count += here;
+        let commas = !(((x & LOW7) + LOW7) | x) & HIGH;
+        // Byte i of `prefix`: the commas in bytes 0 to i (the product adds the bytes up;
+        // `count_ones` is no single instruction on baseline x86-64).
+        let prefix = (commas >> 7).wrapping_mul(ONES);
+        let here = (prefix >> 56) as u32;
+        while count + here > next {
+            // The wanted comma is the k-th of the word: in the first byte whose prefix
+            // exceeds k (each byte of `prefix | HIGH` minus k + 1 keeps its high bit then).
+            let k = u64::from(next - count);
+            let after = ((prefix | HIGH) - (k + 1) * ONES) & HIGH;
+            found.push(at + after.trailing_zeros() / 8);
+            next = wanted.get(found.len()).copied().unwrap_or(u32::MAX);
         }
+        count += here;
         at += 8;
     }
     for &byte in tail {
         if byte == b',' {
-            record(at, count, &mut next);
+            if count == next {
+                found.push(at);
+                next = wanted.get(found.len()).copied().unwrap_or(u32::MAX);
+            }
             count += 1;
         }
         at += 1;

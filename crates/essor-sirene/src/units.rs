@@ -361,10 +361,12 @@ pub(crate) fn read(
     threads: usize,
     on_bytes: &(dyn Fn(u64, &SourceInfo) + Sync),
 ) -> Result<UnitsPass, ImportError> {
-    let mut exists: Vec<u64> = zeroed_for_updates(SIREN_LIMIT / 64);
+    // Set up by the collector thread when the first SIRENs come, while the workers go on.
+    let mut exists: Option<Vec<u64>> = None;
     let mut duplicates = 0u64;
     let mut distinct = 0u64;
     let collect = |sirens: Vec<u32>| {
+        let exists = exists.get_or_insert_with(|| zeroed_for_updates(SIREN_LIMIT / 64));
         for siren in sirens {
             let siren = siren as usize;
             let (word, bit) = (siren / 64, 1u64 << (siren % 64));
@@ -416,7 +418,7 @@ pub(crate) fn read(
     entries.dedup_by_key(|entry| entry.siren);
     Ok(UnitsPass {
         index: UnitsIndex {
-            exists,
+            exists: exists.unwrap_or_else(|| vec![0; SIREN_LIMIT / 64]),
             entries,
             text,
             count: distinct,
