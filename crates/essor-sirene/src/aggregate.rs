@@ -341,6 +341,7 @@ impl Aggregates {
             .zip(counts)
             .map(|(&index, count)| (communes.code(index).to_owned(), count))
             .collect();
+        crate::free_in_background(self);
         FactTable::from_parts(keys.texts, communes, rows)
             .expect("distinct keys, communes in code order, rows counted per commune")
     }

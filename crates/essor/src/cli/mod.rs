@@ -110,6 +110,8 @@ pub fn run(cli: Cli) -> Result<()> {
             })
         }
         Command::Import(cmd) => {
+            // The referential is read (a few tens of milliseconds) while the database opens.
+            std::thread::spawn(Referential::embedded);
             let settings = settings()?;
             telemetry::init(&settings);
             runtime()?.block_on(async {
