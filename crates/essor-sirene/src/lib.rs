@@ -147,16 +147,8 @@ impl Importer {
     /// Reads both files and computes the facts, records and report.
     pub fn run(self) -> Result<ImportOutput, ImportError> {
         let started = Instant::now();
-        let size = |path: &PathBuf| {
-            std::fs::metadata(path)
-                .map(|m| m.len())
-                .map_err(|source| ImportError::Open {
-                    file: path.display().to_string(),
-                    source,
-                })
-        };
-        let units_bytes = size(&self.units)?;
-        let total = units_bytes + size(&self.establishments)?;
+        let units_bytes = file_size(&self.units)?;
+        let total = units_bytes + file_size(&self.establishments)?;
         let progress = self.progress.clone();
         let report_progress = move |phase: Phase, read: u64| {
             if let Some(progress) = &progress {
@@ -254,6 +246,16 @@ impl Importer {
             report,
         })
     }
+}
+
+/// The size of a file on disk.
+fn file_size(path: &PathBuf) -> Result<u64, ImportError> {
+    std::fs::metadata(path)
+        .map(|m| m.len())
+        .map_err(|source| ImportError::Open {
+            file: path.display().to_string(),
+            source,
+        })
 }
 
 /// Drops `value` in a thread of its own: giving hundreds of megabytes back to the system takes
