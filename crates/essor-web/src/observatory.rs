@@ -5,7 +5,7 @@ use askama::Template;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use essor_domain::dates::format_date;
 use essor_domain::money::{format_number, format_pct, group_thousands};
@@ -413,6 +413,7 @@ struct ObservatoryPage {
 
 pub(crate) async fn page(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Query(query): Query<PageQuery>,
 ) -> Result<Response, AppError> {
     let site = state
@@ -423,7 +424,7 @@ pub(crate) async fn page(
     let default_view =
         query.territoire.is_none() && query.import.is_none() && query.comparer.is_none();
     if default_view && let Some(page) = site.cached("/observatoire") {
-        return Ok(Html(page).into_response());
+        return Ok(page.response(&headers));
     }
     let layout = Layout::new(&site.territory.name, "/observatoire");
     let (status, view, error) = match load(&state, query.territoire.as_deref(), query.import).await

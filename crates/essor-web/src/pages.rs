@@ -1,10 +1,9 @@
 //! The public pages: home, plan, committees, partners, territory, and the site's own pages.
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use essor_domain::money::group_thousands;
 use essor_domain::plan::{ActionKind, BudgetEnvelope, Plan};
 use essor_domain::territory::{Territory, TerritoryRef};
@@ -14,11 +13,12 @@ use crate::error::{AppError, error_page};
 use crate::layout::Layout;
 use crate::site::SiteContext;
 
-type Page = Result<Html<Bytes>, AppError>;
+type Page = Result<Response, AppError>;
 
 /// Serves the page at `path` from the site's cache, rendering it on first request.
 async fn cached(
     state: &AppState,
+    request: &HeaderMap,
     path: &'static str,
     render: impl FnOnce(&SiteContext) -> Result<String, AppError>,
 ) -> Page {
@@ -26,7 +26,7 @@ async fn cached(
         .site
         .context(state.store.as_ref(), state.referential)
         .await?;
-    Ok(Html(context.page(path, render)?))
+    Ok(context.page(path, render)?.response(request))
 }
 
 fn layout(ctx: &SiteContext, path: &str) -> Layout {
@@ -125,8 +125,8 @@ struct HomePage<'a> {
     observed: Option<(String, bool)>,
 }
 
-pub(crate) async fn home(State(state): State<AppState>) -> Page {
-    cached(&state, "/", |ctx| {
+pub(crate) async fn home(State(state): State<AppState>, headers: HeaderMap) -> Page {
+    cached(&state, &headers, "/", |ctx| {
         let page = HomePage {
             layout: layout(ctx, "/"),
             territory: TerritoryView::of(&ctx.territory),
@@ -153,8 +153,8 @@ struct PlanPage<'a> {
     action_groups: Vec<ActionGroup>,
 }
 
-pub(crate) async fn plan(State(state): State<AppState>) -> Page {
-    cached(&state, "/plan", |ctx| {
+pub(crate) async fn plan(State(state): State<AppState>, headers: HeaderMap) -> Page {
+    cached(&state, &headers, "/plan", |ctx| {
         let page = PlanPage {
             layout: layout(ctx, "/plan"),
             plan: &ctx.plan,
@@ -172,8 +172,8 @@ struct CommitteesPage<'a> {
     plan: &'a Plan,
 }
 
-pub(crate) async fn committees(State(state): State<AppState>) -> Page {
-    cached(&state, "/instances", |ctx| {
+pub(crate) async fn committees(State(state): State<AppState>, headers: HeaderMap) -> Page {
+    cached(&state, &headers, "/instances", |ctx| {
         let page = CommitteesPage {
             layout: layout(ctx, "/instances"),
             plan: &ctx.plan,
@@ -200,8 +200,8 @@ struct PartnersPage {
     partners: Vec<PartnerView>,
 }
 
-pub(crate) async fn partners(State(state): State<AppState>) -> Page {
-    cached(&state, "/partenaires", |ctx| {
+pub(crate) async fn partners(State(state): State<AppState>, headers: HeaderMap) -> Page {
+    cached(&state, &headers, "/partenaires", |ctx| {
         let plan = &ctx.plan;
         let partners = plan
             .partners
@@ -242,8 +242,8 @@ struct TerritoryPage {
     communes: Vec<CommuneRow>,
 }
 
-pub(crate) async fn territory(State(state): State<AppState>) -> Page {
-    cached(&state, "/territoire", |ctx| {
+pub(crate) async fn territory(State(state): State<AppState>, headers: HeaderMap) -> Page {
+    cached(&state, &headers, "/territoire", |ctx| {
         let communes = ctx
             .territory
             .communes
@@ -271,8 +271,8 @@ struct SitemapPage {
     layout: Layout,
 }
 
-pub(crate) async fn sitemap(State(state): State<AppState>) -> Page {
-    cached(&state, "/plan-du-site", |ctx| {
+pub(crate) async fn sitemap(State(state): State<AppState>, headers: HeaderMap) -> Page {
+    cached(&state, &headers, "/plan-du-site", |ctx| {
         Ok(SitemapPage {
             layout: layout(ctx, "/plan-du-site"),
         }
@@ -287,8 +287,8 @@ struct AccessibilityPage {
     layout: Layout,
 }
 
-pub(crate) async fn accessibility(State(state): State<AppState>) -> Page {
-    cached(&state, "/accessibilite", |ctx| {
+pub(crate) async fn accessibility(State(state): State<AppState>, headers: HeaderMap) -> Page {
+    cached(&state, &headers, "/accessibilite", |ctx| {
         Ok(AccessibilityPage {
             layout: layout(ctx, "/accessibilite"),
         }
@@ -304,8 +304,8 @@ struct SourcesPage<'a> {
     plan_source: &'a str,
 }
 
-pub(crate) async fn sources(State(state): State<AppState>) -> Page {
-    cached(&state, "/sources", |ctx| {
+pub(crate) async fn sources(State(state): State<AppState>, headers: HeaderMap) -> Page {
+    cached(&state, &headers, "/sources", |ctx| {
         let plan = &ctx.plan;
         let page = SourcesPage {
             layout: layout(ctx, "/sources"),

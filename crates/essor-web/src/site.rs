@@ -6,12 +6,18 @@
 //! [`REFRESH_AFTER`], so that a change made by another essor process (sharing a PostgreSQL
 //! database) or by the CLI shows within seconds; a change made through this process calls
 //! [`SiteCache::invalidate`] and shows at once.
+//!
+//! A kept page is also kept compressed ([`CachedPage`]): brotli or gzip, each made on its first
+//! request, so that serving a page to a browser costs no compression per request.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{Html, IntoResponse, Response};
 use essor_domain::Plan;
 use essor_domain::panorama::Panorama;
 use essor_domain::referential::Referential;
@@ -63,7 +69,7 @@ pub struct SiteContext {
     pub snapshot: Option<essor_store::SnapshotSummary>,
     /// The territory's panorama in that import, for the home page.
     pub panorama: Option<Panorama>,
-    pages: Mutex<HashMap<&'static str, Bytes>>,
+    pages: Mutex<HashMap<&'static str, Arc<CachedPage>>>,
 }
 
 impl SiteContext {
@@ -107,28 +113,156 @@ impl SiteContext {
         &self,
         path: &'static str,
         render: impl FnOnce(&Self) -> Result<String, AppError>,
-    ) -> Result<Bytes, AppError> {
+    ) -> Result<Arc<CachedPage>, AppError> {
         if let Some(page) = self.lock_pages().get(path) {
-            return Ok(page.clone());
+            return Ok(Arc::clone(page));
         }
-        let page = Bytes::from(render(self)?);
-        self.lock_pages().insert(path, page.clone());
+        let page = Arc::new(CachedPage::new(Bytes::from(render(self)?)));
+        self.lock_pages().insert(path, Arc::clone(&page));
         Ok(page)
     }
 
     /// The page at `path` if it was rendered already.
-    pub fn cached(&self, path: &'static str) -> Option<Bytes> {
+    pub fn cached(&self, path: &'static str) -> Option<Arc<CachedPage>> {
         self.lock_pages().get(path).cloned()
     }
 
     /// Keeps a page rendered elsewhere (asynchronously) for later requests.
     pub fn keep(&self, path: &'static str, page: Bytes) {
-        self.lock_pages().insert(path, page);
+        self.lock_pages()
+            .insert(path, Arc::new(CachedPage::new(page)));
     }
 
-    fn lock_pages(&self) -> std::sync::MutexGuard<'_, HashMap<&'static str, Bytes>> {
+    fn lock_pages(&self) -> std::sync::MutexGuard<'_, HashMap<&'static str, Arc<CachedPage>>> {
         self.pages.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// A rendered HTML page, served plain or compressed as the request accepts. Each compressed form
+/// is made once, on its first request; the response then carries `Content-Encoding`, which the
+/// router's compression layer leaves as it is.
+pub struct CachedPage {
+    html: Bytes,
+    brotli: OnceLock<Option<Bytes>>,
+    gzip: OnceLock<Option<Bytes>>,
+}
+
+/// Brotli's quality for a page compressed once and served many times (11 is the best, several
+/// times slower for a few bytes less).
+const BROTLI_QUALITY: u32 = 10;
+
+/// The content codings essor serves pages in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Coding {
+    Brotli,
+    Gzip,
+    Identity,
+}
+
+impl CachedPage {
+    #[must_use]
+    pub fn new(html: Bytes) -> Self {
+        Self {
+            html,
+            brotli: OnceLock::new(),
+            gzip: OnceLock::new(),
+        }
+    }
+
+    /// The page as rendered.
+    #[must_use]
+    pub fn html(&self) -> Bytes {
+        self.html.clone()
+    }
+
+    /// The response to a request with these headers: brotli when it accepts it, gzip otherwise
+    /// when it accepts that, the plain page otherwise.
+    #[must_use]
+    pub fn response(&self, request: &HeaderMap) -> Response {
+        let compressed = match accepted_coding(request) {
+            Coding::Brotli => self
+                .brotli
+                .get_or_init(|| brotli(&self.html))
+                .clone()
+                .map(|body| (body, "br")),
+            Coding::Gzip => self
+                .gzip
+                .get_or_init(|| gzip(&self.html))
+                .clone()
+                .map(|body| (body, "gzip")),
+            Coding::Identity => None,
+        };
+        let mut response = match compressed {
+            Some((body, coding)) => {
+                let mut response = Html(body).into_response();
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+                response
+            }
+            None => Html(self.html.clone()).into_response(),
+        };
+        response
+            .headers_mut()
+            .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        response
+    }
+}
+
+/// The best coding of those essor serves that the request's `Accept-Encoding` allows (a coding
+/// with `q=0` is refused).
+fn accepted_coding(request: &HeaderMap) -> Coding {
+    let (mut brotli, mut gzip) = (false, false);
+    for value in request.get_all(header::ACCEPT_ENCODING) {
+        let Ok(value) = value.to_str() else { continue };
+        for item in value.split(',') {
+            let mut parts = item.split(';');
+            let name = parts.next().unwrap_or_default().trim();
+            let refused = parts.any(|parameter| {
+                parameter
+                    .trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            if refused {
+                continue;
+            }
+            if name.eq_ignore_ascii_case("br") {
+                brotli = true;
+            } else if name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip") {
+                gzip = true;
+            }
+        }
+    }
+    if brotli {
+        Coding::Brotli
+    } else if gzip {
+        Coding::Gzip
+    } else {
+        Coding::Identity
+    }
+}
+
+/// `html` compressed with brotli; `None` should the encoder fail (the page is then served plain).
+fn brotli(html: &[u8]) -> Option<Bytes> {
+    let mut out = Vec::with_capacity(html.len() / 4);
+    let params = ::brotli::enc::BrotliEncoderParams {
+        quality: i32::try_from(BROTLI_QUALITY).unwrap_or(9),
+        ..Default::default()
+    };
+    ::brotli::BrotliCompress(&mut &html[..], &mut out, &params).ok()?;
+    Some(Bytes::from(out))
+}
+
+/// `html` compressed with gzip at its best level; `None` should the encoder fail.
+fn gzip(html: &[u8]) -> Option<Bytes> {
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(html.len() / 3),
+        flate2::Compression::best(),
+    );
+    encoder.write_all(html).ok()?;
+    encoder.finish().ok().map(Bytes::from)
 }
 
 #[derive(Default)]
@@ -213,5 +347,78 @@ impl SiteCache {
     /// Forgets the context: the next request reads the store again.
     pub fn invalidate(&self) {
         *self.current.write().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use super::*;
+
+    fn accepting(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_str(value).unwrap(),
+        );
+        headers
+    }
+
+    #[test]
+    fn the_best_accepted_coding_is_chosen() {
+        assert_eq!(accepted_coding(&accepting("br, gzip")), Coding::Brotli);
+        assert_eq!(
+            accepted_coding(&accepting("gzip, deflate, br;q=0.5")),
+            Coding::Brotli
+        );
+        assert_eq!(accepted_coding(&accepting("gzip, deflate")), Coding::Gzip);
+        assert_eq!(accepted_coding(&accepting("GZIP")), Coding::Gzip);
+        assert_eq!(accepted_coding(&accepting("br;q=0, gzip")), Coding::Gzip);
+        assert_eq!(accepted_coding(&accepting("br; q=0.0")), Coding::Identity);
+        assert_eq!(
+            accepted_coding(&accepting("deflate, zstd")),
+            Coding::Identity
+        );
+        assert_eq!(accepted_coding(&HeaderMap::new()), Coding::Identity);
+    }
+
+    fn body(response: &Response) -> Option<&str> {
+        response
+            .headers()
+            .get(header::CONTENT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+    }
+
+    #[test]
+    fn a_page_is_served_compressed_as_accepted_and_decompresses_to_itself() {
+        let html = "<!doctype html><html lang=\"fr\"><p>Économie sociale et solidaire</p></html>"
+            .repeat(50);
+        let page = CachedPage::new(Bytes::from(html.clone()));
+
+        let brotli = page.response(&accepting("br, gzip"));
+        assert_eq!(body(&brotli), Some("br"));
+        assert_eq!(brotli.headers()[header::VARY], "accept-encoding");
+        let compressed = page.brotli.get().cloned().flatten().unwrap();
+        assert!(compressed.len() < html.len() / 10);
+        let mut plain = String::new();
+        ::brotli::Decompressor::new(&compressed[..], 4096)
+            .read_to_string(&mut plain)
+            .unwrap();
+        assert_eq!(plain, html);
+
+        let gzip = page.response(&accepting("gzip"));
+        assert_eq!(body(&gzip), Some("gzip"));
+        let compressed = page.gzip.get().cloned().flatten().unwrap();
+        let mut plain = String::new();
+        flate2::read::GzDecoder::new(&compressed[..])
+            .read_to_string(&mut plain)
+            .unwrap();
+        assert_eq!(plain, html);
+
+        let identity = page.response(&HeaderMap::new());
+        assert_eq!(body(&identity), None);
+        assert_eq!(identity.headers()[header::VARY], "accept-encoding");
+        assert_eq!(page.html(), html.as_bytes());
     }
 }

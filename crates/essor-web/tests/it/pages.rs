@@ -222,3 +222,63 @@ async fn a_changed_plan_shows_on_the_pages_once_the_site_is_told() {
     assert!(body.contains("420 000 €"), "the new budget is shown");
     assert!(!body.contains("350 000 €"));
 }
+
+/// The raw response to a GET with an `Accept-Encoding` header.
+async fn get_encoded(
+    app: &axum::Router,
+    path: &str,
+    accept: &str,
+) -> (axum::http::HeaderMap, Vec<u8>) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let request = axum::http::Request::get(path)
+        .header(header::ACCEPT_ENCODING, accept)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (headers, body.to_vec())
+}
+
+#[tokio::test]
+async fn public_pages_are_served_compressed_as_the_browser_accepts_and_read_the_same() {
+    use std::io::Read;
+    let app = app().await;
+    for path in ["/", "/plan", "/observatoire"] {
+        let plain = get(&app, path).await;
+        assert_eq!(plain.status, StatusCode::OK);
+        assert!(plain.headers.get(header::CONTENT_ENCODING).is_none());
+
+        let (headers, body) = get_encoded(&app, path, "gzip, deflate, br").await;
+        assert_eq!(headers[header::CONTENT_ENCODING], "br", "{path}");
+        assert_eq!(headers[header::VARY], "accept-encoding", "{path}");
+        // Compressed once and kept: a whole body of known length, not a stream compressed on
+        // the way out.
+        assert_eq!(
+            headers[header::CONTENT_LENGTH].to_str().unwrap(),
+            body.len().to_string(),
+            "{path}"
+        );
+        assert!(
+            headers[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        let mut html = String::new();
+        brotli::Decompressor::new(&body[..], 4096)
+            .read_to_string(&mut html)
+            .unwrap();
+        assert_eq!(html, plain.body, "{path}");
+
+        let (headers, body) = get_encoded(&app, path, "gzip;q=1.0, br;q=0").await;
+        assert_eq!(headers[header::CONTENT_ENCODING], "gzip", "{path}");
+        let mut html = String::new();
+        flate2::read::GzDecoder::new(&body[..])
+            .read_to_string(&mut html)
+            .unwrap();
+        assert_eq!(html, plain.body, "{path}");
+    }
+}
