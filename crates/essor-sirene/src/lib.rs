@@ -164,13 +164,19 @@ impl Importer {
         let communes = Communes::new(referential);
         // The tables of the second pass, set up (about 100 MB) while the first one runs.
         let (commune_count, theme_count) = (communes.len(), self.themes.len());
-        let tables = std::thread::spawn(move || Aggregates::new(commune_count, theme_count));
+        let tables = std::thread::Builder::new()
+            .spawn(move || Aggregates::new(commune_count, theme_count))
+            .ok();
         let units = units::read(&self.units, self.threads, &|read, _: &SourceInfo| {
             report_progress(Phase::Units, read);
         })?;
-        let aggregates = tables
-            .join()
-            .map_err(|_| ImportError::Internal("la préparation des agrégats a échoué".into()))?;
+        let aggregates = match tables {
+            Some(tables) => tables.join().map_err(|_| {
+                ImportError::Internal("la préparation des agrégats a échoué".into())
+            })?,
+            // No thread to spare: set up here.
+            None => Aggregates::new(commune_count, theme_count),
+        };
 
         let mut keep = vec![false; communes.len()];
         for code in &self.keep {
@@ -261,7 +267,8 @@ fn file_size(path: &PathBuf) -> Result<u64, ImportError> {
 /// Drops `value` in a thread of its own: giving hundreds of megabytes back to the system takes
 /// a few tens of milliseconds the import need not wait for.
 pub(crate) fn free_in_background<T: Send + 'static>(value: T) {
-    std::thread::spawn(move || drop(value));
+    // Should no thread start, the closure, and `value` with it, is dropped here.
+    let _ = std::thread::Builder::new().spawn(move || drop(value));
 }
 
 /// The report of one file; its rejections added to `rejected`.

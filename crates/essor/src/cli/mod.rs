@@ -111,7 +111,8 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Import(cmd) => {
             // The referential is read (a few tens of milliseconds) while the database opens.
-            std::thread::spawn(Referential::embedded);
+            // (Without a thread to spare, it is read when first needed.)
+            let _ = std::thread::Builder::new().spawn(Referential::embedded);
             let settings = settings()?;
             telemetry::init(&settings);
             runtime()?.block_on(async {
