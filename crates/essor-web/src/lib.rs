@@ -126,6 +126,13 @@ impl AppState {
         self
     }
 
+    /// Attempts per minute and client address at the rate-limited forms (10 by default).
+    #[must_use]
+    pub fn with_attempts_per_minute(mut self, attempts: u32) -> Self {
+        self.limiter = ratelimit::Limiter::per_minute(attempts);
+        self
+    }
+
     /// Names the SIRET of the authority granting subsidies in the open data.
     #[must_use]
     pub fn with_grantor_siret(mut self, siret: Option<essor_domain::Siret>) -> Self {

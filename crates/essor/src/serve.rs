@@ -84,7 +84,8 @@ pub async fn run(settings: Settings) -> Result<()> {
             allow_private_targets: settings.webhooks.allow_private_targets,
             ..essor_web::webhooks::WebhookSettings::default()
         })
-        .with_grantor_siret(settings.opendata.grantor_siret()?);
+        .with_grantor_siret(settings.opendata.grantor_siret()?)
+        .with_attempts_per_minute(settings.attempts_per_minute);
     state
         .refresh_directory()
         .await

@@ -39,6 +39,9 @@ pub struct Settings {
     pub unconfirmed_days: i64,
     /// Years the audit trail is kept (stated on the personal data page).
     pub audit_years: i64,
+    /// Attempts per minute and client address at the forms an attacker would hammer (sign-in,
+    /// sign-up, password reset, second factor), counted together.
+    pub attempts_per_minute: u32,
     /// The directory's map.
     pub map: MapSettings,
     /// Webhooks on the dossiers' state changes.
@@ -144,6 +147,7 @@ impl Default for Settings {
             session_hours: 12,
             unconfirmed_days: 30,
             audit_years: 10,
+            attempts_per_minute: 10,
             map: MapSettings::default(),
             webhooks: WebhooksSettings::default(),
             opendata: OpenDataSettings::default(),
@@ -183,6 +187,7 @@ impl Settings {
             "log",
             "demo",
             "public_url",
+            "attempts_per_minute",
         ]);
         figment = figment.merge(env).merge(Serialized::defaults(overrides));
         let mut settings: Self = figment
@@ -254,6 +259,20 @@ mod tests {
                 s.database().unwrap(),
                 DatabaseTarget::SqliteFile(PathBuf::from("essor-data/essor.sqlite3"))
             );
+            assert_eq!(s.attempts_per_minute, 10);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_rate_limit_can_be_set_by_file_or_variable() {
+        Jail::expect_with(|jail| {
+            jail.create_file("essor.toml", "attempts_per_minute = 30\n")?;
+            let s = Settings::load(Some(Path::new("essor.toml")), &Overrides::default()).unwrap();
+            assert_eq!(s.attempts_per_minute, 30);
+            jail.set_env("ESSOR_ATTEMPTS_PER_MINUTE", "600");
+            let s = Settings::load(Some(Path::new("essor.toml")), &Overrides::default()).unwrap();
+            assert_eq!(s.attempts_per_minute, 600);
             Ok(())
         });
     }
