@@ -126,13 +126,6 @@ impl AppState {
         self
     }
 
-    /// Attempts per minute and client address at the rate-limited forms (10 by default).
-    #[must_use]
-    pub fn with_attempts_per_minute(mut self, attempts: u32) -> Self {
-        self.limiter = ratelimit::Limiter::per_minute(attempts);
-        self
-    }
-
     /// Names the SIRET of the authority granting subsidies in the open data.
     #[must_use]
     pub fn with_grantor_siret(mut self, siret: Option<essor_domain::Siret>) -> Self {
@@ -167,7 +160,7 @@ impl AppState {
         self.directory(true).await.map(|_| ())
     }
 
-    /// Replaces the rate limiter (tests use a tight one).
+    /// Replaces the rate limiter (the `attempts_per_minute` setting; tests use a tight one).
     #[must_use]
     pub fn with_limiter(mut self, limiter: ratelimit::Limiter) -> Self {
         self.limiter = limiter;

@@ -13,6 +13,9 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::error::error_page;
 
+/// Attempts per minute and client address unless configured otherwise.
+pub const DEFAULT_ATTEMPTS_PER_MINUTE: u32 = 10;
+
 /// Attempts per minute and client address, shared by every limited form.
 #[derive(Clone)]
 pub struct Limiter {
@@ -39,7 +42,7 @@ impl Limiter {
 
 impl Default for Limiter {
     fn default() -> Self {
-        Self::per_minute(10)
+        Self::per_minute(DEFAULT_ATTEMPTS_PER_MINUTE)
     }
 }
 

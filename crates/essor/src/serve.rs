@@ -85,7 +85,9 @@ pub async fn run(settings: Settings) -> Result<()> {
             ..essor_web::webhooks::WebhookSettings::default()
         })
         .with_grantor_siret(settings.opendata.grantor_siret()?)
-        .with_attempts_per_minute(settings.attempts_per_minute);
+        .with_limiter(essor_web::ratelimit::Limiter::per_minute(
+            settings.attempts_per_minute,
+        ));
     state
         .refresh_directory()
         .await

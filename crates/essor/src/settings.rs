@@ -147,7 +147,7 @@ impl Default for Settings {
             session_hours: 12,
             unconfirmed_days: 30,
             audit_years: 10,
-            attempts_per_minute: 10,
+            attempts_per_minute: essor_web::ratelimit::DEFAULT_ATTEMPTS_PER_MINUTE,
             map: MapSettings::default(),
             webhooks: WebhooksSettings::default(),
             opendata: OpenDataSettings::default(),
