@@ -42,7 +42,7 @@ mod source;
 mod units;
 
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -255,7 +255,7 @@ impl Importer {
 }
 
 /// The size of a file on disk.
-fn file_size(path: &PathBuf) -> Result<u64, ImportError> {
+fn file_size(path: &Path) -> Result<u64, ImportError> {
     std::fs::metadata(path)
         .map(|m| m.len())
         .map_err(|source| ImportError::Open {

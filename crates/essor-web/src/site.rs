@@ -149,7 +149,7 @@ pub struct CachedPage {
 
 /// Brotli's quality for a page compressed once and served many times (11 is the best, several
 /// times slower for a few bytes less).
-const BROTLI_QUALITY: u32 = 10;
+const BROTLI_QUALITY: i32 = 10;
 
 /// The content codings essor serves pages in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,12 +169,6 @@ impl CachedPage {
         }
     }
 
-    /// The page as rendered.
-    #[must_use]
-    pub fn html(&self) -> Bytes {
-        self.html.clone()
-    }
-
     /// The response to a request with these headers: brotli when it accepts it, gzip otherwise
     /// when it accepts that, the plain page otherwise.
     #[must_use]
@@ -192,19 +186,15 @@ impl CachedPage {
                 .map(|body| (body, "gzip")),
             Coding::Identity => None,
         };
-        let mut response = match compressed {
-            Some((body, coding)) => {
-                let mut response = Html(body).into_response();
-                response
-                    .headers_mut()
-                    .insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
-                response
-            }
-            None => Html(self.html.clone()).into_response(),
-        };
-        response
-            .headers_mut()
-            .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        let (body, coding) = compressed.map_or((self.html.clone(), None), |(body, coding)| {
+            (body, Some(coding))
+        });
+        let mut response = Html(body).into_response();
+        let headers = response.headers_mut();
+        if let Some(coding) = coding {
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+        }
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
         response
     }
 }
@@ -248,7 +238,7 @@ fn accepted_coding(request: &HeaderMap) -> Coding {
 fn brotli(html: &[u8]) -> Option<Bytes> {
     let mut out = Vec::with_capacity(html.len() / 4);
     let params = ::brotli::enc::BrotliEncoderParams {
-        quality: i32::try_from(BROTLI_QUALITY).unwrap_or(9),
+        quality: BROTLI_QUALITY,
         ..Default::default()
     };
     ::brotli::BrotliCompress(&mut &html[..], &mut out, &params).ok()?;
@@ -383,7 +373,7 @@ mod tests {
         assert_eq!(accepted_coding(&HeaderMap::new()), Coding::Identity);
     }
 
-    fn body(response: &Response) -> Option<&str> {
+    fn coding(response: &Response) -> Option<&str> {
         response
             .headers()
             .get(header::CONTENT_ENCODING)
@@ -397,7 +387,7 @@ mod tests {
         let page = CachedPage::new(Bytes::from(html.clone()));
 
         let brotli = page.response(&accepting("br, gzip"));
-        assert_eq!(body(&brotli), Some("br"));
+        assert_eq!(coding(&brotli), Some("br"));
         assert_eq!(brotli.headers()[header::VARY], "accept-encoding");
         let compressed = page.brotli.get().cloned().flatten().unwrap();
         assert!(compressed.len() < html.len() / 10);
@@ -408,7 +398,7 @@ mod tests {
         assert_eq!(plain, html);
 
         let gzip = page.response(&accepting("gzip"));
-        assert_eq!(body(&gzip), Some("gzip"));
+        assert_eq!(coding(&gzip), Some("gzip"));
         let compressed = page.gzip.get().cloned().flatten().unwrap();
         let mut plain = String::new();
         flate2::read::GzDecoder::new(&compressed[..])
@@ -417,8 +407,8 @@ mod tests {
         assert_eq!(plain, html);
 
         let identity = page.response(&HeaderMap::new());
-        assert_eq!(body(&identity), None);
+        assert_eq!(coding(&identity), None);
         assert_eq!(identity.headers()[header::VARY], "accept-encoding");
-        assert_eq!(page.html(), html.as_bytes());
+        assert_eq!(page.html, html.as_bytes());
     }
 }
