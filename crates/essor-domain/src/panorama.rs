@@ -16,7 +16,7 @@ use crate::territory::Territory;
 
 mod table;
 
-pub use table::{FactTable, FactTableError, TableRow};
+pub use table::{FactTable, FactTableError, KeyInterner, TableRow};
 
 /// The version of the rules every figure follows. A later version may change a rule; figures
 /// keep the version that produced them.

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
 use essor_domain::ess::{BANDS, Family, SECTION_KEYS, ThemeTable};
-use essor_domain::panorama::{Dimension, FactTable, Figures, TableRow};
+use essor_domain::panorama::{Dimension, FactTable, Figures, KeyInterner, TableRow};
 
 use crate::communes::Communes;
 use crate::memory::zeroed_for_updates;
@@ -342,7 +342,7 @@ impl Aggregates {
             .map(|(&index, count)| (communes.code(index).to_owned(), count))
             .collect();
         crate::free_in_background(self);
-        FactTable::from_parts(keys.texts, communes, rows)
+        FactTable::from_parts(keys.texts.into_texts(), communes, rows)
             .expect("distinct keys, communes in code order, rows counted per commune")
     }
 
@@ -439,8 +439,7 @@ impl Aggregates {
 
 /// The keys of the fact rows, each text once, and the index of each group's.
 struct Keys {
-    texts: Vec<String>,
-    index: HashMap<String, u32>,
+    texts: KeyInterner,
     /// The empty key of the totals.
     empty: u32,
     families: Vec<u32>,
@@ -456,8 +455,7 @@ struct Keys {
 impl Keys {
     fn new(themes: &ThemeTable) -> Self {
         let mut keys = Self {
-            texts: Vec::new(),
-            index: HashMap::new(),
+            texts: KeyInterner::default(),
             empty: 0,
             families: Vec::new(),
             sections: Vec::new(),
@@ -483,13 +481,7 @@ impl Keys {
     }
 
     fn intern(&mut self, text: &str) -> u32 {
-        if let Some(&key) = self.index.get(text) {
-            return key;
-        }
-        let key = u32::try_from(self.texts.len()).expect("fewer than 2^32 keys");
-        self.texts.push(text.to_owned());
-        self.index.insert(text.to_owned(), key);
-        key
+        self.texts.intern(text)
     }
 
     /// Makes a key for a year outside the dense window.

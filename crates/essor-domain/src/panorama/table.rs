@@ -6,7 +6,7 @@
 //! index of its key and its figures: no allocation per row, and about a third of the memory of
 //! [`FactRow`]s.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::{Dimension, FactRow, Figures};
 
@@ -33,6 +33,32 @@ impl TableRow {
             ess_jobs_x2: 0,
         },
     };
+}
+
+/// The keys of a table being built: each text once, numbered in the order first met.
+#[derive(Debug, Clone, Default)]
+pub struct KeyInterner {
+    texts: Vec<String>,
+    index: HashMap<String, u32>,
+}
+
+impl KeyInterner {
+    /// The number of `text`, given it now if it has none yet.
+    pub fn intern(&mut self, text: &str) -> u32 {
+        if let Some(&key) = self.index.get(text) {
+            return key;
+        }
+        let key = u32::try_from(self.texts.len()).expect("fewer than 2^32 keys");
+        self.texts.push(text.to_owned());
+        self.index.insert(text.to_owned(), key);
+        key
+    }
+
+    /// The texts, by number: the keys of [`FactTable::from_parts`].
+    #[must_use]
+    pub fn into_texts(self) -> Vec<String> {
+        self.texts
+    }
 }
 
 /// Fact rows grouped by commune (or arrondissement) code, communes in code order, rows of a
@@ -112,19 +138,13 @@ impl FactTable {
     pub fn from_rows(facts: &[FactRow]) -> Self {
         let mut sorted: Vec<&FactRow> = facts.iter().collect();
         sorted.sort_by(|a, b| a.commune.cmp(&b.commune));
-        let mut keys: Vec<String> = Vec::new();
-        let mut index: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+        let mut keys = KeyInterner::default();
         let mut communes: Vec<(String, usize)> = Vec::new();
         let mut rows = Vec::with_capacity(sorted.len());
         for fact in sorted {
-            let next = u32::try_from(keys.len()).expect("fewer than 2^32 keys");
-            let key = *index.entry(fact.key.as_str()).or_insert_with(|| {
-                keys.push(fact.key.clone());
-                next
-            });
             rows.push(TableRow {
                 dimension: fact.dimension,
-                key,
+                key: keys.intern(&fact.key),
                 figures: fact.figures,
             });
             match communes.last_mut() {
@@ -133,7 +153,7 @@ impl FactTable {
             }
         }
         Self {
-            keys,
+            keys: keys.into_texts(),
             communes,
             rows,
         }
