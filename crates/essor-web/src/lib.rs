@@ -260,6 +260,8 @@ pub fn router(state: AppState) -> Router {
                 .layer(TraceLayer::new_for_http())
                 .layer(CatchPanicLayer::custom(error::panic_response))
                 .layer(security_headers)
+                // Pages the site keeps come compressed already (`site::CachedPage`, with
+                // `Content-Encoding`), and this layer lets them pass; it compresses the others.
                 .layer(CompressionLayer::new())
                 .layer(from_fn(csrf::verify))
                 .layer(from_fn_with_state(state.clone(), access::resolve))
