@@ -1,6 +1,8 @@
 //! The second pass: establishments (`StockEtablissement`), classified and aggregated by commune;
 //! ESS establishments of the kept communes become directory records.
 
+use std::collections::HashMap;
+use std::ops::Range;
 use std::path::Path;
 use std::sync::{Mutex, PoisonError};
 
@@ -14,11 +16,12 @@ use essor_domain::establishment::{
 
 use crate::ImportError;
 use crate::aggregate::{Aggregates, Pending, Row};
+use crate::coded::{Classified, text_field};
 use crate::communes::Communes;
 use crate::pipeline::{
-    ChunkWorker, Rejections, Streamed, Wanted, accept, optional_text, stream, text,
+    ChunkWorker, Rejections, Streamed, Wanted, accept, optional_text, parse_siren, stream, text,
 };
-use crate::records::{Projection, Record, Records};
+use crate::records::{Batch, Projection, Record, Records};
 use crate::source::SourceInfo;
 use crate::units::{UnitEntry, UnitsIndex};
 
@@ -170,6 +173,121 @@ pub(crate) struct Worker<'a> {
     records: Vec<EstablishmentRecord>,
     counts: Counts,
     rejections: Rejections,
+    /// Of a batch decoded from Parquet: the classes of its values, and the rows that become
+    /// directory records.
+    tables: Tables,
+    kept: Vec<Kept>,
+}
+
+/// What a directory record takes of its row's classification.
+#[derive(Clone, Copy)]
+struct Classes {
+    active: bool,
+    employer: bool,
+    family: Family,
+    jobs_x2: u32,
+}
+
+/// A row of a batch that becomes a directory record once its details are read.
+struct Kept {
+    row: usize,
+    unit: UnitEntry,
+    classes: Classes,
+}
+
+/// The commune class of a code outside the referential.
+const OUTSIDE: u32 = u32::MAX;
+/// The commune class of a blank code (outside the referential too).
+const BLANK: u32 = u32::MAX - 1;
+const STATE_OTHER: u8 = 0;
+const STATE_ACTIVE: u8 = 1;
+const STATE_CLOSED: u8 = 2;
+
+/// The classes of the values of the columns every row needs, in a batch decoded from Parquet
+/// (see `coded.rs`), in the order of [`REQUIRED`] after the SIREN.
+#[derive(Default)]
+struct Tables {
+    /// The commune's index, [`OUTSIDE`] or [`BLANK`].
+    commune: Classified<u32>,
+    state: Classified<u8>,
+    /// Whether `O`.
+    employer: Classified<bool>,
+    /// The band's index in [`BANDS`].
+    band: Classified<Option<u8>>,
+    /// Whether an activity excluded from the ESS.
+    naf: Classified<bool>,
+    nomenclature: Classified<()>,
+    created: Classified<Option<i32>>,
+    changed: Classified<Option<i32>>,
+    /// By activity and nomenclature (their codes in `naf` and `nomenclature`): the section,
+    /// and the range of `themes` its themes are; emptied when either dictionary changes.
+    activities: HashMap<(u32, u32), (usize, Range<usize>)>,
+    themes: Vec<usize>,
+    /// Whether every value of those columns is text (UTF-8) in this batch.
+    all_text: bool,
+}
+
+impl Tables {
+    /// Classifies the required columns of `batch` (`at`: their positions in it).
+    fn load(&mut self, batch: &Batch, at: &[usize; 9], context: &Context<'_>) {
+        let rows = batch.rows;
+        let column = |index: usize| &batch.columns[at[index]];
+        self.commune
+            .load(column(1), rows, |code| match context.communes.index(code) {
+                Some(index) => u32::try_from(index).unwrap_or(OUTSIDE),
+                None if code.iter().all(u8::is_ascii_whitespace) => BLANK,
+                None => OUTSIDE,
+            });
+        self.state.load(column(2), rows, |state| match state {
+            b"A" => STATE_ACTIVE,
+            b"F" => STATE_CLOSED,
+            _ => STATE_OTHER,
+        });
+        self.employer
+            .load(column(3), rows, |employer| employer == b"O");
+        self.band.load(column(4), rows, |band| {
+            band_index_bytes(band).and_then(|slot| u8::try_from(slot).ok())
+        });
+        let mut changed = self
+            .naf
+            .load(column(5), rows, |naf| is_excluded_activity(text(naf)));
+        changed |= self.nomenclature.load(column(6), rows, |_| ());
+        if changed {
+            self.activities.clear();
+            self.themes.clear();
+        }
+        self.created.load(column(7), rows, year_of_bytes);
+        self.changed.load(column(8), rows, year_of_bytes);
+        self.all_text = self.commune.all_text()
+            && self.state.all_text()
+            && self.employer.all_text()
+            && self.band.all_text()
+            && self.naf.all_text()
+            && self.nomenclature.all_text()
+            && self.created.all_text()
+            && self.changed.all_text();
+    }
+
+    /// The section and themes of row `row`'s activity.
+    fn activity(
+        &mut self,
+        batch: &Batch,
+        at: &[usize; 9],
+        row: usize,
+        themes: &ThemeTable,
+    ) -> (usize, Range<usize>) {
+        let key = (self.naf.code(row), self.nomenclature.code(row));
+        if let Some((section, range)) = self.activities.get(&key) {
+            return (*section, range.clone());
+        }
+        let field = |index: usize| text(batch.columns[at[index]].field(row).unwrap_or_default());
+        let (naf, nomenclature) = (field(5), field(6));
+        let start = self.themes.len();
+        self.themes.extend(themes.theme_indices(naf, nomenclature));
+        let classes = (section_index(naf, nomenclature), start..self.themes.len());
+        self.activities.insert(key, classes.clone());
+        classes
+    }
 }
 
 impl<'a> Worker<'a> {
@@ -183,6 +301,8 @@ impl<'a> Worker<'a> {
             records: Vec::new(),
             counts: Counts::default(),
             rejections: Rejections::default(),
+            tables: Tables::default(),
+            kept: Vec::new(),
         }
     }
 
@@ -270,7 +390,13 @@ impl<'a> Worker<'a> {
             && context.keep[commune_index]
             && columns.identifies()
         {
-            let record = self.directory_record(record, unit, &fields, &row);
+            let classes = Classes {
+                active,
+                employer,
+                family,
+                jobs_x2,
+            };
+            let record = self.directory_record(record, unit, &fields, classes);
             self.records.push(record);
         }
     }
@@ -281,7 +407,7 @@ impl<'a> Worker<'a> {
         record: &Record<'_>,
         unit: &UnitEntry,
         fields: &[&[u8]; 9],
-        row: &Row<'_>,
+        row: Classes,
     ) -> EstablishmentRecord {
         let [
             siren_text,
@@ -379,43 +505,149 @@ impl ChunkWorker for Worker<'_> {
         None
     }
 
-    /// The rows [`Worker::row`] makes a directory record of: ESS establishments of a kept
-    /// commune (the same tests, in the same order; rejections are left to `row`).
-    fn detail_rows(&mut self, records: &mut Records<'_>) -> Option<Vec<usize>> {
-        let columns = &self.columns;
+    /// The rules of [`Worker::row`], column by column: rows rejected for the same reasons, in
+    /// the same order, and counted and aggregated the same. The rows selected are those `row`
+    /// makes a directory record of: ESS establishments of a kept commune.
+    fn fold_batch(&mut self, batch: &Batch) -> Vec<usize> {
+        let at = self.columns.required;
         let context = self.context;
+        self.hint = 0;
+        self.kept.clear();
+        self.tables.load(batch, &at, context);
+        let identifies = self.columns.identifies();
         let mut selected = Vec::new();
-        if !columns.identifies() {
-            return Some(selected);
-        }
-        let mut ignored = Rejections::default();
-        let mut hint = 0;
-        let mut row = 0;
-        while let Some(record) = records.next_record() {
-            // The commune first: most rows are not in a kept one, and need no other test.
-            let kept = |code: &[u8]| {
-                context
-                    .communes
-                    .index(code)
-                    .is_some_and(|commune| context.keep[commune])
+        for row in 0..batch.rows {
+            self.counts.rows += 1;
+            let Some(siren) = self.checked_siren(batch, row) else {
+                continue;
             };
-            if kept(record.get(columns.required[1]))
-                && let Some((fields, siren)) =
-                    accept(&record, columns.len, &columns.required, 0, &mut ignored)
-                && context.units.exists(siren)
-                && context
-                    .units
-                    .candidate(siren, &mut hint)
-                    .is_some_and(|unit| {
-                        unit.flag_o()
-                            || (unit.family().is_some() && !is_excluded_activity(text(fields[5])))
-                    })
+            let tables = &self.tables;
+            let state = tables.state.get(row);
+            let active = state == STATE_ACTIVE;
+            let employer = active && tables.employer.get(row);
+            let band_slot = tables.band.get(row).map(usize::from);
+            let jobs_x2 = match band_slot {
+                Some(slot) if active => BANDS[slot].1,
+                _ => 0,
+            };
+            let unit = if context.units.exists(siren) {
+                context.units.candidate(siren, &mut self.hint)
+            } else {
+                self.counts.missing_unit += 1;
+                None
+            };
+            let ess_unit = unit
+                .filter(|unit| unit.flag_o() || (unit.family().is_some() && !tables.naf.get(row)));
+            let counts = &mut self.counts;
+            if ess_unit.is_some() {
+                counts.ess += 1;
+                counts.ess_active += u64::from(active);
+            }
+            let commune = tables.commune.get(row);
+            if commune >= BLANK {
+                counts.outside_referential += 1;
+                counts.without_commune += u64::from(commune == BLANK);
+                continue;
+            }
+            counts.in_referential += 1;
+            let commune = commune as usize;
+            let family = ess_unit
+                .and_then(UnitEntry::family)
+                .unwrap_or(Family::SocieteCommercialeEss);
+            let (section, themes) = if ess_unit.is_some() && active {
+                self.tables.activity(batch, &at, row, context.themes)
+            } else {
+                (0, 0..0)
+            };
+            let tables = &self.tables;
+            let row_facts = Row {
+                commune,
+                active,
+                employer,
+                jobs_x2,
+                ess: ess_unit.is_some(),
+                creation_year: tables.created.get(row),
+                closure_year: if state == STATE_CLOSED {
+                    tables.changed.get(row)
+                } else {
+                    None
+                },
+                family,
+                section,
+                band: band_slot
+                    .ok_or_else(|| text(batch.columns[at[4]].field(row).unwrap_or_default())),
+            };
+            self.pending
+                .add(&row_facts, tables.themes[themes].iter().copied());
+            if let Some(unit) = ess_unit
+                && context.keep[commune]
+                && identifies
             {
                 selected.push(row);
+                self.kept.push(Kept {
+                    row,
+                    unit: *unit,
+                    classes: Classes {
+                        active,
+                        employer,
+                        family,
+                        jobs_x2,
+                    },
+                });
             }
-            row += 1;
         }
-        Some(selected)
+        self.pending.flush(self.aggregates);
+        selected
+    }
+
+    fn finish_batch(&mut self, batch: &Batch) -> Option<()> {
+        for kept in std::mem::take(&mut self.kept) {
+            let record = Record::at(batch, kept.row);
+            let fields = self.columns.required.map(|column| record.get(column));
+            let entry = self.directory_record(&record, &kept.unit, &fields, kept.classes);
+            self.records.push(entry);
+        }
+        None
+    }
+}
+
+impl Worker<'_> {
+    /// Row `row`'s SIREN, its required fields checked to be UTF-8 first, as [`accept`] does;
+    /// `None` when the row is rejected (and counted so).
+    #[inline]
+    fn checked_siren(&mut self, batch: &Batch, row: usize) -> Option<u32> {
+        let at = self.columns.required;
+        let tables = &self.tables;
+        let siren = text_field(&batch.columns[at[0]], row);
+        let invalid = if tables.all_text {
+            siren.is_none().then_some(0)
+        } else {
+            [
+                siren.is_none(),
+                tables.commune.invalid(row),
+                tables.state.invalid(row),
+                tables.employer.invalid(row),
+                tables.band.invalid(row),
+                tables.naf.invalid(row),
+                tables.nomenclature.invalid(row),
+                tables.created.invalid(row),
+                tables.changed.invalid(row),
+            ]
+            .iter()
+            .position(|invalid| *invalid)
+        };
+        if let Some(index) = invalid {
+            self.rejections
+                .invalid_utf8(0, &Record::at(batch, row), at[index]);
+            return None;
+        }
+        let field = siren.unwrap_or_default();
+        let siren = parse_siren(field);
+        if siren.is_none() {
+            let record = Record::at(batch, row);
+            self.rejections.invalid_siren(0, &record, at[0], field);
+        }
+        siren
     }
 }
 

@@ -30,6 +30,7 @@
 //! 1 GiB whatever the size of the files.
 
 mod aggregate;
+mod coded;
 mod communes;
 mod error;
 mod establishments;

@@ -3,13 +3,14 @@
 //!
 //! Only the columns a pass needs are decoded, found by name in the schema. Row groups are shared
 //! among the worker threads; each reads its row group in batches of [`BATCH_ROWS`] rows into
-//! buffers whose rows the workers read as they read CSV records ([`Records::columnar`]), so that
-//! the same rules apply. Memory is bounded by the batch size, not by the size of the row groups.
+//! buffers the workers fold column by column ([`ChunkWorker::fold_batch`]). Memory is bounded
+//! by the batch size, not by the size of the row groups.
 //!
 //! The text columns every row needs go through the parquet crate's Arrow reader, dictionaries
-//! kept ([`ArrowText`]): a code column is decoded as one key per row into values decoded once.
-//! The other columns are read column by column into flat buffers, the directory's only for the
-//! rows that need them ([`ChunkWorker::detail_rows`]), other pages skipped unread.
+//! kept ([`ArrowText`]): a code column is decoded as one key per row into values decoded once,
+//! which the workers classify once each (`coded.rs`). The other columns are read column by
+//! column into flat buffers, the directory's only for the rows that need them
+//! ([`ChunkWorker::finish_batch`]), other pages skipped unread.
 //!
 //! Columns may be typed: strings (`BYTE_ARRAY`, `FIXED_LEN_BYTE_ARRAY`) are taken as written;
 //! dates (`DATE`, timestamps) become `AAAA-MM-JJ` as in the CSV; integers become their digits,
@@ -41,7 +42,7 @@ use parquet::schema::types::ColumnDescPtr;
 
 use crate::ImportError;
 use crate::pipeline::{ChunkWorker, LineIndex, PIECES_IN_FLIGHT, Streamed, Wanted};
-use crate::records::{ArrowColumn, Batch, Column, Records};
+use crate::records::{ArrowColumn, Batch, Column};
 use crate::source::SourceInfo;
 
 /// Rows decoded at once per thread: a few megabytes of needed columns.
@@ -118,7 +119,7 @@ struct Needed {
     name: String,
     max_def: i16,
     conversion: Conversion,
-    /// Decoded only for the rows the worker selects ([`ChunkWorker::detail_rows`]).
+    /// Decoded only for the rows the worker selects ([`ChunkWorker::fold_batch`]).
     detail: bool,
     /// Read through the Arrow reader (see [`ArrowText`]).
     arrow: bool,
@@ -334,26 +335,18 @@ impl Shared<'_> {
                 batch.first_line = self.first_rows[group] + done as u64 + 1;
                 let place = Place { group, done, rows };
                 self.read_required(place, &mut arrow, &mut readers, &mut batch, &mut scratch)?;
-                if self.needed.iter().any(|c| c.detail) {
-                    let selected = worker.detail_rows(&mut Records::columnar(&batch));
-                    for ((column, reader), out) in
-                        self.needed.iter().zip(&mut readers).zip(&mut batch.columns)
-                    {
-                        if !column.detail {
-                            continue;
-                        }
-                        let read = match &selected {
-                            Some(selected) => {
-                                read_selected(reader, column, rows, selected, out, &mut scratch)
-                            }
-                            None => read_column(reader, column, rows, out, &mut scratch),
-                        }
-                        .map_err(|e| self.column_error(column, group, &e))?;
-                        self.check_rows(column, group, read, rows)?;
+                let selected = worker.fold_batch(&batch);
+                for ((column, reader), out) in
+                    self.needed.iter().zip(&mut readers).zip(&mut batch.columns)
+                {
+                    if !column.detail {
+                        continue;
                     }
+                    let read = read_selected(reader, column, rows, &selected, out, &mut scratch)
+                        .map_err(|e| self.column_error(column, group, &e))?;
+                    self.check_rows(column, group, read, rows)?;
                 }
-                let mut records = Records::columnar(&batch);
-                if let Some(piece) = worker.process(0, &mut records) {
+                if let Some(piece) = worker.finish_batch(&batch) {
                     // The collector only stops when every worker is done.
                     let _ = pieces.send(piece);
                 }
@@ -401,8 +394,7 @@ impl Shared<'_> {
             .enumerate()
         {
             if column.detail {
-                out.clear();
-                (0..rows).for_each(|_| out.end_row());
+                out.clear_sparse();
                 continue;
             }
             if let Some(array) = from_arrow
@@ -558,21 +550,28 @@ fn next_arrow(
 
 /// A text column of an Arrow batch, as the rows of a [`Batch`] read it.
 fn arrow_column(batch: &RecordBatch, name: &str) -> Option<ArrowColumn> {
+    // Strings were checked to be UTF-8 by the reader; bytes were not.
     let binary = |array: &dyn Array| match array.data_type() {
-        DataType::Utf8 => Some(BinaryArray::from(array.as_string::<i32>().clone())),
-        DataType::Binary => Some(array.as_binary::<i32>().clone()),
+        DataType::Utf8 => Some((BinaryArray::from(array.as_string::<i32>().clone()), true)),
+        DataType::Binary => Some((array.as_binary::<i32>().clone(), false)),
         _ => None,
     };
     let array = batch.column_by_name(name)?;
     match array.data_type() {
         DataType::Dictionary(key, _) if **key == DataType::Int32 => {
             let dictionary = array.as_dictionary::<Int32Type>();
-            Some(ArrowColumn::Keyed {
-                keys: dictionary.keys().clone(),
-                values: binary(dictionary.values().as_ref())?,
+            let (values, utf8) = binary(dictionary.values().as_ref())?;
+            Some(ArrowColumn {
+                keys: Some(dictionary.keys().clone()),
+                values,
+                utf8,
             })
         }
-        _ => binary(array.as_ref()).map(ArrowColumn::Values),
+        _ => binary(array.as_ref()).map(|(values, utf8)| ArrowColumn {
+            keys: None,
+            values,
+            utf8,
+        }),
     }
 }
 
@@ -687,8 +686,9 @@ fn read_column(
 }
 
 /// Reads the next `rows` rows of a column into `out`, decoding only the `selected` ones (from 0,
-/// increasing) and skipping the others, whole pages unread where none is selected: the rows
-/// not selected are left empty. Returns the rows read or skipped.
+/// increasing) and skipping the others, whole pages unread where none is selected: `out` holds
+/// the selected rows' fields only (see [`Column::clear_sparse`]). Returns the rows read or
+/// skipped.
 fn read_selected(
     reader: &mut ColumnReader,
     column: &Needed,
@@ -697,32 +697,33 @@ fn read_selected(
     out: &mut Column,
     scratch: &mut Scratch,
 ) -> parquet::errors::Result<usize> {
-    out.clear();
+    out.clear_sparse();
     let mut one = std::mem::take(&mut scratch.one);
     let mut at = 0;
-    let skip_to = |reader: &mut ColumnReader, out: &mut Column, to: usize, at: &mut usize| {
-        let wanted = to - *at;
-        let skipped = skip(reader, wanted)?;
-        (0..skipped).for_each(|_| out.end_row());
-        *at += skipped;
-        Ok::<bool, parquet::errors::ParquetError>(skipped == wanted)
-    };
+    let mut outcome = Ok(None);
     for &row in selected.iter().filter(|row| **row < rows) {
-        if !skip_to(reader, out, row, &mut at)? {
-            scratch.one = one;
-            return Ok(at);
+        outcome = skip(reader, row - at).and_then(|skipped| {
+            at += skipped;
+            if at < row {
+                return Ok(Some(at));
+            }
+            if read_column(reader, column, 1, &mut one, scratch)? != 1 {
+                return Ok(Some(at));
+            }
+            out.bytes.extend_from_slice(&one.bytes);
+            out.end_sparse_row(row);
+            at += 1;
+            Ok(None)
+        });
+        if !matches!(outcome, Ok(None)) {
+            break;
         }
-        if read_column(reader, column, 1, &mut one, scratch)? != 1 {
-            scratch.one = one;
-            return Ok(at);
-        }
-        out.bytes.extend_from_slice(&one.bytes);
-        out.end_row();
-        at += 1;
     }
-    skip_to(reader, out, rows, &mut at)?;
     scratch.one = one;
-    Ok(at)
+    match outcome? {
+        Some(short) => Ok(short),
+        None => Ok(at + skip(reader, rows - at)?),
+    }
 }
 
 /// Skips `n` rows of a column; returns the rows skipped.

@@ -19,7 +19,7 @@ use csv::ByteRecord;
 use memchr::{memchr, memrchr};
 
 use crate::ImportError;
-use crate::records::{Projection, Record, Records};
+use crate::records::{Batch, Projection, Record, Records};
 use crate::source::{SourceInfo, with_source};
 
 /// Target size of a chunk: big enough to make per-chunk costs negligible, small enough to keep
@@ -43,14 +43,15 @@ pub(crate) trait ChunkWorker: Send {
     /// lines are counted from 1 at the chunk's start) into the worker's state.
     fn process(&mut self, seq: u64, records: &mut Records<'_>) -> Option<Self::Piece>;
 
-    /// For a batch of decoded rows whose detail columns (those of [`Wanted::names`] not in
-    /// [`Wanted::required`]) are still empty:
-    /// the rows (from 0, increasing) whose details [`ChunkWorker::process`] will read, or
-    /// `None` for every row. A Parquet pass then decodes the details of those rows only and
-    /// skips the other pages of those columns unread.
-    fn detail_rows(&mut self, _records: &mut Records<'_>) -> Option<Vec<usize>> {
-        None
-    }
+    /// Folds every row of a batch decoded column by column (Parquet) whose detail columns
+    /// (those of [`Wanted::names`] not in [`Wanted::required`]) are still empty, column by
+    /// column; gives the rows (from 0, increasing) whose details
+    /// [`ChunkWorker::finish_batch`] reads. A Parquet pass then decodes the details of those
+    /// rows only, skipping the other pages of those columns unread.
+    fn fold_batch(&mut self, batch: &Batch) -> Vec<usize>;
+
+    /// Ends the batch [`ChunkWorker::fold_batch`] folded, its selected rows' details read.
+    fn finish_batch(&mut self, batch: &Batch) -> Option<Self::Piece>;
 }
 
 /// The `csv` reader of the header: RFC 4180 quoting with doubled quotes, a backslash an
@@ -241,7 +242,7 @@ pub(crate) struct Wanted {
     /// Every column the pass may read.
     pub(crate) names: &'static [&'static str],
     /// Those without which the file is refused: the ones every row needs. The others are
-    /// details, read only for some rows (see [`ChunkWorker::detail_rows`]).
+    /// details, read only for some rows (see [`ChunkWorker::fold_batch`]).
     pub(crate) required: &'static [&'static str],
     /// `StockEtablissement` or `StockUniteLegale`, for messages.
     pub(crate) expected: &'static str,
@@ -496,6 +497,26 @@ impl Rejections {
         }
     }
 
+    /// A row whose field in `column` is not UTF-8.
+    pub(crate) fn invalid_utf8(&mut self, seq: u64, record: &Record<'_>, column: usize) {
+        self.add(RejectKind::InvalidUtf8, seq, record, Some(column), || {
+            RejectKind::InvalidUtf8.label().to_owned()
+        });
+    }
+
+    /// A row whose SIREN, `field` in `column`, is not 9 digits.
+    pub(crate) fn invalid_siren(
+        &mut self,
+        seq: u64,
+        record: &Record<'_>,
+        column: usize,
+        field: &[u8],
+    ) {
+        self.add(RejectKind::InvalidSiren, seq, record, Some(column), || {
+            format!("SIREN « {} » invalide : 9 chiffres attendus", shown(field))
+        });
+    }
+
     pub(crate) fn total(&self) -> u64 {
         self.counts.iter().sum()
     }
@@ -562,25 +583,12 @@ pub(crate) fn accept<'r, const N: usize>(
     let needed = match fields(record, columns) {
         Ok(needed) => needed,
         Err(column) => {
-            rejections.add(RejectKind::InvalidUtf8, seq, record, Some(column), || {
-                RejectKind::InvalidUtf8.label().to_owned()
-            });
+            rejections.invalid_utf8(seq, record, column);
             return None;
         }
     };
     let Some(siren) = parse_siren(needed[0]) else {
-        rejections.add(
-            RejectKind::InvalidSiren,
-            seq,
-            record,
-            Some(columns[0]),
-            || {
-                format!(
-                    "SIREN « {} » invalide : 9 chiffres attendus",
-                    shown(needed[0])
-                )
-            },
-        );
+        rejections.invalid_siren(seq, record, columns[0], needed[0]);
         return None;
     };
     Some((needed, siren))

@@ -59,44 +59,54 @@ pub(crate) struct Column {
     ends: Vec<u32>,
     /// When set, the rows are read from it instead of `bytes`.
     arrow: Option<ArrowColumn>,
+    /// Whether `bytes` holds the fields of some rows only, those of `rows`, every other row's
+    /// field being empty.
+    sparse: bool,
+    /// The rows of a sparse column's fields, increasing.
+    rows: Vec<u32>,
 }
 
 /// A text column as the Arrow reader decodes it; a null is an empty field.
 #[derive(Debug)]
-pub(crate) enum ArrowColumn {
-    /// One value per row.
-    Values(BinaryArray),
-    /// A dictionary: each row's key into values decoded once per page of dictionary.
-    Keyed {
-        keys: Int32Array,
-        values: BinaryArray,
-    },
+pub(crate) struct ArrowColumn {
+    /// For a dictionary, each row's key into `values`, decoded once per page of dictionary;
+    /// `None` when `values` holds one value per row.
+    pub(crate) keys: Option<Int32Array>,
+    pub(crate) values: BinaryArray,
+    /// Whether the values were checked to be UTF-8 (a column of strings, not of bytes).
+    pub(crate) utf8: bool,
 }
 
 impl ArrowColumn {
     #[inline]
     fn field(&self, row: usize) -> Option<&[u8]> {
-        let (values, index) = match self {
-            Self::Values(values) => (values, row),
-            Self::Keyed { keys, values } => {
+        let index = match &self.keys {
+            None => row,
+            Some(keys) => {
                 if row >= keys.len() {
                     return None;
                 }
                 if keys.is_null(row) {
                     return Some(&[]);
                 }
-                (values, usize::try_from(keys.value(row)).ok()?)
+                usize::try_from(keys.value(row)).ok()?
             }
         };
-        if index >= values.len() {
-            return None;
-        }
-        Some(if values.is_null(index) {
-            &[]
-        } else {
-            values.value(index)
-        })
+        value(&self.values, index)
     }
+}
+
+/// Value `index` of an array of bytes, empty when null; `None` past its end.
+#[inline]
+pub(crate) fn value(values: &BinaryArray, index: usize) -> Option<&[u8]> {
+    if index >= values.len() {
+        return None;
+    }
+    Some(if values.is_null(index) {
+        &[]
+    } else {
+        values.value(index)
+    })
 }
 
 impl Column {
@@ -104,6 +114,22 @@ impl Column {
         self.bytes.clear();
         self.ends.clear();
         self.arrow = None;
+        self.sparse = false;
+        self.rows.clear();
+    }
+
+    /// Empties the column to hold the fields of some rows only ([`Column::end_sparse_row`]):
+    /// until then, every row's field is empty.
+    pub(crate) fn clear_sparse(&mut self) {
+        self.clear();
+        self.sparse = true;
+    }
+
+    /// Ends the field of row `row` of a sparse column (rows in increasing order).
+    #[inline]
+    pub(crate) fn end_sparse_row(&mut self, row: usize) {
+        self.end_row();
+        self.rows.push(offset(row));
     }
 
     /// The column's rows are those of `array`.
@@ -118,11 +144,25 @@ impl Column {
         self.ends.push(offset(self.bytes.len()));
     }
 
+    /// The Arrow array the rows are read from, if they are.
+    pub(crate) fn arrow(&self) -> Option<&ArrowColumn> {
+        self.arrow.as_ref()
+    }
+
+    /// Row `row`'s field; `None` past the last row.
     #[inline]
-    fn field(&self, row: usize) -> Option<&[u8]> {
+    pub(crate) fn field(&self, row: usize) -> Option<&[u8]> {
         if let Some(arrow) = &self.arrow {
             return arrow.field(row);
         }
+        let row = if self.sparse {
+            match self.rows.binary_search(&offset(row)) {
+                Ok(index) => index,
+                Err(_) => return Some(&[]),
+            }
+        } else {
+            row
+        };
         let end = *self.ends.get(row)? as usize;
         let start = match row {
             0 => 0,
@@ -154,9 +194,6 @@ impl Batch {
 /// A reader of the records of one chunk (whole records), or of a batch of decoded rows.
 pub(crate) struct Records<'d> {
     data: &'d [u8],
-    /// Rows decoded column by column, read instead of `data` when present, and the next one.
-    batch: Option<&'d Batch>,
-    row: usize,
     projection: &'d Projection,
     pos: usize,
     /// Line of the next record, from 1 at the chunk's start.
@@ -198,6 +235,15 @@ enum Kind<'r> {
 }
 
 impl<'r> Record<'r> {
+    /// Row `row` of a batch decoded column by column; its line is its row number.
+    pub(crate) fn at(batch: &'r Batch, row: usize) -> Self {
+        Record {
+            base: &[],
+            kind: Kind::Columnar { batch, row },
+            line: batch.first_line + row as u64,
+        }
+    }
+
     #[inline]
     pub(crate) fn len(&self) -> usize {
         match &self.kind {
@@ -303,8 +349,6 @@ impl<'d> Records<'d> {
             .build();
         Self {
             data,
-            batch: None,
-            row: 0,
             projection,
             pos: 0,
             line: 1,
@@ -318,17 +362,6 @@ impl<'d> Records<'d> {
         }
     }
 
-    /// The rows of a batch decoded column by column; a record's line is its row number.
-    pub(crate) fn columnar(batch: &'d Batch) -> Self {
-        static NO_PROJECTION: Projection = Projection {
-            commas: Vec::new(),
-            slots: Vec::new(),
-        };
-        let mut records = Self::new(&[], &NO_PROJECTION);
-        records.batch = Some(batch);
-        records
-    }
-
     /// Lines consumed so far (all of the chunk's once every record is read).
     pub(crate) fn lines_read(&self) -> u64 {
         self.line - 1
@@ -336,18 +369,6 @@ impl<'d> Records<'d> {
 
     /// The next record, or `None` at the end of the chunk.
     pub(crate) fn next_record(&mut self) -> Option<Record<'_>> {
-        if let Some(batch) = self.batch {
-            let row = self.row;
-            if row >= batch.rows {
-                return None;
-            }
-            self.row += 1;
-            return Some(Record {
-                base: &[],
-                kind: Kind::Columnar { batch, row },
-                line: batch.first_line + row as u64,
-            });
-        }
         loop {
             let rest = &self.data[self.pos..];
             if rest.is_empty() {

@@ -11,11 +11,12 @@ use essor_domain::ess::{Family, family_of_category_bytes};
 use essor_domain::establishment::UnitIdentity;
 
 use crate::ImportError;
+use crate::coded::{Classified, text_field};
 use crate::memory::zeroed_for_updates;
 use crate::pipeline::{
-    ChunkWorker, Rejections, Streamed, Wanted, accept, optional_text, stream, text,
+    ChunkWorker, Rejections, Streamed, Wanted, accept, optional_text, parse_siren, stream, text,
 };
-use crate::records::{Projection, Record, Records};
+use crate::records::{Batch, Projection, Record, Records};
 use crate::source::SourceInfo;
 
 /// Columns the panorama needs.
@@ -206,6 +207,12 @@ pub(crate) struct UnitsWorker {
     pub(crate) texts_dropped: u64,
     pub(crate) rows: u64,
     pub(crate) rejections: Rejections,
+    /// Of a batch decoded from Parquet: the families of its categories and whether its ESS
+    /// flags are `O`, value by value; its SIRENs; its rows kept, with their SIREN.
+    families: Classified<Option<Family>>,
+    flags: Classified<bool>,
+    sirens: Vec<u32>,
+    kept: Vec<(usize, u32)>,
 }
 
 impl UnitsWorker {
@@ -217,6 +224,10 @@ impl UnitsWorker {
             texts_dropped: 0,
             rows: 0,
             rejections: Rejections::default(),
+            families: Classified::default(),
+            flags: Classified::default(),
+            sirens: Vec::new(),
+            kept: Vec::new(),
         }
     }
 
@@ -232,9 +243,22 @@ impl UnitsWorker {
         )?;
         let family = family_of_category_bytes(category);
         let flag_o = flag == b"O";
-        if family.is_none() && !flag_o {
-            return Some(siren);
+        if family.is_some() || flag_o {
+            self.keep(record, siren, text(category), family, flag_o);
         }
+        Some(siren)
+    }
+
+    /// Keeps the entry of a unit that can belong to the ESS.
+    fn keep(
+        &mut self,
+        record: &Record<'_>,
+        siren: u32,
+        category: &str,
+        family: Option<Family>,
+        flag_o: bool,
+    ) {
+        let columns = &self.columns;
         let [
             diffusion,
             denomination,
@@ -246,7 +270,6 @@ impl UnitsWorker {
         ] = columns
             .directory
             .map(|column| optional_text(record, column));
-        let category = text(category);
         let identity = UnitIdentity {
             category,
             partial: diffusion == "P",
@@ -292,7 +315,6 @@ impl UnitsWorker {
             family,
             flags,
         });
-        Some(siren)
     }
 }
 
@@ -324,24 +346,56 @@ impl ChunkWorker for UnitsWorker {
         Some(sirens)
     }
 
-    /// The rows whose identity [`UnitsWorker::row`] keeps: units of an ESS legal category or
-    /// flagged ESS (the same test; rejections are left to `row`).
-    fn detail_rows(&mut self, records: &mut Records<'_>) -> Option<Vec<usize>> {
-        let columns = &self.columns;
-        let mut ignored = Rejections::default();
+    /// The rules of [`UnitsWorker::row`], column by column: rows rejected for the same
+    /// reasons, in the same order; kept when of an ESS legal category or flagged ESS.
+    fn fold_batch(&mut self, batch: &Batch) -> Vec<usize> {
+        let [siren_at, category_at, flag_at] = self.columns.required;
+        let rows = batch.rows;
+        let column = |at: usize| &batch.columns[at];
+        self.families
+            .load(column(category_at), rows, family_of_category_bytes);
+        self.flags.load(column(flag_at), rows, |flag| flag == b"O");
+        self.sirens = Vec::with_capacity(rows);
+        self.kept.clear();
         let mut selected = Vec::new();
-        let mut row = 0;
-        while let Some(record) = records.next_record() {
-            // The cheap test first; `accept` only for the rows that pass it.
-            let [_, category, flag] = columns.required.map(|column| record.get(column));
-            if (family_of_category_bytes(category).is_some() || flag == b"O")
-                && accept(&record, columns.len, &columns.required, 0, &mut ignored).is_some()
-            {
-                selected.push(row);
+        for row in 0..rows {
+            self.rows += 1;
+            let siren = text_field(column(siren_at), row);
+            let invalid = if siren.is_none() {
+                Some(siren_at)
+            } else if self.families.invalid(row) {
+                Some(category_at)
+            } else {
+                self.flags.invalid(row).then_some(flag_at)
+            };
+            if let Some(at) = invalid {
+                self.rejections.invalid_utf8(0, &Record::at(batch, row), at);
+                continue;
             }
-            row += 1;
+            let field = siren.unwrap_or_default();
+            let Some(siren) = parse_siren(field) else {
+                let record = Record::at(batch, row);
+                self.rejections.invalid_siren(0, &record, siren_at, field);
+                continue;
+            };
+            self.sirens.push(siren);
+            if self.families.get(row).is_some() || self.flags.get(row) {
+                selected.push(row);
+                self.kept.push((row, siren));
+            }
         }
-        Some(selected)
+        selected
+    }
+
+    fn finish_batch(&mut self, batch: &Batch) -> Option<Vec<u32>> {
+        let category_at = self.columns.required[1];
+        for (row, siren) in std::mem::take(&mut self.kept) {
+            let record = Record::at(batch, row);
+            let category = text(record.get(category_at));
+            let (family, flag_o) = (self.families.get(row), self.flags.get(row));
+            self.keep(&record, siren, category, family, flag_o);
+        }
+        Some(std::mem::take(&mut self.sirens))
     }
 }
 

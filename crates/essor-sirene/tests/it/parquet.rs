@@ -409,3 +409,41 @@ fn a_parquet_text_value_that_is_not_utf8_rejects_its_row_naming_the_field() {
     assert!(sample.reason.contains("UTF-8"), "{}", sample.reason);
     assert_eq!(output.report.files[1].rows_read, rows);
 }
+
+#[test]
+fn dictionaries_shared_by_several_batches_give_the_same_output_as_the_csv() {
+    // Row groups of more rows than a batch decodes at once (65 536): a column's dictionary
+    // serves several batches, classified once, and the next row group brings a new one.
+    let dir = tempfile::tempdir().unwrap();
+    let base = fixture::establishments();
+    let mut big = base.clone();
+    let copies = 150_000 / base.rows.len() + 1;
+    big.rows = (0..copies)
+        .flat_map(|_| base.rows.iter().cloned())
+        .collect();
+    let units = fixture::units();
+    let expected = crate::import_csv(dir.path(), &big.to_csv(), &units.to_csv());
+    let establishments = write_parquet(
+        &dir.path().join("StockEtablissement_utf8.parquet"),
+        &big,
+        &[],
+        big.rows.len() / 2 + 1,
+        Compression::SNAPPY,
+    );
+    let units = write_parquet(
+        &dir.path().join("StockUniteLegale_utf8.parquet"),
+        &units,
+        &[],
+        100,
+        Compression::SNAPPY,
+    );
+    let output = import(&establishments, &units).unwrap();
+    assert!(big.rows.len() > 2 * 65_536);
+    assert_eq!(output.facts, expected.facts);
+    assert_eq!(output.establishments, expected.establishments);
+    assert_eq!(output.report.rejected, expected.report.rejected);
+    assert_eq!(
+        output.report.files[1].rows_read,
+        expected.report.files[1].rows_read
+    );
+}
