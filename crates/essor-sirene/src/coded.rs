@@ -89,29 +89,31 @@ impl<T: Copy> Classified<T> {
             // A null, or a key past the values (the reader refuses those), reads as empty.
             let empty = code(values.len());
             let count = rows.min(keys.len());
-            if keys.null_count() == 0 {
-                let values = keys.values();
-                // The reader refuses keys past the values: this check is only a safeguard.
-                if count == rows && values.iter().all(|&key| key.cast_unsigned() < empty) {
-                    self.keys = Some(keys.clone());
-                    return anew;
-                }
-                self.codes.extend(values[..count].iter().map(|&key| {
-                    u32::try_from(key)
-                        .ok()
-                        .filter(|&key| key < empty)
-                        .unwrap_or(empty)
-                }));
-            } else {
-                self.codes.extend((0..count).map(|row| {
-                    if keys.is_null(row) {
-                        return empty;
+            let values = &keys.values()[..count];
+            if keys.null_count() == 0
+                && count == rows
+                && values.iter().all(|&key| key.cast_unsigned() < empty)
+            {
+                // The reader refuses keys past the values: the check is only a safeguard.
+                self.keys = Some(keys.clone());
+                return anew;
+            }
+            self.codes
+                .extend(values.iter().map(|&key| key.cast_unsigned().min(empty)));
+            if let Some(nulls) = keys.nulls() {
+                // The nulls' keys are whatever the reader left: found 64 rows at a time.
+                let bits = nulls.inner().bit_chunks();
+                let words = bits.iter().chain(std::iter::once(bits.remainder_bits()));
+                for (word, base) in words.zip((0..).step_by(64)) {
+                    let mut missing = !word;
+                    while missing != 0 {
+                        let row = base + missing.trailing_zeros() as usize;
+                        if let Some(code) = self.codes.get_mut(row) {
+                            *code = empty;
+                        }
+                        missing &= missing - 1;
                     }
-                    u32::try_from(keys.value(row))
-                        .ok()
-                        .filter(|&key| key < empty)
-                        .unwrap_or(empty)
-                }));
+                }
             }
             self.codes.resize(rows, empty);
             return anew;
@@ -230,6 +232,24 @@ mod tests {
             field.first().copied().unwrap_or(b'-')
         });
         assert_eq!((calls, classified.get(0)), (4, b'F'));
+    }
+
+    #[test]
+    fn nulls_read_as_the_empty_field_in_every_word_of_the_null_bitmap() {
+        let keys: Vec<Option<i32>> = (0..130)
+            .map(|row| (row % 3 != 0).then_some(row % 2))
+            .collect();
+        let column = keyed(keys.clone(), &[Some(b"A"), Some(b"F")], true);
+        let mut classified = Classified::default();
+        classified.load(&column, 130, |field| field.first().copied().unwrap_or(b'-'));
+        for (row, key) in keys.iter().enumerate() {
+            let expected = match key {
+                None => b'-',
+                Some(0) => b'A',
+                Some(_) => b'F',
+            };
+            assert_eq!(classified.get(row), expected, "row {row}");
+        }
     }
 
     #[test]

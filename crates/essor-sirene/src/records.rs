@@ -8,6 +8,8 @@
 //! doubled quotes, no escape character, `\r\n`, `\r` or `\n` ending a record, blank lines
 //! skipped. Both paths give the fields the `csv` crate gives (see the tests).
 
+use std::cell::Cell;
+
 use arrow_array::{Array, BinaryArray, Int32Array};
 use memchr::{memchr, memchr_iter, memchr2_iter};
 
@@ -64,6 +66,8 @@ pub(crate) struct Column {
     sparse: bool,
     /// The rows of a sparse column's fields, increasing.
     rows: Vec<u32>,
+    /// Where the last row looked up was found in `rows`: rows are mostly read in order.
+    hint: Cell<usize>,
 }
 
 /// A text column as the Arrow reader decodes it; a null is an empty field.
@@ -116,6 +120,7 @@ impl Column {
         self.arrow = None;
         self.sparse = false;
         self.rows.clear();
+        self.hint.set(0);
     }
 
     /// Empties the column to hold the fields of some rows only ([`Column::end_sparse_row`]):
@@ -156,10 +161,18 @@ impl Column {
             return arrow.field(row);
         }
         let row = if self.sparse {
-            match self.rows.binary_search(&offset(row)) {
-                Ok(index) => index,
-                Err(_) => return Some(&[]),
-            }
+            let wanted = offset(row);
+            let hint = self.hint.get();
+            let found = [hint, hint + 1]
+                .into_iter()
+                .find(|&at| self.rows.get(at) == Some(&wanted))
+                .ok_or(())
+                .or_else(|()| self.rows.binary_search(&wanted).map_err(|_| ()));
+            let Ok(index) = found else {
+                return Some(&[]);
+            };
+            self.hint.set(index);
+            index
         } else {
             row
         };
