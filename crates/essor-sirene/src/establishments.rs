@@ -170,13 +170,26 @@ pub(crate) struct Worker<'a> {
     hint: usize,
     pending: Pending,
     aggregates: &'a Mutex<Aggregates>,
-    records: Vec<EstablishmentRecord>,
+    directory: Vec<DirectoryRow>,
     counts: Counts,
     rejections: Rejections,
     /// Of a batch decoded from Parquet: the classes of its values, and the rows that become
     /// directory records.
     tables: Tables,
     kept: Vec<Kept>,
+}
+
+/// What the directory record of an ESS establishment of a kept commune is made of. The record
+/// is made once the pass is over, when the identities of the units are known (those read from
+/// Parquet are read then: see [`UnitsIndex::read_identities`]).
+pub(crate) struct DirectoryRow {
+    pub(crate) siren: u32,
+    /// The fields of [`REQUIRED`].
+    required: [String; 9],
+    /// The fields of [`DIRECTORY`]; the SIRET made of the SIREN and the NIC when the file has
+    /// no SIRET column.
+    directory: [String; 12],
+    classes: Classes,
 }
 
 /// What a directory record takes of its row's classification.
@@ -191,7 +204,7 @@ struct Classes {
 /// A row of a batch that becomes a directory record once its details are read.
 struct Kept {
     row: usize,
-    unit: UnitEntry,
+    siren: u32,
     classes: Classes,
 }
 
@@ -298,7 +311,7 @@ impl<'a> Worker<'a> {
             hint: 0,
             pending: Pending::new(context.themes.len()),
             aggregates,
-            records: Vec::new(),
+            directory: Vec::new(),
             counts: Counts::default(),
             rejections: Rejections::default(),
             tables: Tables::default(),
@@ -386,104 +399,39 @@ impl<'a> Worker<'a> {
             .into_iter()
             .flatten();
         self.pending.add(&row, themes);
-        if let Some(unit) = ess_unit
-            && context.keep[commune_index]
-            && columns.identifies()
-        {
+        if ess_unit.is_some() && context.keep[commune_index] && columns.identifies() {
             let classes = Classes {
                 active,
                 employer,
                 family,
                 jobs_x2,
             };
-            let record = self.directory_record(record, unit, &fields, classes);
-            self.records.push(record);
+            let row = self.directory_row(record, siren, &fields, classes);
+            self.directory.push(row);
         }
     }
 
-    /// The directory record of an ESS establishment.
-    fn directory_record(
+    /// What the directory record of an ESS establishment is made of.
+    fn directory_row(
         &self,
         record: &Record<'_>,
-        unit: &UnitEntry,
+        siren: u32,
         fields: &[&[u8]; 9],
-        row: Classes,
-    ) -> EstablishmentRecord {
-        let [
-            siren_text,
-            commune,
-            _,
-            _,
-            band,
-            naf,
-            nomenclature,
-            created,
-            _,
-        ] = fields.map(text);
-        let units = self.context.units;
-        let [
-            siret_field,
-            diffusion,
-            head_office,
-            enseigne,
-            usual_name,
-            numero,
-            indice,
-            type_voie,
-            libelle_voie,
-            postcode,
-            lambert_x,
-            lambert_y,
-        ] = self
+        classes: Classes,
+    ) -> DirectoryRow {
+        let required = fields.map(|field| text(field).to_owned());
+        let mut directory = self
             .columns
             .directory
-            .map(|column| optional_text(record, column));
-        let siret = if siret_field.is_empty() {
-            format!("{siren_text}{}", optional_text(record, self.columns.nic))
-        } else {
-            siret_field.to_owned()
-        };
-        let partial = unit.partial() || diffusion == "P";
-        let protected = unit.category() == NATURAL_PERSON_CATEGORY && partial;
-        let owned = |value: &str| public(value).map(str::to_owned);
-        EstablishmentRecord {
-            siret,
-            siren: siren_text.to_owned(),
-            commune: commune.to_owned(),
-            active: row.active,
-            employer: row.employer,
-            head_office: head_office == "true",
-            diffusion_partial: partial,
-            name: if protected {
-                None
-            } else {
-                units.name(unit).map(str::to_owned)
-            },
-            acronym: if protected {
-                None
-            } else {
-                units.acronym(unit).map(str::to_owned)
-            },
-            sign: sign(enseigne, usual_name, protected),
-            address_line: address_line(partial, numero, indice, type_voie, libelle_voie),
-            postcode: owned(postcode),
-            naf: owned(naf),
-            naf_nomenclature: owned(nomenclature),
-            band: owned(band),
-            family: row.family,
-            legal_category: unit.category().to_owned(),
-            ess_flag: unit.flag_o(),
-            created: year_of_bytes(created.as_bytes()).map(|_| created.to_owned()),
-            lambert_x: lambert(lambert_x),
-            lambert_y: lambert(lambert_y),
-            section: SECTION_KEYS[section_index(naf, nomenclature)].to_owned(),
-            themes: self
-                .context
-                .themes
-                .themes_of(naf, nomenclature)
-                .map(str::to_owned)
-                .collect(),
-            jobs_x2: row.jobs_x2,
+            .map(|column| optional_text(record, column).to_owned());
+        if directory[0].is_empty() {
+            directory[0] = format!("{}{}", required[0], optional_text(record, self.columns.nic));
+        }
+        DirectoryRow {
+            siren,
+            required,
+            directory,
+            classes,
         }
     }
 }
@@ -579,14 +527,11 @@ impl ChunkWorker for Worker<'_> {
             };
             self.pending
                 .add(&row_facts, tables.themes[themes].iter().copied());
-            if let Some(unit) = ess_unit
-                && context.keep[commune]
-                && identifies
-            {
+            if ess_unit.is_some() && context.keep[commune] && identifies {
                 selected.push(row);
                 self.kept.push(Kept {
                     row,
-                    unit: *unit,
+                    siren,
                     classes: Classes {
                         active,
                         employer,
@@ -604,8 +549,8 @@ impl ChunkWorker for Worker<'_> {
         for kept in std::mem::take(&mut self.kept) {
             let record = Record::at(batch, kept.row);
             let fields = self.columns.required.map(|column| record.get(column));
-            let entry = self.directory_record(&record, &kept.unit, &fields, kept.classes);
-            self.records.push(entry);
+            let row = self.directory_row(&record, kept.siren, &fields, kept.classes);
+            self.directory.push(row);
         }
         None
     }
@@ -651,11 +596,105 @@ impl Worker<'_> {
     }
 }
 
+/// The directory record of an ESS establishment, its unit's identity known.
+fn directory_record(
+    row: &DirectoryRow,
+    unit: &UnitEntry,
+    units: &UnitsIndex,
+    themes: &ThemeTable,
+) -> EstablishmentRecord {
+    let [
+        siren_text,
+        commune,
+        _,
+        _,
+        band,
+        naf,
+        nomenclature,
+        created,
+        _,
+    ] = row.required.each_ref().map(String::as_str);
+    let [
+        siret,
+        diffusion,
+        head_office,
+        enseigne,
+        usual_name,
+        numero,
+        indice,
+        type_voie,
+        libelle_voie,
+        postcode,
+        lambert_x,
+        lambert_y,
+    ] = row.directory.each_ref().map(String::as_str);
+    let row = row.classes;
+    let partial = unit.partial() || diffusion == "P";
+    let protected = unit.category() == NATURAL_PERSON_CATEGORY && partial;
+    let owned = |value: &str| public(value).map(str::to_owned);
+    EstablishmentRecord {
+        siret: siret.to_owned(),
+        siren: siren_text.to_owned(),
+        commune: commune.to_owned(),
+        active: row.active,
+        employer: row.employer,
+        head_office: head_office == "true",
+        diffusion_partial: partial,
+        name: if protected {
+            None
+        } else {
+            units.name(unit).map(str::to_owned)
+        },
+        acronym: if protected {
+            None
+        } else {
+            units.acronym(unit).map(str::to_owned)
+        },
+        sign: sign(enseigne, usual_name, protected),
+        address_line: address_line(partial, numero, indice, type_voie, libelle_voie),
+        postcode: owned(postcode),
+        naf: owned(naf),
+        naf_nomenclature: owned(nomenclature),
+        band: owned(band),
+        family: row.family,
+        legal_category: unit.category().to_owned(),
+        ess_flag: unit.flag_o(),
+        created: year_of_bytes(created.as_bytes()).map(|_| created.to_owned()),
+        lambert_x: lambert(lambert_x),
+        lambert_y: lambert(lambert_y),
+        section: SECTION_KEYS[section_index(naf, nomenclature)].to_owned(),
+        themes: themes
+            .themes_of(naf, nomenclature)
+            .map(str::to_owned)
+            .collect(),
+        jobs_x2: row.jobs_x2,
+    }
+}
+
+/// The directory records of the rows kept, sorted by SIRET, their units' identities known.
+pub(crate) fn records(
+    rows: &[DirectoryRow],
+    units: &UnitsIndex,
+    themes: &ThemeTable,
+) -> Vec<EstablishmentRecord> {
+    let mut records: Vec<EstablishmentRecord> = rows
+        .iter()
+        .filter_map(|row| {
+            let mut hint = 0;
+            let unit = units.candidate(row.siren, &mut hint)?;
+            Some(directory_record(row, unit, units, themes))
+        })
+        .collect();
+    records.sort_by(|a, b| a.siret.cmp(&b.siret));
+    records
+}
+
 /// The outcome of the establishments pass.
 pub(crate) struct EstablishmentsPass {
     pub(crate) streamed: Streamed<()>,
     pub(crate) aggregates: Aggregates,
-    pub(crate) records: Vec<EstablishmentRecord>,
+    /// The rows that become directory records (see [`records`]).
+    pub(crate) directory: Vec<DirectoryRow>,
     pub(crate) counts: Counts,
     pub(crate) rejections: Rejections,
     pub(crate) missing_columns: Vec<&'static str>,
@@ -689,15 +728,14 @@ pub(crate) fn read(
     if workers.is_empty() {
         return Err(ImportError::Internal("aucun fil de lecture".into()));
     }
-    let mut records = Vec::new();
+    let mut directory = Vec::new();
     let mut counts = Counts::default();
     let mut rejections = Rejections::default();
     for worker in workers {
-        records.extend(worker.records);
+        directory.extend(worker.directory);
         counts.add(&worker.counts);
         rejections.merge(worker.rejections);
     }
-    records.sort_by(|a, b| a.siret.cmp(&b.siret));
     Ok(EstablishmentsPass {
         streamed: Streamed {
             info,
@@ -708,7 +746,7 @@ pub(crate) fn read(
         aggregates: aggregates
             .into_inner()
             .unwrap_or_else(PoisonError::into_inner),
-        records,
+        directory,
         counts,
         rejections,
         unidentified: !columns.identifies(),

@@ -179,12 +179,7 @@ impl Importer {
             None => Aggregates::new(commune_count, theme_count),
         };
 
-        let mut keep = vec![false; communes.len()];
-        for code in &self.keep {
-            if let Some(index) = communes.index(code.trim().as_bytes()) {
-                keep[index] = true;
-            }
-        }
+        let keep = kept(&communes, &self.keep);
         let context = establishments::Context {
             units: &units.index,
             communes: &communes,
@@ -200,6 +195,12 @@ impl Importer {
                 report_progress(Phase::Establishments, units_bytes + read);
             },
         )?;
+        let mut units = units;
+        units.texts_dropped += units
+            .index
+            .read_identities(establishments.directory.iter().map(|row| row.siren))?;
+        let records =
+            establishments::records(&establishments.directory, &units.index, &self.themes);
         let warnings = warnings(&units, &establishments, &self.keep, &communes);
 
         let units_ess_candidates = units.index.candidates() as u64;
@@ -241,7 +242,7 @@ impl Importer {
             ess: counts.ess,
             ess_active: counts.ess_active,
             missing_unit: counts.missing_unit,
-            kept_establishments: establishments.records.len() as u64,
+            kept_establishments: records.len() as u64,
             fact_rows: facts.len() as u64,
             rejected,
             warnings,
@@ -249,10 +250,21 @@ impl Importer {
         };
         Ok(ImportOutput {
             facts,
-            establishments: establishments.records,
+            establishments: records,
             report,
         })
     }
+}
+
+/// By commune index: whether it is one of `codes`.
+fn kept(communes: &Communes, codes: &HashSet<String>) -> Vec<bool> {
+    let mut keep = vec![false; communes.len()];
+    for code in codes {
+        if let Some(index) = communes.index(code.trim().as_bytes()) {
+            keep[index] = true;
+        }
+    }
+    keep
 }
 
 /// The size of a file on disk.

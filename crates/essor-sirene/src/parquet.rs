@@ -277,6 +277,88 @@ where
     ))
 }
 
+/// The fields of `columns` (by name; a column the file lacks reads as empty, a field that is not
+/// UTF-8 too) of the given rows of a Parquet file (numbered from 1, increasing), decoding only
+/// the pages that hold them. By row asked for, the fields in the order of `columns`.
+pub(crate) fn read_rows(
+    path: &Path,
+    columns: &'static [&'static str],
+    rows: &[u64],
+    expected: &'static str,
+) -> Result<Vec<Vec<String>>, ImportError> {
+    let name = path.display().to_string();
+    let file = File::open(path).map_err(|source| ImportError::Open {
+        file: name.clone(),
+        source,
+    })?;
+    let info = SourceInfo {
+        file: name.clone(),
+        bytes: 0,
+        zipped: false,
+        entry: None,
+    };
+    let reader = SerializedFileReader::new(file).map_err(|e| parquet_error(&info, &e))?;
+    let wanted = Wanted {
+        names: columns,
+        required: &[],
+        expected,
+    };
+    let needed = needed_columns(
+        reader.metadata().file_metadata().schema_descr(),
+        &wanted,
+        &name,
+    )?;
+    let mut out = vec![vec![String::new(); columns.len()]; rows.len()];
+    let (mut first, mut next) = (1u64, 0);
+    let mut column = Column::default();
+    let mut scratch = Scratch::default();
+    for group in 0..reader.num_row_groups() {
+        let row_group = reader
+            .get_row_group(group)
+            .map_err(|e| parquet_error(&info, &e))?;
+        let count = usize::try_from(row_group.metadata().num_rows()).unwrap_or(0);
+        let end = first + count as u64;
+        let start = next;
+        while next < rows.len() && rows[next] < end {
+            next += 1;
+        }
+        let selected: Vec<usize> = rows[start..next]
+            .iter()
+            .map(|row| usize::try_from(row.saturating_sub(first)).unwrap_or(usize::MAX))
+            .collect();
+        first = end;
+        if selected.is_empty() {
+            continue;
+        }
+        for needed in &needed {
+            let error = |e: parquet::errors::ParquetError| ImportError::ParquetColumn {
+                file: name.clone(),
+                column: needed.name.clone(),
+                row_group: Some(group),
+                message: e.to_string(),
+            };
+            let slot = columns.iter().position(|c| *c == needed.name).unwrap_or(0);
+            let mut reader = row_group.get_column_reader(needed.leaf).map_err(error)?;
+            read_selected(
+                &mut reader,
+                needed,
+                count,
+                &selected,
+                &mut column,
+                &mut scratch,
+            )
+            .map_err(error)?;
+            for (fields, &row) in out[start..next].iter_mut().zip(&selected) {
+                let field = column.field(row).unwrap_or_default();
+                std::str::from_utf8(field)
+                    .unwrap_or_default()
+                    .clone_into(&mut fields[slot]);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// What the worker threads share.
 struct Shared<'a> {
     path: &'a Path,
@@ -328,6 +410,9 @@ impl Shared<'_> {
             let mut arrow = self
                 .arrow
                 .and_then(|arrow| arrow.reader(&arrow_file, group));
+            // Where each detail column's reader is: it only moves for a batch with rows selected,
+            // so that a row group without any is not decoded at all, dictionaries included.
+            let mut positions = vec![0; self.needed.len()];
             let mut done = 0;
             while done < total {
                 let rows = BATCH_ROWS.min(total - done);
@@ -336,15 +421,21 @@ impl Shared<'_> {
                 let place = Place { group, done, rows };
                 self.read_required(place, &mut arrow, &mut readers, &mut batch, &mut scratch)?;
                 let selected = worker.fold_batch(&batch);
-                for ((column, reader), out) in
-                    self.needed.iter().zip(&mut readers).zip(&mut batch.columns)
-                {
-                    if !column.detail {
-                        continue;
-                    }
+                let details = self
+                    .needed
+                    .iter()
+                    .zip(&mut readers)
+                    .zip(&mut batch.columns)
+                    .zip(&mut positions)
+                    .filter(|(((column, _), _), _)| column.detail && !selected.is_empty());
+                for (((column, reader), out), position) in details {
+                    let error = |e| self.column_error(column, group, &e);
+                    let behind = done - *position;
+                    self.check_rows(column, group, skip(reader, behind).map_err(error)?, behind)?;
                     let read = read_selected(reader, column, rows, &selected, out, &mut scratch)
-                        .map_err(|e| self.column_error(column, group, &e))?;
+                        .map_err(error)?;
                     self.check_rows(column, group, read, rows)?;
+                    *position = done + rows;
                 }
                 if let Some(piece) = worker.finish_batch(&batch) {
                     // The collector only stops when every worker is done.

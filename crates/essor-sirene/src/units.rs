@@ -5,7 +5,7 @@
 //! category has a family) keep what classification and the directory need, in a compact entry
 //! sorted by SIREN with their texts in one arena: about 2 to 3 million of the 30 million units.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use essor_domain::ess::{Family, family_of_category_bytes};
 use essor_domain::establishment::UnitIdentity;
@@ -100,6 +100,8 @@ const FLAG_O: u8 = 1;
 const PARTIAL: u8 = 2;
 const HAS_NAME: u8 = 4;
 const HAS_ACRONYM: u8 = 8;
+/// The identity is still to be read, at row `row` of the file (Parquet).
+const IDENTITY_LATER: u8 = 16;
 
 /// What is kept of a unit that can belong to the ESS.
 #[derive(Debug, Clone, Copy)]
@@ -112,9 +114,56 @@ pub(crate) struct UnitEntry {
     category: [u8; 4],
     family: Option<Family>,
     flags: u8,
+    /// The unit's row in a Parquet file (from 1) while its identity is still to be read.
+    row: u32,
 }
 
 impl UnitEntry {
+    /// The entry of a unit, its identity not set.
+    fn new(siren: u32, category: &str, family: Option<Family>, flag_o: bool) -> Self {
+        Self {
+            siren,
+            text: 0,
+            name_len: 0,
+            acronym_len: 0,
+            category: match category.as_bytes() {
+                &[a, b, c, d] => [a, b, c, d],
+                _ => [0; 4],
+            },
+            family,
+            flags: if flag_o { FLAG_O } else { 0 },
+            row: 0,
+        }
+    }
+
+    /// Sets the unit's identity: its name and acronym written to the arena `text`. False when
+    /// the arena is full (over 4 GB: never with INSEE's files), the name and acronym dropped.
+    fn set_identity(&mut self, text: &mut String, identity: &UnitIdentity<'_>) -> bool {
+        self.flags &= FLAG_O;
+        if identity.partial {
+            self.flags |= PARTIAL;
+        }
+        let start = text.len();
+        let mut flags = self.flags;
+        let mut push = |value: Option<String>, flag: u8| -> u16 {
+            let Some(value) = value else { return 0 };
+            let len = floor_char_boundary(&value, usize::from(u16::MAX));
+            text.push_str(&value[..len]);
+            flags |= flag;
+            u16::try_from(len).unwrap_or(u16::MAX)
+        };
+        self.name_len = push(identity.name(), HAS_NAME);
+        self.acronym_len = push(identity.acronym(), HAS_ACRONYM);
+        self.flags = flags;
+        if let Ok(start) = u32::try_from(start) {
+            self.text = start;
+            true
+        } else {
+            self.flags &= !(HAS_NAME | HAS_ACRONYM);
+            false
+        }
+    }
+
     pub(crate) fn family(&self) -> Option<Family> {
         self.family
     }
@@ -145,9 +194,48 @@ pub(crate) struct UnitsIndex {
     /// Distinct units.
     pub(crate) count: u64,
     pub(crate) duplicates: u64,
+    /// The Parquet file the identities of the entries are still to be read from.
+    later: Option<PathBuf>,
 }
 
 impl UnitsIndex {
+    /// Reads the identities still to be read (units read from Parquet) of the units of
+    /// `sirens`, those the directory needs: only the pages that hold them are decoded. Gives
+    /// the number of names dropped for lack of room (see [`UnitEntry::set_identity`]).
+    pub(crate) fn read_identities(
+        &mut self,
+        sirens: impl IntoIterator<Item = u32>,
+    ) -> Result<u64, ImportError> {
+        let Some(path) = &self.later else {
+            return Ok(0);
+        };
+        let mut wanted: Vec<(u64, usize)> = sirens
+            .into_iter()
+            .filter_map(|siren| {
+                let index = self
+                    .entries
+                    .binary_search_by_key(&siren, |e| e.siren)
+                    .ok()?;
+                let entry = &self.entries[index];
+                (entry.flags & IDENTITY_LATER != 0).then_some((u64::from(entry.row), index))
+            })
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let rows: Vec<u64> = wanted.iter().map(|(row, _)| *row).collect();
+        let fields = crate::parquet::read_rows(path, &DIRECTORY, &rows, WANTED.expected)?;
+        let mut dropped = 0;
+        for ((_, index), fields) in wanted.into_iter().zip(fields) {
+            let entry = &mut self.entries[index];
+            let category = entry.category().to_owned();
+            let fields: [&str; 7] = std::array::from_fn(|i| fields[i].as_str());
+            if !entry.set_identity(&mut self.text, &identity(&category, fields)) {
+                dropped += 1;
+            }
+        }
+        Ok(dropped)
+    }
+
     #[inline]
     pub(crate) fn exists(&self, siren: u32) -> bool {
         let siren = siren as usize;
@@ -208,11 +296,10 @@ pub(crate) struct UnitsWorker {
     pub(crate) rows: u64,
     pub(crate) rejections: Rejections,
     /// Of a batch decoded from Parquet: the families of its categories and whether its ESS
-    /// flags are `O`, value by value; its SIRENs; its rows kept, with their SIREN.
+    /// flags are `O`, value by value; its SIRENs.
     families: Classified<Option<Family>>,
     flags: Classified<bool>,
     sirens: Vec<u32>,
-    kept: Vec<(usize, u32)>,
 }
 
 impl UnitsWorker {
@@ -227,7 +314,6 @@ impl UnitsWorker {
             families: Classified::default(),
             flags: Classified::default(),
             sirens: Vec::new(),
-            kept: Vec::new(),
         }
     }
 
@@ -258,63 +344,38 @@ impl UnitsWorker {
         family: Option<Family>,
         flag_o: bool,
     ) {
-        let columns = &self.columns;
-        let [
-            diffusion,
-            denomination,
-            sigle,
-            nom,
-            nom_usage,
-            prenom1,
-            prenom_usuel,
-        ] = columns
+        let fields = self
+            .columns
             .directory
             .map(|column| optional_text(record, column));
-        let identity = UnitIdentity {
-            category,
-            partial: diffusion == "P",
-            denomination,
-            sigle,
-            nom,
-            nom_usage,
-            prenom1,
-            prenom_usuel,
-        };
-        let mut flags = 0;
-        if flag_o {
-            flags |= FLAG_O;
-        }
-        if identity.partial {
-            flags |= PARTIAL;
-        }
-        let start = self.text.len();
-        let mut push = |value: Option<String>, flag: u8| -> u16 {
-            let Some(value) = value else { return 0 };
-            let len = floor_char_boundary(&value, usize::from(u16::MAX));
-            self.text.push_str(&value[..len]);
-            flags |= flag;
-            u16::try_from(len).unwrap_or(u16::MAX)
-        };
-        let name_len = push(identity.name(), HAS_NAME);
-        let acronym_len = push(identity.acronym(), HAS_ACRONYM);
-        let text = u32::try_from(start).unwrap_or_else(|_| {
-            flags &= !(HAS_NAME | HAS_ACRONYM);
+        let mut entry = UnitEntry::new(siren, category, family, flag_o);
+        if !entry.set_identity(&mut self.text, &identity(category, fields)) {
             self.texts_dropped += 1;
-            0
-        });
-        let category = match category.as_bytes() {
-            &[a, b, c, d] => [a, b, c, d],
-            _ => [0; 4],
-        };
-        self.entries.push(UnitEntry {
-            siren,
-            text,
-            name_len,
-            acronym_len,
-            category,
-            family,
-            flags,
-        });
+        }
+        self.entries.push(entry);
+    }
+}
+
+/// A unit's identity from its category and the fields of [`DIRECTORY`].
+fn identity<'a>(category: &'a str, fields: [&'a str; 7]) -> UnitIdentity<'a> {
+    let [
+        diffusion,
+        denomination,
+        sigle,
+        nom,
+        nom_usage,
+        prenom1,
+        prenom_usuel,
+    ] = fields;
+    UnitIdentity {
+        category,
+        partial: diffusion == "P",
+        denomination,
+        sigle,
+        nom,
+        nom_usage,
+        prenom1,
+        prenom_usuel,
     }
 }
 
@@ -347,7 +408,9 @@ impl ChunkWorker for UnitsWorker {
     }
 
     /// The rules of [`UnitsWorker::row`], column by column: rows rejected for the same
-    /// reasons, in the same order; kept when of an ESS legal category or flagged ESS.
+    /// reasons, in the same order; kept when of an ESS legal category or flagged ESS. Their
+    /// identity is read after the establishments, for the units the directory needs only
+    /// ([`UnitsIndex::read_identities`]): no row's details are read now.
     fn fold_batch(&mut self, batch: &Batch) -> Vec<usize> {
         let [siren_at, category_at, flag_at] = self.columns.required;
         let rows = batch.rows;
@@ -356,8 +419,6 @@ impl ChunkWorker for UnitsWorker {
             .load(column(category_at), rows, family_of_category_bytes);
         self.flags.load(column(flag_at), rows, |flag| flag == b"O");
         self.sirens = Vec::with_capacity(rows);
-        self.kept.clear();
-        let mut selected = Vec::new();
         for row in 0..rows {
             self.rows += 1;
             let siren = text_field(column(siren_at), row);
@@ -379,22 +440,19 @@ impl ChunkWorker for UnitsWorker {
                 continue;
             };
             self.sirens.push(siren);
-            if self.families.get(row).is_some() || self.flags.get(row) {
-                selected.push(row);
-                self.kept.push((row, siren));
+            let (family, flag_o) = (self.families.get(row), self.flags.get(row));
+            if family.is_some() || flag_o {
+                let category = text(column(category_at).field(row).unwrap_or_default());
+                let mut entry = UnitEntry::new(siren, category, family, flag_o);
+                entry.flags |= IDENTITY_LATER;
+                entry.row = u32::try_from(batch.first_line + row as u64).unwrap_or(u32::MAX);
+                self.entries.push(entry);
             }
         }
-        selected
+        Vec::new()
     }
 
-    fn finish_batch(&mut self, batch: &Batch) -> Option<Vec<u32>> {
-        let category_at = self.columns.required[1];
-        for (row, siren) in std::mem::take(&mut self.kept) {
-            let record = Record::at(batch, row);
-            let category = text(record.get(category_at));
-            let (family, flag_o) = (self.families.get(row), self.flags.get(row));
-            self.keep(&record, siren, category, family, flag_o);
-        }
+    fn finish_batch(&mut self, _batch: &Batch) -> Option<Vec<u32>> {
         Some(std::mem::take(&mut self.sirens))
     }
 }
@@ -477,6 +535,7 @@ pub(crate) fn read(
             text,
             count: distinct,
             duplicates,
+            later: crate::parquet::is_parquet(path).then(|| path.to_owned()),
         },
         streamed: Streamed {
             info,

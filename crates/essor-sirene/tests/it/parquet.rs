@@ -447,3 +447,38 @@ fn dictionaries_shared_by_several_batches_give_the_same_output_as_the_csv() {
         expected.report.files[1].rows_read
     );
 }
+
+#[test]
+fn one_file_in_parquet_and_the_other_in_csv_give_the_same_output() {
+    // Units read from Parquet have their identity read after the establishments, for the
+    // directory's units only, whatever the establishments' format; and the other way round.
+    let dir = tempfile::tempdir().unwrap();
+    let expected = reference(dir.path());
+    let csv_establishments = dir.path().join("StockEtablissement_utf8.csv");
+    let csv_units = dir.path().join("StockUniteLegale_utf8.csv");
+    let parquet_units = write_parquet(
+        &dir.path().join("StockUniteLegale_utf8.parquet"),
+        &fixture::units(),
+        &[],
+        3,
+        Compression::SNAPPY,
+    );
+    let parquet_establishments = write_parquet(
+        &dir.path().join("StockEtablissement_utf8.parquet"),
+        &fixture::establishments(),
+        &[],
+        4,
+        Compression::SNAPPY,
+    );
+    for (establishments, units) in [
+        (&csv_establishments, &parquet_units),
+        (&parquet_establishments, &csv_units),
+    ] {
+        let output = import(establishments, units).unwrap();
+        assert!(!output.establishments.is_empty());
+        assert!(output.establishments.iter().any(|e| e.name.is_some()));
+        assert_eq!(output.establishments, expected.establishments);
+        assert_eq!(output.facts, expected.facts);
+        assert_eq!(output.report.units, expected.report.units);
+    }
+}
