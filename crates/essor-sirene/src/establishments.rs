@@ -82,6 +82,7 @@ const WANTED: Wanted = Wanted {
     ],
     required: &REQUIRED,
     expected: "StockEtablissement",
+    derived: &[("siret", "nic")],
 };
 
 /// Column positions in the establishments file.

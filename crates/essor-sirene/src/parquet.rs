@@ -166,6 +166,11 @@ fn needed_columns(
             arrow: false,
         });
     }
+    for (column, made_of) in wanted.derived {
+        if needed.iter().any(|n| n.name == *made_of) {
+            needed.retain(|n| n.name != *column);
+        }
+    }
     Ok(needed)
 }
 
@@ -302,6 +307,7 @@ pub(crate) fn read_rows(
         names: columns,
         required: &[],
         expected,
+        derived: &[],
     };
     let needed = needed_columns(
         reader.metadata().file_metadata().schema_descr(),

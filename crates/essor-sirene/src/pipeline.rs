@@ -246,6 +246,9 @@ pub(crate) struct Wanted {
     pub(crate) required: &'static [&'static str],
     /// `StockEtablissement` or `StockUniteLegale`, for messages.
     pub(crate) expected: &'static str,
+    /// Columns a Parquet file's others make (column, made of): not decoded when the file has
+    /// those. A SIRET is its SIREN then its NIC, a tenth of the size of SIRETs to decode.
+    pub(crate) derived: &'static [(&'static str, &'static str)],
 }
 
 /// Streams the file at `path` through `threads` workers: a Parquet file (see `parquet.rs`),

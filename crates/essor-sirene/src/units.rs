@@ -53,6 +53,7 @@ const WANTED: Wanted = Wanted {
     ],
     required: &REQUIRED,
     expected: "StockUniteLegale",
+    derived: &[],
 };
 
 const SIREN_LIMIT: usize = 1_000_000_000;
