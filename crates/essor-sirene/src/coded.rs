@@ -145,6 +145,24 @@ impl<T: Copy> Classified<T> {
         })
     }
 
+    /// The class of each of the first `rows` rows, in order, into `out`: a tight loop, where the
+    /// processor looks up many rows at once, for the columns of many values.
+    pub(crate) fn gather(&self, rows: usize, out: &mut Vec<T>) {
+        out.clear();
+        match &self.keys {
+            Some(keys) => out.extend(
+                keys.values()[..rows]
+                    .iter()
+                    .map(|&key| self.classes[key.cast_unsigned() as usize]),
+            ),
+            None => out.extend(
+                self.codes[..rows]
+                    .iter()
+                    .map(|&code| self.classes[code as usize]),
+            ),
+        }
+    }
+
     /// The class of row `row`'s value.
     #[inline]
     pub(crate) fn get(&self, row: usize) -> T {
@@ -220,6 +238,9 @@ mod tests {
         assert_eq!(calls, 4);
         let classes: Vec<u8> = (0..5).map(|row| classified.get(row)).collect();
         assert_eq!(classes, b"FA-F-");
+        let mut gathered = Vec::new();
+        classified.gather(5, &mut gathered);
+        assert_eq!(gathered, b"FA-F-");
         assert!((0..5).all(|row| !classified.invalid(row)));
         // The same dictionary in the next batch: not classified again.
         assert!(!classified.load(&column, 5, |_| unreachable!("classified again")));
@@ -264,6 +285,9 @@ mod tests {
         let classes: Vec<usize> = (0..4).map(|row| classified.get(row)).collect();
         // The fourth row is past the column's end: empty.
         assert_eq!(classes, [5, 1, 0, 0]);
+        let mut gathered = Vec::new();
+        classified.gather(4, &mut gathered);
+        assert_eq!(gathered, classes);
         let invalid: Vec<bool> = (0..4).map(|row| classified.invalid(row)).collect();
         assert_eq!(invalid, [false, true, false, false]);
         assert_eq!(text_field(&column, 0), Some(&b"38185"[..]));

@@ -210,9 +210,11 @@ struct Kept {
 }
 
 /// The commune class of a code outside the referential.
-const OUTSIDE: u32 = u32::MAX;
+const OUTSIDE: u16 = u16::MAX;
 /// The commune class of a blank code (outside the referential too).
-const BLANK: u32 = u32::MAX - 1;
+const BLANK: u16 = u16::MAX - 1;
+/// The year class of a date that is not one.
+const NO_YEAR: u16 = u16::MAX;
 const STATE_OTHER: u8 = 0;
 const STATE_ACTIVE: u8 = 1;
 const STATE_CLOSED: u8 = 2;
@@ -222,7 +224,7 @@ const STATE_CLOSED: u8 = 2;
 #[derive(Default)]
 struct Tables {
     /// The commune's index, [`OUTSIDE`] or [`BLANK`].
-    commune: Classified<u32>,
+    commune: Classified<u16>,
     state: Classified<u8>,
     /// Whether `O`.
     employer: Classified<bool>,
@@ -231,14 +233,24 @@ struct Tables {
     /// Whether an activity excluded from the ESS.
     naf: Classified<bool>,
     nomenclature: Classified<()>,
-    created: Classified<Option<i32>>,
-    changed: Classified<Option<i32>>,
+    /// The year, or [`NO_YEAR`].
+    created: Classified<u16>,
+    changed: Classified<u16>,
+    /// By row: the classes of the columns of many values, gathered at once.
+    communes: Vec<u16>,
+    creations: Vec<u16>,
+    changes: Vec<u16>,
     /// By activity and nomenclature (their codes in `naf` and `nomenclature`): the section,
     /// and the range of `themes` its themes are; emptied when either dictionary changes.
     activities: HashMap<(u32, u32), (usize, Range<usize>)>,
     themes: Vec<usize>,
     /// Whether every value of those columns is text (UTF-8) in this batch.
     all_text: bool,
+}
+
+/// A year class as a year.
+fn year(class: u16) -> Option<i32> {
+    (class != NO_YEAR).then_some(i32::from(class))
 }
 
 impl Tables {
@@ -248,7 +260,7 @@ impl Tables {
         let column = |index: usize| &batch.columns[at[index]];
         self.commune
             .load(column(1), rows, |code| match context.communes.index(code) {
-                Some(index) => u32::try_from(index).unwrap_or(OUTSIDE),
+                Some(index) => u16::try_from(index).unwrap_or(OUTSIDE),
                 None if code.iter().all(u8::is_ascii_whitespace) => BLANK,
                 None => OUTSIDE,
             });
@@ -270,8 +282,16 @@ impl Tables {
             self.activities.clear();
             self.themes.clear();
         }
-        self.created.load(column(7), rows, year_of_bytes);
-        self.changed.load(column(8), rows, year_of_bytes);
+        let year = |date: &[u8]| {
+            year_of_bytes(date)
+                .and_then(|year| u16::try_from(year).ok())
+                .unwrap_or(NO_YEAR)
+        };
+        self.created.load(column(7), rows, year);
+        self.changed.load(column(8), rows, year);
+        self.commune.gather(rows, &mut self.communes);
+        self.created.gather(rows, &mut self.creations);
+        self.changed.gather(rows, &mut self.changes);
         self.all_text = self.commune.all_text()
             && self.state.all_text()
             && self.employer.all_text()
@@ -492,14 +512,14 @@ impl ChunkWorker for Worker<'_> {
                 counts.ess += 1;
                 counts.ess_active += u64::from(active);
             }
-            let commune = tables.commune.get(row);
+            let commune = tables.communes[row];
             if commune >= BLANK {
                 counts.outside_referential += 1;
                 counts.without_commune += u64::from(commune == BLANK);
                 continue;
             }
             counts.in_referential += 1;
-            let commune = commune as usize;
+            let commune = usize::from(commune);
             let family = ess_unit
                 .and_then(UnitEntry::family)
                 .unwrap_or(Family::SocieteCommercialeEss);
@@ -515,9 +535,9 @@ impl ChunkWorker for Worker<'_> {
                 employer,
                 jobs_x2,
                 ess: ess_unit.is_some(),
-                creation_year: tables.created.get(row),
+                creation_year: year(tables.creations[row]),
                 closure_year: if state == STATE_CLOSED {
-                    tables.changed.get(row)
+                    year(tables.changes[row])
                 } else {
                     None
                 },
