@@ -196,11 +196,7 @@ impl Importer {
             },
         )?;
         let mut units = units;
-        units.texts_dropped += units
-            .index
-            .read_identities(establishments.directory.iter().map(|row| row.siren))?;
-        let records =
-            establishments::records(&establishments.directory, &units.index, &self.themes);
+        let records = directory(&mut units, &establishments, &self.themes, self.threads)?;
         let warnings = warnings(&units, &establishments, &self.keep, &communes);
 
         let units_ess_candidates = units.index.candidates() as u64;
@@ -254,6 +250,21 @@ impl Importer {
             report,
         })
     }
+}
+
+/// The directory records of the establishments pass, the identities of their units read
+/// first when still to be read.
+fn directory(
+    units: &mut units::UnitsPass,
+    establishments: &establishments::EstablishmentsPass,
+    themes: &ThemeTable,
+    threads: usize,
+) -> Result<Vec<EstablishmentRecord>, ImportError> {
+    let rows = &establishments.directory;
+    units.texts_dropped += units
+        .index
+        .read_identities(rows.iter().map(|row| row.siren), threads)?;
+    Ok(establishments::records(rows, &units.index, themes))
 }
 
 /// By commune index: whether it is one of `codes`.

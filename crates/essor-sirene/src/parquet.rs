@@ -284,85 +284,137 @@ where
 
 /// The fields of `columns` (by name; a column the file lacks reads as empty, a field that is not
 /// UTF-8 too) of the given rows of a Parquet file (numbered from 1, increasing), decoding only
-/// the pages that hold them. By row asked for, the fields in the order of `columns`.
+/// the pages that hold them, the row groups shared among `threads` threads. By row asked for,
+/// the fields in the order of `columns`.
 pub(crate) fn read_rows(
     path: &Path,
     columns: &'static [&'static str],
     rows: &[u64],
     expected: &'static str,
+    threads: usize,
 ) -> Result<Vec<Vec<String>>, ImportError> {
     let name = path.display().to_string();
-    let file = File::open(path).map_err(|source| ImportError::Open {
-        file: name.clone(),
-        source,
-    })?;
-    let info = SourceInfo {
-        file: name.clone(),
-        bytes: 0,
-        zipped: false,
-        entry: None,
-    };
-    let reader = SerializedFileReader::new(file).map_err(|e| parquet_error(&info, &e))?;
+    let reader = open_reader(path, &name)?;
     let wanted = Wanted {
         names: columns,
         required: &[],
         expected,
         derived: &[],
     };
-    let needed = needed_columns(
-        reader.metadata().file_metadata().schema_descr(),
-        &wanted,
-        &name,
-    )?;
-    let mut out = vec![vec![String::new(); columns.len()]; rows.len()];
+    let metadata = reader.metadata();
+    let needed = needed_columns(metadata.file_metadata().schema_descr(), &wanted, &name)?;
+    // The row groups that hold rows asked for: (group, its first row, the rows of it).
+    let mut groups = Vec::new();
     let (mut first, mut next) = (1u64, 0);
-    let mut column = Column::default();
-    let mut scratch = Scratch::default();
     for group in 0..reader.num_row_groups() {
-        let row_group = reader
-            .get_row_group(group)
-            .map_err(|e| parquet_error(&info, &e))?;
-        let count = usize::try_from(row_group.metadata().num_rows()).unwrap_or(0);
-        let end = first + count as u64;
+        let count = u64::try_from(metadata.row_group(group).num_rows()).unwrap_or(0);
         let start = next;
-        while next < rows.len() && rows[next] < end {
+        while next < rows.len() && rows[next] < first + count {
             next += 1;
         }
-        let selected: Vec<usize> = rows[start..next]
-            .iter()
-            .map(|row| usize::try_from(row.saturating_sub(first)).unwrap_or(usize::MAX))
-            .collect();
-        first = end;
-        if selected.is_empty() {
-            continue;
+        if next > start {
+            groups.push((group, first, start..next));
         }
-        for needed in &needed {
-            let error = |e: parquet::errors::ParquetError| ImportError::ParquetColumn {
-                file: name.clone(),
-                column: needed.name.clone(),
-                row_group: Some(group),
-                message: e.to_string(),
+        first += count;
+    }
+    let mut out = vec![vec![String::new(); columns.len()]; rows.len()];
+    let share = groups.len().div_ceil(threads.max(1)).max(1);
+    std::thread::scope(|scope| {
+        let mut rest = out.as_mut_slice();
+        let mut handles = Vec::new();
+        for shared in groups.chunks(share) {
+            let (Some(head), Some(last)) = (shared.first(), shared.last()) else {
+                continue;
             };
-            let slot = columns.iter().position(|c| *c == needed.name).unwrap_or(0);
-            let mut reader = row_group.get_column_reader(needed.leaf).map_err(error)?;
-            read_selected(
-                &mut reader,
-                needed,
-                count,
-                &selected,
-                &mut column,
-                &mut scratch,
-            )
-            .map_err(error)?;
-            for (fields, &row) in out[start..next].iter_mut().zip(&selected) {
-                let field = column.field(row).unwrap_or_default();
-                std::str::from_utf8(field)
-                    .unwrap_or_default()
-                    .clone_into(&mut fields[slot]);
-            }
+            let (mine, others) = rest.split_at_mut(last.2.end - head.2.start);
+            rest = others;
+            let (name, needed) = (&name, &needed);
+            handles.push(scope.spawn(move || {
+                let reader = open_reader(path, name)?;
+                for (group, first, asked) in shared {
+                    let base = head.2.start;
+                    let fields = &mut mine[asked.start - base..asked.end - base];
+                    read_group(
+                        &reader,
+                        *group,
+                        needed,
+                        columns,
+                        *first,
+                        &rows[asked.clone()],
+                        fields,
+                    )
+                    .map_err(|(column, e)| ImportError::ParquetColumn {
+                        file: name.clone(),
+                        column,
+                        row_group: Some(*group),
+                        message: e.to_string(),
+                    })?;
+                }
+                Ok(())
+            }));
+        }
+        handles.into_iter().try_for_each(|handle| {
+            handle
+                .join()
+                .map_err(|_| ImportError::Internal("un fil de lecture a échoué".into()))?
+        })
+    })?;
+    Ok(out)
+}
+
+fn open_reader(path: &Path, name: &str) -> Result<SerializedFileReader<File>, ImportError> {
+    let file = File::open(path).map_err(|source| ImportError::Open {
+        file: name.to_owned(),
+        source,
+    })?;
+    SerializedFileReader::new(file).map_err(|e| ImportError::Parquet {
+        file: name.to_owned(),
+        message: e.to_string(),
+    })
+}
+
+/// Reads the `needed` columns of the rows `rows` (numbered from 1; `first` is the group's
+/// first) of row group `group` into `out`, by row, in the order of `columns`.
+fn read_group(
+    reader: &SerializedFileReader<File>,
+    group: usize,
+    needed: &[Needed],
+    columns: &[&str],
+    first: u64,
+    rows: &[u64],
+    out: &mut [Vec<String>],
+) -> Result<(), (String, parquet::errors::ParquetError)> {
+    let row_group = reader
+        .get_row_group(group)
+        .map_err(|e| (String::new(), e))?;
+    let count = usize::try_from(row_group.metadata().num_rows()).unwrap_or(0);
+    let selected: Vec<usize> = rows
+        .iter()
+        .map(|row| usize::try_from(row.saturating_sub(first)).unwrap_or(usize::MAX))
+        .collect();
+    let mut column = Column::default();
+    let mut scratch = Scratch::default();
+    for needed in needed {
+        let error = |e| (needed.name.clone(), e);
+        let slot = columns.iter().position(|c| *c == needed.name).unwrap_or(0);
+        let mut reader = row_group.get_column_reader(needed.leaf).map_err(error)?;
+        read_selected(
+            &mut reader,
+            needed,
+            count,
+            &selected,
+            &mut column,
+            &mut scratch,
+        )
+        .map_err(error)?;
+        for (fields, &row) in out.iter_mut().zip(&selected) {
+            let field = column.field(row).unwrap_or_default();
+            std::str::from_utf8(field)
+                .unwrap_or_default()
+                .clone_into(&mut fields[slot]);
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// What the worker threads share.

@@ -206,6 +206,7 @@ impl UnitsIndex {
     pub(crate) fn read_identities(
         &mut self,
         sirens: impl IntoIterator<Item = u32>,
+        threads: usize,
     ) -> Result<u64, ImportError> {
         let Some(path) = &self.later else {
             return Ok(0);
@@ -224,7 +225,7 @@ impl UnitsIndex {
         wanted.sort_unstable();
         wanted.dedup();
         let rows: Vec<u64> = wanted.iter().map(|(row, _)| *row).collect();
-        let fields = crate::parquet::read_rows(path, &DIRECTORY, &rows, WANTED.expected)?;
+        let fields = crate::parquet::read_rows(path, &DIRECTORY, &rows, WANTED.expected, threads)?;
         let mut dropped = 0;
         for ((_, index), fields) in wanted.into_iter().zip(fields) {
             let entry = &mut self.entries[index];
