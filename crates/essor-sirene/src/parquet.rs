@@ -334,21 +334,15 @@ pub(crate) fn read_rows(
                 for (group, first, asked) in shared {
                     let base = head.2.start;
                     let fields = &mut mine[asked.start - base..asked.end - base];
+                    let place = (name.as_str(), *group, *first);
                     read_group(
                         &reader,
-                        *group,
+                        place,
                         needed,
                         columns,
-                        *first,
                         &rows[asked.clone()],
                         fields,
-                    )
-                    .map_err(|(column, e)| ImportError::ParquetColumn {
-                        file: name.clone(),
-                        column,
-                        row_group: Some(*group),
-                        message: e.to_string(),
-                    })?;
+                    )?;
                 }
                 Ok(())
             }));
@@ -373,20 +367,22 @@ fn open_reader(path: &Path, name: &str) -> Result<SerializedFileReader<File>, Im
     })
 }
 
-/// Reads the `needed` columns of the rows `rows` (numbered from 1; `first` is the group's
-/// first) of row group `group` into `out`, by row, in the order of `columns`.
+/// Reads the `needed` columns of the rows `rows` (numbered from 1) of a row group into `out`,
+/// by row, in the order of `columns`; `place` is the file's name, the group and its first row.
 fn read_group(
     reader: &SerializedFileReader<File>,
-    group: usize,
+    (name, group, first): (&str, usize, u64),
     needed: &[Needed],
     columns: &[&str],
-    first: u64,
     rows: &[u64],
     out: &mut [Vec<String>],
-) -> Result<(), (String, parquet::errors::ParquetError)> {
+) -> Result<(), ImportError> {
     let row_group = reader
         .get_row_group(group)
-        .map_err(|e| (String::new(), e))?;
+        .map_err(|e| ImportError::Parquet {
+            file: name.to_owned(),
+            message: e.to_string(),
+        })?;
     let count = usize::try_from(row_group.metadata().num_rows()).unwrap_or(0);
     let selected: Vec<usize> = rows
         .iter()
@@ -395,7 +391,12 @@ fn read_group(
     let mut column = Column::default();
     let mut scratch = Scratch::default();
     for needed in needed {
-        let error = |e| (needed.name.clone(), e);
+        let error = |e: parquet::errors::ParquetError| ImportError::ParquetColumn {
+            file: name.to_owned(),
+            column: needed.name.clone(),
+            row_group: Some(group),
+            message: e.to_string(),
+        };
         let slot = columns.iter().position(|c| *c == needed.name).unwrap_or(0);
         let mut reader = row_group.get_column_reader(needed.leaf).map_err(error)?;
         read_selected(
