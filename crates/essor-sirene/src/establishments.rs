@@ -324,7 +324,27 @@ impl Tables {
     }
 }
 
+/// The estimated jobs of an establishment, doubled: its band's midpoint when active.
+fn jobs_x2(active: bool, band: Option<usize>) -> u32 {
+    match band {
+        Some(slot) if active => BANDS[slot].1,
+        _ => 0,
+    }
+}
+
 impl<'a> Worker<'a> {
+    /// The entry of the unit of `siren` when it can belong to the ESS; a unit the units file
+    /// lacks is counted.
+    fn unit(&mut self, siren: u32) -> Option<&'a UnitEntry> {
+        let units = self.context.units;
+        if units.exists(siren) {
+            units.candidate(siren, &mut self.hint)
+        } else {
+            self.counts.missing_unit += 1;
+            None
+        }
+    }
+
     fn new(context: &'a Context<'a>, columns: &Columns, aggregates: &'a Mutex<Aggregates>) -> Self {
         Self {
             context,
@@ -366,16 +386,8 @@ impl<'a> Worker<'a> {
         let active = state == b"A";
         let employer = active && employer == b"O";
         let band_slot = band_index_bytes(band);
-        let jobs_x2 = match band_slot {
-            Some(slot) if active => BANDS[slot].1,
-            _ => 0,
-        };
-        let unit = if context.units.exists(siren) {
-            context.units.candidate(siren, &mut self.hint)
-        } else {
-            self.counts.missing_unit += 1;
-            None
-        };
+        let jobs_x2 = jobs_x2(active, band_slot);
+        let unit = self.unit(siren);
         let ess_unit = unit.filter(|unit| {
             unit.flag_o() || (unit.family().is_some() && !is_excluded_activity(text(naf)))
         });
@@ -420,7 +432,7 @@ impl<'a> Worker<'a> {
             .into_iter()
             .flatten();
         self.pending.add(&row, themes);
-        if ess_unit.is_some() && context.keep[commune_index] && columns.identifies() {
+        if ess_unit.is_some() && context.keep[commune_index] && self.columns.identifies() {
             let classes = Classes {
                 active,
                 employer,
@@ -495,16 +507,9 @@ impl ChunkWorker for Worker<'_> {
             let active = state == STATE_ACTIVE;
             let employer = active && tables.employer.get(row);
             let band_slot = tables.band.get(row).map(usize::from);
-            let jobs_x2 = match band_slot {
-                Some(slot) if active => BANDS[slot].1,
-                _ => 0,
-            };
-            let unit = if context.units.exists(siren) {
-                context.units.candidate(siren, &mut self.hint)
-            } else {
-                self.counts.missing_unit += 1;
-                None
-            };
+            let jobs_x2 = jobs_x2(active, band_slot);
+            let unit = self.unit(siren);
+            let tables = &self.tables;
             let ess_unit = unit
                 .filter(|unit| unit.flag_o() || (unit.family().is_some() && !tables.naf.get(row)));
             let counts = &mut self.counts;
