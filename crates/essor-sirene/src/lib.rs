@@ -24,7 +24,8 @@
 //! every row are located (`records.rs`); a line with a quote is parsed by `csv_core`, the
 //! engine of the `csv` crate, with the same dialect; property tests check that both give the
 //! `csv` crate's fields. A Parquet file is read column by column, only the needed columns,
-//! its row groups shared among the threads (`parquet.rs`), into rows the same workers read.
+//! its row groups shared among the threads (`parquet.rs`); the workers apply the same rules
+//! column by column, each value of a dictionary classified once (`coded.rs`).
 //! Per-commune counters live in one table shared by the workers, updated in batches under a
 //! lock, so that the processor overlaps their cache misses (`aggregate.rs`). Memory stays under
 //! 1 GiB whatever the size of the files.
