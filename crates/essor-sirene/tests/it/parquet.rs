@@ -412,12 +412,12 @@ fn a_parquet_text_value_that_is_not_utf8_rejects_its_row_naming_the_field() {
 
 #[test]
 fn dictionaries_shared_by_several_batches_give_the_same_output_as_the_csv() {
-    // Row groups of more rows than a batch decodes at once (65 536): a column's dictionary
+    // A row group of more rows than a batch decodes at once (131 072): a column's dictionary
     // serves several batches, classified once, and the next row group brings a new one.
     let dir = tempfile::tempdir().unwrap();
     let base = fixture::establishments();
     let mut big = base.clone();
-    let copies = 150_000 / base.rows.len() + 1;
+    let copies = 160_000 / base.rows.len() + 1;
     big.rows = (0..copies)
         .flat_map(|_| base.rows.iter().cloned())
         .collect();
@@ -427,7 +427,7 @@ fn dictionaries_shared_by_several_batches_give_the_same_output_as_the_csv() {
         &dir.path().join("StockEtablissement_utf8.parquet"),
         &big,
         &[],
-        big.rows.len() / 2 + 1,
+        140_000,
         Compression::SNAPPY,
     );
     let units = write_parquet(
@@ -438,7 +438,7 @@ fn dictionaries_shared_by_several_batches_give_the_same_output_as_the_csv() {
         Compression::SNAPPY,
     );
     let output = import(&establishments, &units).unwrap();
-    assert!(big.rows.len() > 2 * 65_536);
+    assert!(big.rows.len() > 140_000);
     assert_eq!(output.facts, expected.facts);
     assert_eq!(output.establishments, expected.establishments);
     assert_eq!(output.report.rejected, expected.report.rejected);
