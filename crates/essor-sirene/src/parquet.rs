@@ -45,7 +45,7 @@ use crate::pipeline::{ChunkWorker, LineIndex, PIECES_IN_FLIGHT, Streamed, Wanted
 use crate::records::{ArrowColumn, Batch, Column};
 use crate::source::SourceInfo;
 
-/// Rows decoded at once per thread: a whole row group as DuckDB writes them (122 880 rows), a
+/// Rows decoded at once per thread: a whole row group as `DuckDB` writes them (122 880 rows), a
 /// few megabytes of needed columns; fewer batches, fewer times the per-batch work (5 % less
 /// time at the whole country's size than with half as many rows).
 pub(crate) const BATCH_ROWS: usize = 128 * 1024;
