@@ -38,7 +38,7 @@ pub(crate) const REQUIRED: [&str; 9] = [
     "dateDebut",
 ];
 
-/// Columns the directory needs, in the order of [`Directory`].
+/// Columns the directory needs, in the order of `DirectoryRow::directory`.
 const DIRECTORY: [&str; 12] = [
     "siret",
     "statutDiffusionEtablissement",

@@ -4,6 +4,9 @@
 //! file). Units that can belong to the ESS (flagged `O`, or whose
 //! category has a family) keep what classification and the directory need, in a compact entry
 //! sorted by SIREN with their texts in one arena: about 2 to 3 million of the 30 million units.
+//! Read from Parquet, an entry keeps its row instead of its texts, and only the units the
+//! directory needs have them read, once the establishments are read
+//! ([`UnitsIndex::read_identities`]).
 
 use std::path::{Path, PathBuf};
 
