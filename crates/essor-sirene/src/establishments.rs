@@ -16,10 +16,10 @@ use essor_domain::establishment::{
 
 use crate::ImportError;
 use crate::aggregate::{Aggregates, Pending, Row};
-use crate::coded::{Classified, text_field};
+use crate::coded::Classified;
 use crate::communes::Communes;
 use crate::pipeline::{
-    ChunkWorker, Rejections, Streamed, Wanted, accept, optional_text, parse_siren, stream, text,
+    ChunkWorker, Rejections, Streamed, Wanted, accept, optional_text, stream, text,
 };
 use crate::records::{Batch, Projection, Record, Records};
 use crate::source::SourceInfo;
@@ -589,12 +589,11 @@ impl Worker<'_> {
     fn checked_siren(&mut self, batch: &Batch, row: usize) -> Option<u32> {
         let at = self.columns.required;
         let tables = &self.tables;
-        let siren = text_field(&batch.columns[at[0]], row);
-        let invalid = if tables.all_text {
-            siren.is_none().then_some(0)
-        } else {
+        self.rejections.batch_siren(batch, row, at[0], || {
+            if tables.all_text {
+                return None;
+            }
             [
-                siren.is_none(),
                 tables.commune.invalid(row),
                 tables.state.invalid(row),
                 tables.employer.invalid(row),
@@ -606,19 +605,8 @@ impl Worker<'_> {
             ]
             .iter()
             .position(|invalid| *invalid)
-        };
-        if let Some(index) = invalid {
-            self.rejections
-                .invalid_utf8(0, &Record::at(batch, row), at[index]);
-            return None;
-        }
-        let field = siren.unwrap_or_default();
-        let siren = parse_siren(field);
-        if siren.is_none() {
-            let record = Record::at(batch, row);
-            self.rejections.invalid_siren(0, &record, at[0], field);
-        }
-        siren
+            .map(|index| at[index + 1])
+        })
     }
 }
 

@@ -19,6 +19,7 @@ use csv::ByteRecord;
 use memchr::{memchr, memrchr};
 
 use crate::ImportError;
+use crate::coded::text_field;
 use crate::records::{Batch, Projection, Record, Records};
 use crate::source::{SourceInfo, with_source};
 
@@ -518,6 +519,36 @@ impl Rejections {
         self.add(RejectKind::InvalidSiren, seq, record, Some(column), || {
             format!("SIREN « {} » invalide : 9 chiffres attendus", shown(field))
         });
+    }
+
+    /// Row `row`'s SIREN in a batch decoded column by column, as [`accept`] reads a record's:
+    /// `None`, the row counted, when the SIREN's field (in `siren_at`) is not UTF-8, then when
+    /// the first other needed field is not (in `other_invalid`), then when the SIREN is not 9
+    /// digits.
+    #[inline]
+    pub(crate) fn batch_siren(
+        &mut self,
+        batch: &Batch,
+        row: usize,
+        siren_at: usize,
+        other_invalid: impl FnOnce() -> Option<usize>,
+    ) -> Option<u32> {
+        let field = text_field(&batch.columns[siren_at], row);
+        let invalid = if field.is_none() {
+            Some(siren_at)
+        } else {
+            other_invalid()
+        };
+        if let Some(at) = invalid {
+            self.invalid_utf8(0, &Record::at(batch, row), at);
+            return None;
+        }
+        let field = field.unwrap_or_default();
+        let siren = parse_siren(field);
+        if siren.is_none() {
+            self.invalid_siren(0, &Record::at(batch, row), siren_at, field);
+        }
+        siren
     }
 
     pub(crate) fn total(&self) -> u64 {

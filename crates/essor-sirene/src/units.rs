@@ -14,10 +14,10 @@ use essor_domain::ess::{Family, family_of_category_bytes};
 use essor_domain::establishment::UnitIdentity;
 
 use crate::ImportError;
-use crate::coded::{Classified, text_field};
+use crate::coded::Classified;
 use crate::memory::zeroed_for_updates;
 use crate::pipeline::{
-    ChunkWorker, Rejections, Streamed, Wanted, accept, optional_text, parse_siren, stream, text,
+    ChunkWorker, Rejections, Streamed, Wanted, accept, optional_text, stream, text,
 };
 use crate::records::{Batch, Projection, Record, Records};
 use crate::source::SourceInfo;
@@ -426,22 +426,14 @@ impl ChunkWorker for UnitsWorker {
         self.sirens = Vec::with_capacity(rows);
         for row in 0..rows {
             self.rows += 1;
-            let siren = text_field(column(siren_at), row);
-            let invalid = if siren.is_none() {
-                Some(siren_at)
-            } else if self.families.invalid(row) {
-                Some(category_at)
-            } else {
-                self.flags.invalid(row).then_some(flag_at)
-            };
-            if let Some(at) = invalid {
-                self.rejections.invalid_utf8(0, &Record::at(batch, row), at);
-                continue;
-            }
-            let field = siren.unwrap_or_default();
-            let Some(siren) = parse_siren(field) else {
-                let record = Record::at(batch, row);
-                self.rejections.invalid_siren(0, &record, siren_at, field);
+            let (families, flags) = (&self.families, &self.flags);
+            let Some(siren) = self.rejections.batch_siren(batch, row, siren_at, || {
+                if families.invalid(row) {
+                    Some(category_at)
+                } else {
+                    flags.invalid(row).then_some(flag_at)
+                }
+            }) else {
                 continue;
             };
             self.sirens.push(siren);
