@@ -192,21 +192,21 @@ where
     C: FnMut(W::Piece) + Send,
 {
     let name = path.display().to_string();
-    let open_error = |source| ImportError::Open {
-        file: name.clone(),
-        source,
-    };
-    let file = File::open(path).map_err(open_error)?;
-    let bytes = file.metadata().map_err(open_error)?.len();
+    check_complete(path, &name)?;
+    let (reader, arrow_file) = open_reader(path, &name)?;
+    let bytes = arrow_file
+        .metadata()
+        .map_err(|source| ImportError::Open {
+            file: name.clone(),
+            source,
+        })?
+        .len();
     let info = SourceInfo {
         file: name.clone(),
         bytes,
         zipped: false,
         entry: None,
     };
-    check_complete(path, &name)?;
-    let arrow_file = file.try_clone().map_err(open_error)?;
-    let reader = SerializedFileReader::new(file).map_err(|e| parquet_error(&info, &e))?;
     let metadata = reader.metadata();
     let mut needed = needed_columns(metadata.file_metadata().schema_descr(), wanted, &name)?;
     let arrow = ArrowText::new(&arrow_file, &mut needed);
@@ -296,7 +296,7 @@ pub(crate) fn read_rows(
     threads: usize,
 ) -> Result<Vec<Vec<String>>, ImportError> {
     let name = path.display().to_string();
-    let reader = open_reader(path, &name)?;
+    let (reader, _) = open_reader(path, &name)?;
     let wanted = Wanted {
         names: columns,
         required: &[],
@@ -332,7 +332,7 @@ pub(crate) fn read_rows(
             rest = others;
             let (name, needed) = (&name, &needed);
             handles.push(scope.spawn(move || {
-                let reader = open_reader(path, name)?;
+                let (reader, _) = open_reader(path, name)?;
                 for (group, first, asked) in shared {
                     let base = head.2.start;
                     let fields = &mut mine[asked.start - base..asked.end - base];
@@ -358,15 +358,20 @@ pub(crate) fn read_rows(
     Ok(out)
 }
 
-fn open_reader(path: &Path, name: &str) -> Result<SerializedFileReader<File>, ImportError> {
-    let file = File::open(path).map_err(|source| ImportError::Open {
+/// A reader of `path` of its own, and a handle on the file for the Arrow reader: clones of one
+/// handle share their offset, and each reader seeks before each read.
+fn open_reader(path: &Path, name: &str) -> Result<(SerializedFileReader<File>, File), ImportError> {
+    let open_error = |source| ImportError::Open {
         file: name.to_owned(),
         source,
-    })?;
-    SerializedFileReader::new(file).map_err(|e| ImportError::Parquet {
+    };
+    let file = File::open(path).map_err(open_error)?;
+    let arrow_file = file.try_clone().map_err(open_error)?;
+    let reader = SerializedFileReader::new(file).map_err(|e| ImportError::Parquet {
         file: name.to_owned(),
         message: e.to_string(),
-    })
+    })?;
+    Ok((reader, arrow_file))
 }
 
 /// Reads the `needed` columns of the rows `rows` (numbered from 1) of a row group into `out`,
@@ -439,17 +444,7 @@ impl Shared<'_> {
         mut worker: W,
         pieces: &crossbeam_channel::Sender<W::Piece>,
     ) -> Result<W, ImportError> {
-        // A reader of its own: clones of one file handle share their offset, and the reader
-        // seeks before each read.
-        let file = File::open(self.path).map_err(|source| ImportError::Open {
-            file: self.info.file.clone(),
-            source,
-        })?;
-        let arrow_file = file.try_clone().map_err(|source| ImportError::Open {
-            file: self.info.file.clone(),
-            source,
-        })?;
-        let reader = SerializedFileReader::new(file).map_err(|e| parquet_error(self.info, &e))?;
+        let (reader, arrow_file) = open_reader(self.path, &self.info.file)?;
         let mut batch = Batch::new(self.needed.len());
         let mut scratch = Scratch::default();
         loop {
