@@ -60,7 +60,7 @@ fn title_of(dossier: &Dossier) -> String {
 }
 
 /// The *chargées de mission* one can assign a dossier to: id and name.
-async fn assignable(state: &AppState) -> Result<Vec<(i64, String)>, AppError> {
+pub(crate) async fn assignable(state: &AppState) -> Result<Vec<(i64, String)>, AppError> {
     Ok(state
         .store
         .accounts()

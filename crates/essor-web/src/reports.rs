@@ -491,7 +491,8 @@ pub(crate) async fn save(
 }
 
 /// A report submitted: the audit trail, and a mail to the chargée de mission the dossier is
-/// assigned to.
+/// assigned to, or to every chargée de mission when it is assigned to nobody (a report must not
+/// wait unseen).
 async fn tell_submitted(
     state: &AppState,
     user: &CurrentUser,
@@ -519,15 +520,25 @@ async fn tell_submitted(
         saved.kind.label()
     );
     let path = format!("/dossiers/{}/rapports/{}", dossier.id, saved.kind.code());
-    crate::dossiers::tell(
-        state,
-        dossier.assigned_to,
-        dossier,
-        "rapport transmis",
-        &message,
-        Some(&path),
-    )
-    .await?;
+    let recipients = match dossier.assigned_to {
+        Some(id) => vec![id],
+        None => crate::instruction::assignable(state)
+            .await?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect(),
+    };
+    for to in recipients {
+        crate::dossiers::tell(
+            state,
+            Some(to),
+            dossier,
+            "rapport transmis",
+            &message,
+            Some(&path),
+        )
+        .await?;
+    }
     Ok(())
 }
 

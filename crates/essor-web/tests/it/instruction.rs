@@ -799,3 +799,85 @@ async fn a_payment_tells_the_applicant_and_a_report_tells_the_chargee_de_mission
     );
     assert_eq!(path_of(&mail.first_link().unwrap()), report_url);
 }
+
+#[tokio::test]
+async fn a_report_on_a_dossier_assigned_to_nobody_tells_every_chargee_de_mission() {
+    let sink = SmtpSink::start().unwrap();
+    let (app, store, _) = setup(&sink).await;
+    let mut member = applicant(&app, &store).await;
+    let (mut staff, _) =
+        signed_in(&app, &store, "agent@metropole.fr", &[Role::ChargeDeMission]).await;
+    let _ = signed_in(
+        &app,
+        &store,
+        "collegue@metropole.fr",
+        &[Role::ChargeDeMission],
+    )
+    .await;
+    let _ = signed_in(
+        &app,
+        &store,
+        "service@metropole.fr",
+        &[Role::ServiceReferent],
+    )
+    .await;
+    let id = applied(&mut member, "Atelier de réparation", true).await;
+    step(&mut staff, &id, "instruire").await;
+    crate::dossiers::check_all(&mut staff, &id).await;
+    step(&mut staff, &id, "comite").await;
+    let reply = staff
+        .post(
+            &format!("/administration/dossiers/{id}/etapes"),
+            &[("action", "accepter"), ("montant", "10 000")],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    assert_eq!(
+        store
+            .dossier(id.parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap()
+            .assigned_to,
+        None
+    );
+
+    let report_url = format!("/dossiers/{id}/rapports/intermediaire");
+    let reply = member
+        .post(
+            &report_url,
+            &[
+                ("activite", "Atelier ouvert trois jours par semaine."),
+                ("emplois_crees", "2"),
+                ("emplois_consolides", "1"),
+                ("depense_1", "30 000,50"),
+                ("ressource_1", "30 000,50"),
+                ("envoi", "transmettre"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    for chargee in ["agent@metropole.fr", "collegue@metropole.fr"] {
+        let mail = mail_about(&sink, chargee, "rapport transmis").await;
+        assert_eq!(
+            mail.subject,
+            "Dossier « Atelier de réparation » : rapport transmis"
+        );
+        assert_eq!(path_of(&mail.first_link().unwrap()), report_url);
+    }
+    // Someone who does not instruct dossiers is not told, and each chargée once.
+    assert!(
+        mails_to(&sink, "service@metropole.fr", 0)
+            .await
+            .iter()
+            .all(|m| !m.subject.contains("rapport transmis"))
+    );
+    for chargee in ["agent@metropole.fr", "collegue@metropole.fr"] {
+        let reports = mails_to(&sink, chargee, 0)
+            .await
+            .into_iter()
+            .filter(|m| m.subject.contains("rapport transmis"))
+            .count();
+        assert_eq!(reports, 1, "{chargee}");
+    }
+}
