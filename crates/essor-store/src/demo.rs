@@ -14,8 +14,10 @@
 //! decision falls on its day (histories are moved so that they do), a few postponed once, with
 //! the minutes drafted by [`draft_minutes`]; the next session, planned, with the dossiers now
 //! on the agenda; for accepted dossiers with a signed agreement, the default schedule (half at
-//! signature, half on the final report), the reports sent and accepted before today, and the
-//! instalments whose condition was met paid, each payment checked by [`pay`].
+//! signature, half on the final report), the reports sent and accepted before today, the
+//! instalments whose condition was met paid, each payment checked by [`pay`], and most of the
+//! dossiers whose final report was accepted evaluated some days later (the others wait for
+//! their evaluation, as in a real back office).
 
 // SIRET and SIREN are the registers' own names, however alike they look.
 #![allow(clippy::similar_names)]
@@ -33,7 +35,9 @@ use essor_domain::establishment::EstablishmentRecord;
 use essor_domain::funding::{Budget, BudgetLine, Condition, Instalment, pay, schedule};
 use essor_domain::plan::{Committee, Key};
 use essor_domain::referential::Referential;
-use essor_domain::reports::{FinancialReport, ReportContent, ReportKind, ReportStatus, dues};
+use essor_domain::reports::{
+    Achievement, Evaluation, FinancialReport, ReportContent, ReportKind, ReportStatus, dues,
+};
 use essor_domain::territory::TerritoryRef;
 
 use crate::dossiers::EventKind;
@@ -296,7 +300,7 @@ macro_rules! impl_demo_follow_up {
             Ok(())
         }
 
-        /// The schedules, the payments and the reports; the total paid, in cents.
+        /// The schedules, the payments, the reports and the evaluations; the total paid, in cents.
         async fn demo_insert_funding(
             tx: &mut sqlx::Transaction<'_, $db>,
             ids: &[i64],
@@ -347,6 +351,23 @@ macro_rules! impl_demo_follow_up {
                 .bind($crate::reports::content_document(&report.content)?)
                 .bind(report.submitted_at)
                 .bind(report.reviewed_at)
+                .execute(&mut **tx)
+                .await?;
+            }
+            for evaluation in &follow_up.evaluations {
+                let e = &evaluation.evaluation;
+                sqlx::query(
+                    "INSERT INTO dossier_evaluations (dossier_id, jobs_created, \
+                     jobs_consolidated, outcomes, achievement, themes, evaluated_by, \
+                     evaluated_at) VALUES ($1, $2, $3, $4, $5, $6, NULL, $7)",
+                )
+                .bind(ids[evaluation.dossier])
+                .bind(i64::from(e.jobs_created))
+                .bind(i64::from(e.jobs_consolidated))
+                .bind(&e.outcomes)
+                .bind(e.achievement.code())
+                .bind($crate::reports::themes_document(&e.themes)?)
+                .bind(evaluation.evaluated_at)
                 .execute(&mut **tx)
                 .await?;
             }
@@ -1343,6 +1364,15 @@ pub struct DemoReport {
     pub reviewed_at: DateTime<Utc>,
 }
 
+/// Staff's evaluation of a dossier whose final report was accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoEvaluation {
+    /// An index into the dossiers loaded with it.
+    pub dossier: usize,
+    pub evaluation: Evaluation,
+    pub evaluated_at: DateTime<Utc>,
+}
+
 /// What followed the demonstration dossiers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DemoFollowUp {
@@ -1350,6 +1380,7 @@ pub struct DemoFollowUp {
     pub sessions: Vec<DemoSession>,
     pub schedules: Vec<DemoSchedule>,
     pub reports: Vec<DemoReport>,
+    pub evaluations: Vec<DemoEvaluation>,
 }
 
 impl DemoFollowUp {
@@ -1621,11 +1652,13 @@ fn follow_up(input: &Input<'_>, dossiers: &mut [DemoDossier], extras: &[Extra]) 
         sessions.push(sitting.next(day, today, dossiers, &waiting));
     }
     let (schedules, reports) = funding_follow_up(dossiers, &mut rng, today);
+    let evaluations = evaluations(dossiers, &reports, &mut rng, today);
     DemoFollowUp {
         members,
         sessions,
         schedules,
         reports,
+        evaluations,
     }
 }
 
@@ -1930,6 +1963,61 @@ fn funding_follow_up(
         });
     }
     (schedules, reports)
+}
+
+/// Staff's evaluations: four dossiers out of five whose final report was accepted, each some
+/// days after (before today); objectives mostly reached, the jobs retained those reported, or
+/// fewer when the objectives were partly reached or not.
+fn evaluations(
+    dossiers: &[DemoDossier],
+    reports: &[DemoReport],
+    rng: &mut Rng,
+    today: NaiveDate,
+) -> Vec<DemoEvaluation> {
+    let mut out = Vec::new();
+    for report in reports.iter().filter(|r| r.kind == ReportKind::Final) {
+        let evaluated_at = at(
+            report.reviewed_at.date_naive() + Duration::days(rng.between(5, 40)),
+            rng,
+        );
+        if !rng.chance(80) || evaluated_at.date_naive() >= today {
+            continue;
+        }
+        let dossier = &dossiers[report.dossier];
+        let (achievement, share, outcomes) = match rng.below(10) {
+            0 => (
+                Achievement::NotReached,
+                0,
+                "Évaluation de démonstration. L’activité a eu lieu, mais le public visé n’a pas \
+                 été atteint et les emplois prévus n’ont pas été créés.",
+            ),
+            1..=2 => (
+                Achievement::Partly,
+                50,
+                "Évaluation de démonstration. Le projet a produit l’essentiel de ce qui était \
+                 prévu ; une partie des recrutements est reportée à l’an prochain.",
+            ),
+            _ => (
+                Achievement::Reached,
+                100,
+                "Évaluation de démonstration. Le projet a atteint ses objectifs : activités \
+                 tenues, public atteint, emplois créés et consolidés comme prévu.",
+            ),
+        };
+        let retained = |jobs: u32| jobs * share / 100;
+        out.push(DemoEvaluation {
+            dossier: report.dossier,
+            evaluation: Evaluation {
+                jobs_created: retained(report.content.jobs_created),
+                jobs_consolidated: retained(report.content.jobs_consolidated),
+                outcomes: outcomes.to_owned(),
+                achievement,
+                themes: dossier.application.themes.clone(),
+            },
+            evaluated_at,
+        });
+    }
+    out
 }
 
 /// What the structure wrote: the project carried out as planned (half of it at the

@@ -15,7 +15,7 @@ use essor_domain::ess::Family;
 use essor_domain::establishment::EstablishmentRecord;
 use essor_domain::funding::Condition;
 use essor_domain::referential::Referential;
-use essor_domain::reports::{ReportKind, ReportStatus};
+use essor_domain::reports::{Achievement, ReportKind, ReportStatus};
 use essor_store::audit::{AuditFilter, Page};
 use essor_store::demo::{
     DemoDossier, DemoFollowUp, DemoItem, DemoMember, DemoOutcome, DemoSession, Input, Place,
@@ -510,6 +510,53 @@ async fn the_demonstration_pays_the_instalments_whose_condition_was_met() {
                 );
             }
         }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_demonstration_evaluates_most_dossiers_whose_final_report_was_accepted() {
+    each_store(|store| async move {
+        first_start(store.as_ref()).await;
+        let plan = store.current_plan("epci:200040715").await.unwrap().unwrap();
+        let (mut finals, mut evaluated) = (0, 0);
+        let mut achievements = Vec::new();
+        for d in store.dossiers(None).await.unwrap() {
+            let reports = store.reports_of(d.id).await.unwrap();
+            let last = reports.iter().find(|r| r.kind == ReportKind::Final);
+            finals += usize::from(last.is_some());
+            let Some(stored) = store.evaluation(d.id).await.unwrap() else {
+                continue;
+            };
+            evaluated += 1;
+            let last = last.expect("an evaluation follows the final report");
+            assert_eq!(last.status, ReportStatus::Accepted, "dossier {}", d.id);
+            assert!(
+                last.reviewed_at.unwrap() < stored.evaluated_at,
+                "dossier {}",
+                d.id
+            );
+            assert!(
+                stored.evaluated_at.date_naive() < today(),
+                "dossier {}",
+                d.id
+            );
+            let evaluation = &stored.evaluation;
+            assert!(evaluation.problems(&plan).is_empty(), "dossier {}", d.id);
+            assert!(evaluation.jobs_created <= last.content.jobs_created);
+            assert!(evaluation.jobs_consolidated <= last.content.jobs_consolidated);
+            assert_eq!(evaluation.themes, d.application.themes, "dossier {}", d.id);
+            assert!(evaluation.outcomes.contains("démonstration"));
+            achievements.push(evaluation.achievement);
+        }
+        assert_eq!(store.evaluations().await.unwrap().len(), evaluated);
+        // Most are evaluated, some still wait; most objectives reached, not all.
+        assert!(
+            evaluated * 2 > finals && evaluated < finals,
+            "{evaluated} of {finals}"
+        );
+        assert!(achievements.contains(&Achievement::Reached));
+        assert!(achievements.iter().any(|a| *a != Achievement::Reached));
     })
     .await;
 }
