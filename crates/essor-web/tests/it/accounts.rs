@@ -14,9 +14,9 @@ use essor_auth::{Totp, TotpSecret};
 use essor_domain::access::{Role, SecondFactor};
 use essor_domain::referential::Referential;
 use essor_mail::testing::SmtpSink;
+use essor_store::Store;
 use essor_store::accounts::NewAccount;
 use essor_store::seed::ensure_reference_data;
-use essor_store::{SqliteStore, Store};
 use essor_web::{AppState, router};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
@@ -130,12 +130,11 @@ impl Browser {
 }
 
 pub async fn store() -> Arc<dyn Store> {
-    let store = SqliteStore::in_memory().await.unwrap();
-    store.migrate().await.unwrap();
-    ensure_reference_data(&store, Referential::embedded())
+    let store = crate::fresh_store().await;
+    ensure_reference_data(store.as_ref(), Referential::embedded())
         .await
         .unwrap();
-    Arc::new(store)
+    store
 }
 
 pub fn app_with(store: &Arc<dyn Store>, mailer: essor_mail::Mailer) -> Router {

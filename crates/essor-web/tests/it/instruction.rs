@@ -14,7 +14,7 @@ use essor_domain::referential::Referential;
 use essor_mail::testing::SmtpSink;
 use essor_store::instruction::NewOpinionRequest;
 use essor_store::seed::ensure_reference_data;
-use essor_store::{EstablishmentRow, NewSnapshot, SqliteStore, Store};
+use essor_store::{EstablishmentRow, NewSnapshot, Store};
 use essor_web::{AppState, router};
 
 use crate::accounts::{Browser, session};
@@ -25,9 +25,8 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// An application whose mails go to `sink`, with one establishment to apply for.
 async fn setup(sink: &SmtpSink) -> (Router, Arc<dyn Store>, AppState) {
-    let store = SqliteStore::in_memory().await.unwrap();
-    store.migrate().await.unwrap();
-    ensure_reference_data(&store, Referential::embedded())
+    let store = crate::fresh_store().await;
+    ensure_reference_data(store.as_ref(), Referential::embedded())
         .await
         .unwrap();
     let actor = ressourcerie();
@@ -42,7 +41,6 @@ async fn setup(sink: &SmtpSink) -> (Router, Arc<dyn Store>, AppState) {
         })
         .await
         .unwrap();
-    let store: Arc<dyn Store> = Arc::new(store);
     let state = AppState::new(
         Arc::clone(&store),
         Referential::embedded(),
