@@ -1967,7 +1967,8 @@ fn funding_follow_up(
 
 /// Staff's evaluations: four dossiers out of five whose final report was accepted, each some
 /// days after (before today); objectives mostly reached, the jobs retained those reported, or
-/// fewer when the objectives were partly reached or not.
+/// half or none of them (short contracts, not retained) when the objectives were partly
+/// reached or not.
 fn evaluations(
     dossiers: &[DemoDossier],
     reports: &[DemoReport],
@@ -1988,14 +1989,16 @@ fn evaluations(
             0 => (
                 Achievement::NotReached,
                 0,
-                "Évaluation de démonstration. L’activité a eu lieu, mais le public visé n’a pas \
-                 été atteint et les emplois prévus n’ont pas été créés.",
+                "Évaluation de démonstration. Les activités ont eu lieu, mais les emplois \
+                 déclarés sont des contrats courts, non retenus : les objectifs d’emploi ne sont \
+                 pas atteints.",
             ),
             1..=2 => (
                 Achievement::Partly,
                 50,
                 "Évaluation de démonstration. Le projet a produit l’essentiel de ce qui était \
-                 prévu ; une partie des recrutements est reportée à l’an prochain.",
+                 prévu ; la moitié des emplois déclarés est retenue, les autres étant des \
+                 contrats courts.",
             ),
             _ => (
                 Achievement::Reached,
