@@ -106,6 +106,41 @@ async fn step(staff: &mut Browser, id: &str, action: &str) {
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
 }
 
+/// Staff take a submitted dossier through instruction and the committee to its acceptance.
+async fn accepted(staff: &mut Browser, id: &str) {
+    step(staff, id, "instruire").await;
+    crate::dossiers::check_all(staff, id).await;
+    step(staff, id, "comite").await;
+    let reply = staff
+        .post(
+            &format!("/administration/dossiers/{id}/etapes"),
+            &[("action", "accepter"), ("montant", "10 000")],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+}
+
+/// The structure submits the intermediate report of an accepted dossier; the report's path.
+async fn intermediate_report_sent(member: &mut Browser, id: &str) -> String {
+    let report_url = format!("/dossiers/{id}/rapports/intermediaire");
+    let reply = member
+        .post(
+            &report_url,
+            &[
+                ("activite", "Atelier ouvert trois jours par semaine."),
+                ("emplois_crees", "2"),
+                ("emplois_consolides", "1"),
+                ("depense_1", "30 000,50"),
+                ("ressource_1", "12 000"),
+                ("ressource_2", "18 000,50"),
+                ("envoi", "transmettre"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    report_url
+}
+
 fn path_of(link: &str) -> String {
     let url = essor_mail::Url::parse(link).unwrap();
     match url.query() {
@@ -730,16 +765,7 @@ async fn a_payment_tells_the_applicant_and_a_report_tells_the_chargee_de_mission
         )
         .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
-    step(&mut staff, &id, "instruire").await;
-    crate::dossiers::check_all(&mut staff, &id).await;
-    step(&mut staff, &id, "comite").await;
-    let reply = staff
-        .post(
-            &format!("/administration/dossiers/{id}/etapes"),
-            &[("action", "accepter"), ("montant", "10 000")],
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    accepted(&mut staff, &id).await;
 
     let today = Utc::now().date_naive();
     let reply = staff
@@ -768,22 +794,7 @@ async fn a_payment_tells_the_applicant_and_a_report_tells_the_chargee_de_mission
 
     // The structure submits its intermediate report: the chargée de mission it is assigned to
     // hears of it, with a link to the report.
-    let report_url = format!("/dossiers/{id}/rapports/intermediaire");
-    let reply = member
-        .post(
-            &report_url,
-            &[
-                ("activite", "Atelier ouvert trois jours par semaine."),
-                ("emplois_crees", "2"),
-                ("emplois_consolides", "1"),
-                ("depense_1", "30 000,50"),
-                ("ressource_1", "12 000"),
-                ("ressource_2", "18 000,50"),
-                ("envoi", "transmettre"),
-            ],
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    let report_url = intermediate_report_sent(&mut member, &id).await;
     let mail = mail_about(&sink, "agent@metropole.fr", "rapport transmis").await;
     assert_eq!(
         mail.subject,
@@ -820,16 +831,7 @@ async fn a_report_on_a_dossier_assigned_to_nobody_tells_every_chargee_de_mission
     )
     .await;
     let id = applied(&mut member, "Atelier de réparation", true).await;
-    step(&mut staff, &id, "instruire").await;
-    crate::dossiers::check_all(&mut staff, &id).await;
-    step(&mut staff, &id, "comite").await;
-    let reply = staff
-        .post(
-            &format!("/administration/dossiers/{id}/etapes"),
-            &[("action", "accepter"), ("montant", "10 000")],
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    accepted(&mut staff, &id).await;
     assert_eq!(
         store
             .dossier(id.parse().unwrap())
@@ -840,21 +842,7 @@ async fn a_report_on_a_dossier_assigned_to_nobody_tells_every_chargee_de_mission
         None
     );
 
-    let report_url = format!("/dossiers/{id}/rapports/intermediaire");
-    let reply = member
-        .post(
-            &report_url,
-            &[
-                ("activite", "Atelier ouvert trois jours par semaine."),
-                ("emplois_crees", "2"),
-                ("emplois_consolides", "1"),
-                ("depense_1", "30 000,50"),
-                ("ressource_1", "30 000,50"),
-                ("envoi", "transmettre"),
-            ],
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    let report_url = intermediate_report_sent(&mut member, &id).await;
     for chargee in ["agent@metropole.fr", "collegue@metropole.fr"] {
         let mail = mail_about(&sink, chargee, "rapport transmis").await;
         assert_eq!(
