@@ -897,8 +897,32 @@ pub(crate) async fn tell(
     Ok(())
 }
 
+/// Tells the staff of `dossier` by mail (see [`tell`]): the chargée de mission it is assigned
+/// to, or every chargée de mission while it is assigned to nobody, so that nothing the
+/// structure sends waits unseen.
+pub(crate) async fn tell_staff(
+    state: &AppState,
+    dossier: &Dossier,
+    about: &str,
+    message: &str,
+    path: Option<&str>,
+) -> Result<(), AppError> {
+    let recipients = match dossier.assigned_to {
+        Some(id) => vec![id],
+        None => crate::instruction::assignable(state)
+            .await?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect(),
+    };
+    for to in recipients {
+        tell(state, Some(to), dossier, about, message, path).await?;
+    }
+    Ok(())
+}
+
 /// `POST /dossiers/{dossier}/deposer`: the applicant submits the draft, or sends the
-/// corrections asked for.
+/// corrections asked for; staff are told (see [`tell_staff`]).
 pub(crate) async fn submit(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
@@ -916,7 +940,8 @@ pub(crate) async fn submit(
     let missing = dossier
         .application
         .checklist(&context.plan, |code| context.territory.contains(code));
-    let action = if dossier.state == DossierState::CorrectionRequested {
+    let corrections = dossier.state == DossierState::CorrectionRequested;
+    let action = if corrections {
         Action::SendCorrections { missing }
     } else {
         Action::Submit { missing }
@@ -932,7 +957,22 @@ pub(crate) async fn submit(
     )
     .await?
     {
-        Ok(_) => Ok(Redirect::to(&format!("/dossiers/{id}?fait=depose")).into_response()),
+        Ok(_) => {
+            let (about, message) = if corrections {
+                (
+                    "corrections envoyées",
+                    "La structure a envoyé les corrections demandées : le dossier attend la \
+                     reprise de son instruction.",
+                )
+            } else {
+                (
+                    "dossier déposé",
+                    "La structure a déposé son dossier : il attend son instruction.",
+                )
+            };
+            tell_staff(&state, &dossier, about, message, None).await?;
+            Ok(Redirect::to(&format!("/dossiers/{id}?fait=depose")).into_response())
+        }
         Err(message) => {
             let errors = vec![error("depot", message)];
             dossier_page(&state, &user, &headers, dossier, None, errors, None).await
@@ -996,8 +1036,14 @@ pub(crate) async fn message(
             .add_dossier_event(id, kind, body, Some(account_id(&user)?))
             .await?;
     }
-    if !note && is_staff(&user) {
-        notify(&state, &dossier, body).await?;
+    // A staff's message tells the structure; the structure's tells the staff; a note nobody.
+    if !note {
+        if is_staff(&user) {
+            notify(&state, &dossier, body).await?;
+        } else {
+            let message = format!("La structure a écrit dans le fil du dossier : « {body} »");
+            tell_staff(&state, &dossier, "nouveau message", &message, None).await?;
+        }
     }
     Ok(Redirect::to(&format!("/dossiers/{id}?fait=message")).into_response())
 }

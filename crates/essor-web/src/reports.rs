@@ -490,9 +490,8 @@ pub(crate) async fn save(
     .into_response())
 }
 
-/// A report submitted: the audit trail, and a mail to the chargée de mission the dossier is
-/// assigned to, or to every chargée de mission when it is assigned to nobody (a report must not
-/// wait unseen).
+/// A report submitted: the audit trail, and a mail to the dossier's staff (see
+/// [`crate::dossiers::tell_staff`]).
 async fn tell_submitted(
     state: &AppState,
     user: &CurrentUser,
@@ -520,26 +519,7 @@ async fn tell_submitted(
         saved.kind.label()
     );
     let path = format!("/dossiers/{}/rapports/{}", dossier.id, saved.kind.code());
-    let recipients = match dossier.assigned_to {
-        Some(id) => vec![id],
-        None => crate::instruction::assignable(state)
-            .await?
-            .into_iter()
-            .map(|(id, _)| id)
-            .collect(),
-    };
-    for to in recipients {
-        crate::dossiers::tell(
-            state,
-            Some(to),
-            dossier,
-            "rapport transmis",
-            &message,
-            Some(&path),
-        )
-        .await?;
-    }
-    Ok(())
+    crate::dossiers::tell_staff(state, dossier, "rapport transmis", &message, Some(&path)).await
 }
 
 /// `POST /administration/dossiers/{id}/rapports/{kind}/examen`: staff accept a submitted report

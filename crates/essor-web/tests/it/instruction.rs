@@ -196,6 +196,15 @@ async fn mail_about(
     }
 }
 
+/// How many of the mails sent to `address` so far have `about` in their subject.
+async fn count_about(sink: &SmtpSink, address: &str, about: &str) -> usize {
+    mails_to(sink, address, 0)
+        .await
+        .into_iter()
+        .filter(|m| m.subject.contains(about))
+        .count()
+}
+
 fn in_days(days: u64) -> String {
     Utc::now()
         .date_naive()
@@ -865,5 +874,105 @@ async fn a_report_on_a_dossier_assigned_to_nobody_tells_every_chargee_de_mission
             .filter(|m| m.subject.contains("rapport transmis"))
             .count();
         assert_eq!(reports, 1, "{chargee}");
+    }
+}
+
+#[tokio::test]
+async fn staff_hear_of_a_submission_and_of_the_structure_s_messages() {
+    let sink = SmtpSink::start().unwrap();
+    let (app, store, _) = setup(&sink).await;
+    let mut member = applicant(&app, &store).await;
+    let (mut staff, staff_id) =
+        signed_in(&app, &store, "agent@metropole.fr", &[Role::ChargeDeMission]).await;
+    let _ = signed_in(
+        &app,
+        &store,
+        "collegue@metropole.fr",
+        &[Role::ChargeDeMission],
+    )
+    .await;
+    let _ = signed_in(
+        &app,
+        &store,
+        "service@metropole.fr",
+        &[Role::ServiceReferent],
+    )
+    .await;
+    // Submitted while assigned to nobody: every chargée de mission hears of it.
+    let id = applied(&mut member, "Atelier de réparation", true).await;
+    for chargee in ["agent@metropole.fr", "collegue@metropole.fr"] {
+        let mail = mail_about(&sink, chargee, "dossier déposé").await;
+        assert_eq!(
+            mail.subject,
+            "Dossier « Atelier de réparation » : dossier déposé"
+        );
+        assert!(
+            mail.text
+                .as_ref()
+                .unwrap()
+                .contains("La structure a déposé son dossier")
+        );
+        assert_eq!(
+            path_of(&mail.first_link().unwrap()),
+            format!("/dossiers/{id}")
+        );
+    }
+
+    // Once assigned, the structure's message goes to the assignee only; staff's own message
+    // goes to the structure, and a note to nobody.
+    let reply = staff
+        .post(
+            &format!("/administration/dossiers/{id}/assignation"),
+            &[("compte", staff_id.to_string().as_str())],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    let reply = member
+        .post(
+            &format!("/dossiers/{id}/messages"),
+            &[("message", "Le devis du local est joint au budget.")],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    let mail = mail_about(&sink, "agent@metropole.fr", "nouveau message").await;
+    assert!(
+        mail.text
+            .as_ref()
+            .unwrap()
+            .contains("« Le devis du local est joint au budget. »")
+    );
+    let before = mails_to(&sink, "presidente@ressourcerie.org", 0)
+        .await
+        .len();
+    for (text, internal) in [("Merci, bien reçu.", "0"), ("À vérifier en comité.", "1")] {
+        let reply = staff
+            .post(
+                &format!("/dossiers/{id}/messages"),
+                &[("message", text), ("interne", internal)],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    }
+    // Once the structure has the mail of the staff's message, the staff's mails are all sent.
+    let after = mails_to(&sink, "presidente@ressourcerie.org", before + 1).await;
+    assert!(
+        after
+            .iter()
+            .any(|m| m.text.as_ref().unwrap().contains("Merci, bien reçu."))
+    );
+    assert_eq!(
+        count_about(&sink, "agent@metropole.fr", "nouveau message").await,
+        1
+    );
+    assert_eq!(
+        count_about(&sink, "collegue@metropole.fr", "nouveau message").await,
+        0
+    );
+    assert_eq!(
+        count_about(&sink, "collegue@metropole.fr", "dossier déposé").await,
+        1
+    );
+    for subject in ["dossier déposé", "nouveau message"] {
+        assert_eq!(count_about(&sink, "service@metropole.fr", subject).await, 0);
     }
 }
