@@ -651,7 +651,7 @@ pub(crate) async fn replace_application(
 }
 
 /// `POST /api/v1/dossiers/{dossier}/depot`: the applicant submits the draft, or sends the
-/// corrections asked for.
+/// corrections asked for; staff are told, as through the web form.
 pub(crate) async fn submit(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
@@ -666,7 +666,8 @@ pub(crate) async fn submit(
     let missing = dossier
         .application
         .checklist(&context.plan, |code| context.territory.contains(code));
-    let action = if dossier.state == DossierState::CorrectionRequested {
+    let corrections = dossier.state == DossierState::CorrectionRequested;
+    let action = if corrections {
         Action::SendCorrections { missing }
     } else {
         Action::Submit { missing }
@@ -682,10 +683,13 @@ pub(crate) async fn submit(
     )
     .await?
     {
-        Ok(recorded) => Ok(ok(
-            StatusCode::OK,
-            &dossier_json(&state, &user, &recorded).await?,
-        )),
+        Ok(recorded) => {
+            crate::dossiers::tell_staff_submitted(&state, &dossier, corrections).await?;
+            Ok(ok(
+                StatusCode::OK,
+                &dossier_json(&state, &user, &recorded).await?,
+            ))
+        }
         Err(message) => Err(conflict("etat", message)),
     }
 }
@@ -741,9 +745,7 @@ pub(crate) async fn post_message(
         .store
         .add_dossier_event(id, kind, &text_body, Some(account_id(&user)?))
         .await?;
-    if !note && is_staff(&user) {
-        crate::dossiers::notify(&state, &dossier, &text_body).await?;
-    }
+    crate::dossiers::tell_of_message(&state, &user, &dossier, &text_body, note).await?;
     Ok(ok(StatusCode::CREATED, &event_json(&event)))
 }
 

@@ -921,6 +921,48 @@ pub(crate) async fn tell_staff(
     Ok(())
 }
 
+/// Tells the dossier's staff that the structure submitted it, or sent the `corrections` asked
+/// for (the web form and the API).
+pub(crate) async fn tell_staff_submitted(
+    state: &AppState,
+    dossier: &Dossier,
+    corrections: bool,
+) -> Result<(), AppError> {
+    let (about, message) = if corrections {
+        (
+            "corrections envoyées",
+            "La structure a envoyé les corrections demandées : le dossier attend la reprise de \
+             son instruction.",
+        )
+    } else {
+        (
+            "dossier déposé",
+            "La structure a déposé son dossier : il attend son instruction.",
+        )
+    };
+    tell_staff(state, dossier, about, message, None).await
+}
+
+/// Tells of a message `body` written in the dossier's thread by `user` (the web form and the
+/// API): a staff's message tells the structure, the structure's tells the staff, a `note`
+/// nobody.
+pub(crate) async fn tell_of_message(
+    state: &AppState,
+    user: &CurrentUser,
+    dossier: &Dossier,
+    body: &str,
+    note: bool,
+) -> Result<(), AppError> {
+    if note {
+        return Ok(());
+    }
+    if is_staff(user) {
+        return notify(state, dossier, body).await;
+    }
+    let message = format!("La structure a écrit dans le fil du dossier : « {body} »");
+    tell_staff(state, dossier, "nouveau message", &message, None).await
+}
+
 /// `POST /dossiers/{dossier}/deposer`: the applicant submits the draft, or sends the
 /// corrections asked for; staff are told (see [`tell_staff`]).
 pub(crate) async fn submit(
@@ -958,19 +1000,7 @@ pub(crate) async fn submit(
     .await?
     {
         Ok(_) => {
-            let (about, message) = if corrections {
-                (
-                    "corrections envoyées",
-                    "La structure a envoyé les corrections demandées : le dossier attend la \
-                     reprise de son instruction.",
-                )
-            } else {
-                (
-                    "dossier déposé",
-                    "La structure a déposé son dossier : il attend son instruction.",
-                )
-            };
-            tell_staff(&state, &dossier, about, message, None).await?;
+            tell_staff_submitted(&state, &dossier, corrections).await?;
             Ok(Redirect::to(&format!("/dossiers/{id}?fait=depose")).into_response())
         }
         Err(message) => {
@@ -1036,15 +1066,7 @@ pub(crate) async fn message(
             .add_dossier_event(id, kind, body, Some(account_id(&user)?))
             .await?;
     }
-    // A staff's message tells the structure; the structure's tells the staff; a note nobody.
-    if !note {
-        if is_staff(&user) {
-            notify(&state, &dossier, body).await?;
-        } else {
-            let message = format!("La structure a écrit dans le fil du dossier : « {body} »");
-            tell_staff(&state, &dossier, "nouveau message", &message, None).await?;
-        }
-    }
+    tell_of_message(&state, &user, &dossier, body, note).await?;
     Ok(Redirect::to(&format!("/dossiers/{id}?fait=message")).into_response())
 }
 
