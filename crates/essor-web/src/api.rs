@@ -22,9 +22,7 @@ use chrono::{DateTime, Datelike, Utc};
 use essor_domain::Money;
 use essor_domain::access::Decision as AccessDecision;
 use essor_domain::actor::FieldError;
-use essor_domain::dossier::{
-    Action, Application, INSTRUCTION_CHECKS, Party, State as DossierState,
-};
+use essor_domain::dossier::{Application, INSTRUCTION_CHECKS, Party, State as DossierState};
 use essor_store::dossiers::{Dossier, DossierEvent, EventKind};
 use serde_json::{Map, Value, json};
 
@@ -659,19 +657,7 @@ pub(crate) async fn submit(
 ) -> Result<Response, ApiError> {
     let dossier = dossier_of(&state, id).await?;
     member_only(&user, &dossier)?;
-    let context = state
-        .site
-        .context(state.store.as_ref(), state.referential)
-        .await?;
-    let missing = dossier
-        .application
-        .checklist(&context.plan, |code| context.territory.contains(code));
-    let corrections = dossier.state == DossierState::CorrectionRequested;
-    let action = if corrections {
-        Action::SendCorrections { missing }
-    } else {
-        Action::Submit { missing }
-    };
+    let action = crate::dossiers::submission(&state, &dossier).await?;
     match crate::dossiers::apply(
         &state,
         &user,
@@ -684,7 +670,7 @@ pub(crate) async fn submit(
     .await?
     {
         Ok(recorded) => {
-            crate::dossiers::tell_staff_submitted(&state, &dossier, corrections).await?;
+            crate::dossiers::tell_staff_submitted(&state, &dossier, &action).await?;
             Ok(ok(
                 StatusCode::OK,
                 &dossier_json(&state, &user, &recorded).await?,

@@ -867,15 +867,27 @@ pub(crate) async fn tell(
     let Some(id) = to else {
         return Ok(());
     };
-    let Some(account) = state.store.account(id).await? else {
-        return Ok(());
-    };
+    if let Some(account) = state.store.account(id).await? {
+        tell_account(state, &account, dossier, about, message, path).await;
+    }
+    Ok(())
+}
+
+/// [`tell`], the account at hand.
+async fn tell_account(
+    state: &AppState,
+    account: &essor_store::accounts::Account,
+    dossier: &Dossier,
+    about: &str,
+    message: &str,
+    path: Option<&str>,
+) {
     let title = if dossier.application.title.is_empty() {
         format!("n° {}", dossier.id)
     } else {
         format!("« {} »", dossier.application.title)
     };
-    let own = dossier.created_by == Some(id);
+    let own = dossier.created_by == Some(account.id);
     let mail = essor_mail::Notification {
         name: Some(account.display_name.clone()),
         subject: if own {
@@ -894,7 +906,6 @@ pub(crate) async fn tell(
     }
     .compose(&state.accounts.site);
     crate::account::send(state, &account.email, &account.display_name, mail).await;
-    Ok(())
 }
 
 /// Tells the staff of `dossier` by mail (see [`tell`]): the chargée de mission it is assigned
@@ -907,28 +918,39 @@ pub(crate) async fn tell_staff(
     message: &str,
     path: Option<&str>,
 ) -> Result<(), AppError> {
-    let recipients = match dossier.assigned_to {
-        Some(id) => vec![id],
-        None => crate::instruction::assignable(state)
-            .await?
-            .into_iter()
-            .map(|(id, _)| id)
-            .collect(),
-    };
-    for to in recipients {
-        tell(state, Some(to), dossier, about, message, path).await?;
+    if dossier.assigned_to.is_some() {
+        return tell(state, dossier.assigned_to, dossier, about, message, path).await;
+    }
+    for account in crate::instruction::chargees(state).await? {
+        tell_account(state, &account, dossier, about, message, path).await;
     }
     Ok(())
 }
 
-/// Tells the dossier's staff that the structure submitted it, or sent the `corrections` asked
-/// for (the web form and the API).
+/// The applicant's submission of `dossier` (the web form and the API): the first one, or the
+/// corrections asked for sent back, with what the application still lacks.
+pub(crate) async fn submission(state: &AppState, dossier: &Dossier) -> Result<Action, AppError> {
+    let context = state
+        .site
+        .context(state.store.as_ref(), state.referential)
+        .await?;
+    let missing = dossier
+        .application
+        .checklist(&context.plan, |code| context.territory.contains(code));
+    Ok(if dossier.state == DossierState::CorrectionRequested {
+        Action::SendCorrections { missing }
+    } else {
+        Action::Submit { missing }
+    })
+}
+
+/// Tells the dossier's staff of the structure's `submission` (see [`submission`]).
 pub(crate) async fn tell_staff_submitted(
     state: &AppState,
     dossier: &Dossier,
-    corrections: bool,
+    submission: &Action,
 ) -> Result<(), AppError> {
-    let (about, message) = if corrections {
+    let (about, message) = if matches!(submission, Action::SendCorrections { .. }) {
         (
             "corrections envoyées",
             "La structure a envoyé les corrections demandées : le dossier attend la reprise de \
@@ -975,19 +997,7 @@ pub(crate) async fn submit(
     if !is_member(&user, &dossier.siren) {
         return Err(AppError::Forbidden);
     }
-    let context = state
-        .site
-        .context(state.store.as_ref(), state.referential)
-        .await?;
-    let missing = dossier
-        .application
-        .checklist(&context.plan, |code| context.territory.contains(code));
-    let corrections = dossier.state == DossierState::CorrectionRequested;
-    let action = if corrections {
-        Action::SendCorrections { missing }
-    } else {
-        Action::Submit { missing }
-    };
+    let action = submission(&state, &dossier).await?;
     match apply(
         &state,
         &user,
@@ -1000,7 +1010,7 @@ pub(crate) async fn submit(
     .await?
     {
         Ok(_) => {
-            tell_staff_submitted(&state, &dossier, corrections).await?;
+            tell_staff_submitted(&state, &dossier, &action).await?;
             Ok(Redirect::to(&format!("/dossiers/{id}?fait=depose")).into_response())
         }
         Err(message) => {

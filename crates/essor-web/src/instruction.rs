@@ -59,14 +59,24 @@ fn title_of(dossier: &Dossier) -> String {
     }
 }
 
-/// The *chargées de mission* one can assign a dossier to: id and name.
-pub(crate) async fn assignable(state: &AppState) -> Result<Vec<(i64, String)>, AppError> {
+/// The accounts of the *chargées de mission*.
+pub(crate) async fn chargees(
+    state: &AppState,
+) -> Result<Vec<essor_store::accounts::Account>, AppError> {
     Ok(state
         .store
         .accounts()
         .await?
         .into_iter()
         .filter(|a| a.roles.contains(&Role::ChargeDeMission))
+        .collect())
+}
+
+/// The *chargées de mission* one can assign a dossier to: id and name.
+async fn assignable(state: &AppState) -> Result<Vec<(i64, String)>, AppError> {
+    Ok(chargees(state)
+        .await?
+        .into_iter()
         .map(|a| (a.id, a.display_name))
         .collect())
 }

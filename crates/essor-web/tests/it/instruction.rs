@@ -106,6 +106,32 @@ async fn step(staff: &mut Browser, id: &str, action: &str) {
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
 }
 
+/// The authority's staff: two chargées de mission (`agent@…`, signed in, and `collegue@…`) and a
+/// service's referent (`service@…`), who instructs nothing; the first's browser and account.
+async fn authority_staff(app: &Router, store: &Arc<dyn Store>) -> (Browser, i64) {
+    let agent = signed_in(app, store, "agent@metropole.fr", &[Role::ChargeDeMission]).await;
+    signed_in(
+        app,
+        store,
+        "collegue@metropole.fr",
+        &[Role::ChargeDeMission],
+    )
+    .await;
+    signed_in(app, store, "service@metropole.fr", &[Role::ServiceReferent]).await;
+    agent
+}
+
+/// Staff assign the dossier to the account `to`.
+async fn assigned(staff: &mut Browser, id: &str, to: i64) {
+    let reply = staff
+        .post(
+            &format!("/administration/dossiers/{id}/assignation"),
+            &[("compte", to.to_string().as_str())],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+}
+
 /// Staff take a submitted dossier through instruction and the committee to its acceptance.
 async fn accepted(staff: &mut Browser, id: &str) {
     step(staff, id, "instruire").await;
@@ -554,13 +580,7 @@ async fn the_dashboard_filters_assigns_labels_and_steps_in_batch() {
     let draft = applied(&mut member, "Tiers-lieu brouillon", false).await;
 
     // One dossier assigned from its page, with a label.
-    let reply = camille
-        .post(
-            &format!("/administration/dossiers/{a}/assignation"),
-            &[("compte", camille_id.to_string().as_str())],
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assigned(&mut camille, &a, camille_id).await;
     let reply = camille
         .post(
             &format!("/administration/dossiers/{a}/etiquettes"),
@@ -767,13 +787,7 @@ async fn a_payment_tells_the_applicant_and_a_report_tells_the_chargee_de_mission
     let (mut staff, staff_id) =
         signed_in(&app, &store, "agent@metropole.fr", &[Role::ChargeDeMission]).await;
     let id = applied(&mut member, "Atelier de réparation", true).await;
-    let reply = staff
-        .post(
-            &format!("/administration/dossiers/{id}/assignation"),
-            &[("compte", staff_id.to_string().as_str())],
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assigned(&mut staff, &id, staff_id).await;
     accepted(&mut staff, &id).await;
 
     let today = Utc::now().date_naive();
@@ -823,22 +837,7 @@ async fn a_report_on_a_dossier_assigned_to_nobody_tells_every_chargee_de_mission
     let sink = SmtpSink::start().unwrap();
     let (app, store, _) = setup(&sink).await;
     let mut member = applicant(&app, &store).await;
-    let (mut staff, _) =
-        signed_in(&app, &store, "agent@metropole.fr", &[Role::ChargeDeMission]).await;
-    let _ = signed_in(
-        &app,
-        &store,
-        "collegue@metropole.fr",
-        &[Role::ChargeDeMission],
-    )
-    .await;
-    let _ = signed_in(
-        &app,
-        &store,
-        "service@metropole.fr",
-        &[Role::ServiceReferent],
-    )
-    .await;
+    let (mut staff, _) = authority_staff(&app, &store).await;
     let id = applied(&mut member, "Atelier de réparation", true).await;
     accepted(&mut staff, &id).await;
     assert_eq!(
@@ -861,18 +860,12 @@ async fn a_report_on_a_dossier_assigned_to_nobody_tells_every_chargee_de_mission
         assert_eq!(path_of(&mail.first_link().unwrap()), report_url);
     }
     // Someone who does not instruct dossiers is not told, and each chargée once.
-    assert!(
-        mails_to(&sink, "service@metropole.fr", 0)
-            .await
-            .iter()
-            .all(|m| !m.subject.contains("rapport transmis"))
+    assert_eq!(
+        count_about(&sink, "service@metropole.fr", "rapport transmis").await,
+        0
     );
     for chargee in ["agent@metropole.fr", "collegue@metropole.fr"] {
-        let reports = mails_to(&sink, chargee, 0)
-            .await
-            .into_iter()
-            .filter(|m| m.subject.contains("rapport transmis"))
-            .count();
+        let reports = count_about(&sink, chargee, "rapport transmis").await;
         assert_eq!(reports, 1, "{chargee}");
     }
 }
@@ -882,22 +875,7 @@ async fn staff_hear_of_a_submission_and_of_the_structure_s_messages() {
     let sink = SmtpSink::start().unwrap();
     let (app, store, _) = setup(&sink).await;
     let mut member = applicant(&app, &store).await;
-    let (mut staff, staff_id) =
-        signed_in(&app, &store, "agent@metropole.fr", &[Role::ChargeDeMission]).await;
-    let _ = signed_in(
-        &app,
-        &store,
-        "collegue@metropole.fr",
-        &[Role::ChargeDeMission],
-    )
-    .await;
-    let _ = signed_in(
-        &app,
-        &store,
-        "service@metropole.fr",
-        &[Role::ServiceReferent],
-    )
-    .await;
+    let (mut staff, staff_id) = authority_staff(&app, &store).await;
     // Submitted while assigned to nobody: every chargée de mission hears of it.
     let id = applied(&mut member, "Atelier de réparation", true).await;
     for chargee in ["agent@metropole.fr", "collegue@metropole.fr"] {
@@ -920,13 +898,7 @@ async fn staff_hear_of_a_submission_and_of_the_structure_s_messages() {
 
     // Once assigned, the structure's message goes to the assignee only; staff's own message
     // goes to the structure, and a note to nobody.
-    let reply = staff
-        .post(
-            &format!("/administration/dossiers/{id}/assignation"),
-            &[("compte", staff_id.to_string().as_str())],
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assigned(&mut staff, &id, staff_id).await;
     let reply = member
         .post(
             &format!("/dossiers/{id}/messages"),
