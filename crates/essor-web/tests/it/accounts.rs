@@ -129,6 +129,7 @@ impl Browser {
     }
 }
 
+/// A fresh store (see [`crate::fresh_store`]) with the reference data, as on first start.
 pub async fn store() -> Arc<dyn Store> {
     let store = crate::fresh_store().await;
     ensure_reference_data(store.as_ref(), Referential::embedded())

@@ -13,7 +13,6 @@ use essor_domain::dossier::State as DossierState;
 use essor_domain::referential::Referential;
 use essor_mail::testing::SmtpSink;
 use essor_store::instruction::NewOpinionRequest;
-use essor_store::seed::ensure_reference_data;
 use essor_store::{EstablishmentRow, NewSnapshot, Store};
 use essor_web::{AppState, router};
 
@@ -25,10 +24,7 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// An application whose mails go to `sink`, with one establishment to apply for.
 async fn setup(sink: &SmtpSink) -> (Router, Arc<dyn Store>, AppState) {
-    let store = crate::fresh_store().await;
-    ensure_reference_data(store.as_ref(), Referential::embedded())
-        .await
-        .unwrap();
+    let store = crate::accounts::store().await;
     let actor = ressourcerie();
     store
         .save_snapshot(&NewSnapshot {

@@ -20,7 +20,6 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use essor_domain::referential::Referential;
-use essor_store::seed::ensure_reference_data;
 use essor_store::{PostgresStore, SqliteStore, Store};
 use essor_web::{AppState, router};
 use http_body_util::BodyExt;
@@ -99,10 +98,7 @@ async fn throwaway_database(admin_url: &str) -> String {
 
 /// The state of an application on a fresh database, as on first start.
 pub async fn seeded_state() -> AppState {
-    let store = fresh_store().await;
-    ensure_reference_data(store.as_ref(), Referential::embedded())
-        .await
-        .unwrap();
+    let store = accounts::store().await;
     AppState::new(
         store,
         Referential::embedded(),
